@@ -1,0 +1,40 @@
+/*
+ * log — one line per event on stderr, with the <N> priority prefix that
+ * journald understands. A line reads "module: event key=value ...".
+ * Never log a BSN, a note or a message body. Safe from any thread: each
+ * line is one write(2).
+ */
+#ifndef REGIE_LOG_H
+#define REGIE_LOG_H
+
+#include <stdbool.h>
+
+enum {
+    LOG_LEVEL_ERR = 3,
+    LOG_LEVEL_WARNING = 4,
+    LOG_LEVEL_NOTICE = 5,
+    LOG_LEVEL_INFO = 6,
+    LOG_LEVEL_DEBUG = 7
+};
+
+/* Sets the most verbose level written (default LOG_LEVEL_INFO). */
+void log_set_level(int level);
+
+/* Parses "error", "warning", "notice", "info" or "debug"; -1 if unknown. */
+int log_level_parse(const char *name);
+
+/* Writes the "<N>" prefix only when true (default: when stderr is not a
+ * terminal, as under systemd). */
+void log_set_prefix(bool on);
+
+/* Writes one line at the given level, when the level is enabled. */
+void log_msg(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#define log_err(...) log_msg(LOG_LEVEL_ERR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_LEVEL_WARNING, __VA_ARGS__)
+#define log_notice(...) log_msg(LOG_LEVEL_NOTICE, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
+
+#endif
