@@ -1,0 +1,24 @@
+/*
+ * clock — the daemon's notion of now. Normally the system's real time; a
+ * daemon started for tests may have it set or advanced, so that weeks of
+ * reminders run in seconds. Main thread only.
+ */
+#ifndef REGIE_CLOCK_H
+#define REGIE_CLOCK_H
+
+#include <stdint.h>
+
+/* Seconds since the epoch (UTC), as the daemon sees them. */
+int64_t clock_now(void);
+
+/* Milliseconds since the epoch, as the daemon sees them. */
+int64_t clock_now_ms(void);
+
+/* Makes now equal t (seconds since the epoch) from here on, ticking on
+ * with real time. For tests only. */
+void clock_set(int64_t t);
+
+/* Moves now forward by seconds. For tests only. */
+void clock_advance(int64_t seconds);
+
+#endif

@@ -1,0 +1,337 @@
+/*
+ * server — regied's event loop: one zmq_poll over the ZAP handler, the
+ * intake ROUTER socket and a signalfd. Reads the requests waiting on the
+ * intake (up to the batch limit), has the intake answer them in one
+ * transaction, and sends the replies without blocking. SIGHUP reloads the
+ * configuration, SIGTERM and SIGINT stop after the batch in hand. Main
+ * thread only.
+ */
+#include "server.h"
+
+#include "intake.h"
+#include "log.h"
+#include "store.h"
+#include "xmem.h"
+#include "zap.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#define SERVER_FRAMES_MAX 8 /* frames kept of one message; more is bad */
+
+/* One received message: its frames, and where the envelope ends. */
+typedef struct {
+    zmq_msg_t frames[SERVER_FRAMES_MAX];
+    int n;        /* frames kept */
+    int total;    /* frames received */
+    int payload;  /* index of the first frame after the envelope */
+    rrp_frame_t view[SERVER_FRAMES_MAX];
+} s_msg_t;
+
+struct server {
+    cfg_t *cfg;          /* the configuration in force (owned) */
+    void *ctx;           /* the ZeroMQ context */
+    zap_t *zap;          /* authentication handler, bound first */
+    void *intake_sock;   /* ROUTER, CURVE server */
+    int sigfd;           /* signalfd for TERM, INT, HUP */
+    store_t *store;      /* the database */
+    intake_t *intake;    /* turns requests into replies */
+    s_msg_t *msgs;       /* batch buffers, cfg->batch of them */
+    intake_item_t *items;
+    size_t batch_cap;    /* size of msgs and items */
+    bool stop;           /* set by SIGTERM/SIGINT */
+};
+
+/* Applies socket options and binds every intake endpoint. */
+static int s_bind_intake(server_t *s)
+{
+    const cfg_t *c = s->cfg;
+    int one = 1, linger = 2000;
+    int64_t maxmsg = (int64_t)c->message_bytes;
+    s->intake_sock = zmq_socket(s->ctx, ZMQ_ROUTER);
+    if (!s->intake_sock ||
+        zmq_setsockopt(s->intake_sock, ZMQ_CURVE_SERVER, &one, sizeof one) ||
+        zmq_setsockopt(s->intake_sock, ZMQ_CURVE_SECRETKEY, c->server_secret,
+                       KEYS_Z85_LEN) ||
+        zmq_setsockopt(s->intake_sock, ZMQ_ZAP_DOMAIN, "regie", 5) ||
+        zmq_setsockopt(s->intake_sock, ZMQ_ROUTER_MANDATORY, &one,
+                       sizeof one) ||
+        zmq_setsockopt(s->intake_sock, ZMQ_MAXMSGSIZE, &maxmsg,
+                       sizeof maxmsg) ||
+        zmq_setsockopt(s->intake_sock, ZMQ_LINGER, &linger, sizeof linger)) {
+        log_err("server: cannot set up the intake socket error=\"%s\"",
+                zmq_strerror(errno));
+        return -1;
+    }
+    for (size_t i = 0; i < c->intake_n; i++) {
+        if (zmq_bind(s->intake_sock, c->intake[i]) != 0) {
+            log_err("server: cannot bind endpoint=%s error=\"%s\"",
+                    c->intake[i], zmq_strerror(errno));
+            return -1;
+        }
+        log_info("server: listening endpoint=%s", c->intake[i]);
+    }
+    return 0;
+}
+
+static int s_signals(server_t *s)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) != 0 ||
+        (s->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
+        log_err("server: cannot watch signals error=\"%s\"", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static void s_alloc_batch(server_t *s)
+{
+    free(s->msgs);
+    free(s->items);
+    s->batch_cap = s->cfg->batch;
+    s->msgs = xcalloc(s->batch_cap, sizeof *s->msgs);
+    s->items = xcalloc(s->batch_cap, sizeof *s->items);
+}
+
+server_t *server_new(cfg_t **cfg)
+{
+    server_t *s = xcalloc(1, sizeof *s);
+    s->cfg = *cfg;
+    *cfg = NULL;
+    s->sigfd = -1;
+    s->ctx = zmq_ctx_new();
+    if (!s->ctx) {
+        log_err("server: cannot make a ZeroMQ context");
+        server_destroy(&s);
+        return NULL;
+    }
+    /* The ZAP handler first: without it CURVE admits any key. */
+    if (s_signals(s) < 0 || !(s->zap = zap_new(s->ctx, s->cfg)) ||
+        !(s->store = store_open(s->cfg->database, s->cfg->busy_timeout_ms,
+                                s->cfg->max_database_mb)) ||
+        s_bind_intake(s) < 0) {
+        server_destroy(&s);
+        return NULL;
+    }
+    s->intake = intake_new(s->store, s->cfg);
+    s_alloc_batch(s);
+    return s;
+}
+
+/* Reads one message (non-blocking). Returns 1, or 0 when none waits. */
+static int s_recv(server_t *s, s_msg_t *m)
+{
+    int more = 1;
+    m->n = m->total = 0;
+    while (more) {
+        zmq_msg_t f;
+        zmq_msg_init(&f);
+        if (zmq_msg_recv(&f, s->intake_sock,
+                         m->total == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+            zmq_msg_close(&f);
+            return m->total > 0;
+        }
+        more = zmq_msg_more(&f);
+        if (m->n < SERVER_FRAMES_MAX)
+            m->frames[m->n++] = f;
+        else
+            zmq_msg_close(&f);
+        m->total++;
+    }
+    return 1;
+}
+
+static void s_msg_close(s_msg_t *m)
+{
+    for (int i = 0; i < m->n; i++)
+        zmq_msg_close(&m->frames[i]);
+    m->n = 0;
+}
+
+/* Sends the reply of item to the peer of m; a peer that is gone or full
+ * will resend, so that is not an error. */
+static void s_send_reply(server_t *s, s_msg_t *m, const intake_item_t *it)
+{
+    const char *body = it->body ? it->body : "{}";
+    int flags = ZMQ_SNDMORE | ZMQ_DONTWAIT, rc = 0;
+    for (int i = 0; i < m->payload && rc >= 0; i++)
+        rc = zmq_send(s->intake_sock, zmq_msg_data(&m->frames[i]),
+                      zmq_msg_size(&m->frames[i]), flags);
+    if (rc >= 0 && m->payload == 1) /* no delimiter came: add one */
+        rc = zmq_send(s->intake_sock, "", 0, flags);
+    if (rc >= 0)
+        rc = zmq_send(s->intake_sock, RRP_SIGNATURE, 4, flags);
+    if (rc >= 0)
+        rc = zmq_send(s->intake_sock, it->status, strlen(it->status), flags);
+    if (rc >= 0)
+        rc = zmq_send(s->intake_sock, it->corr ? it->corr : "",
+                      it->corr ? it->corr_len : 0, flags);
+    if (rc >= 0)
+        rc = zmq_send(s->intake_sock, body, strlen(body), ZMQ_DONTWAIT);
+    if (rc < 0)
+        log_info("server: reply dropped reason=\"%s\" status=%s",
+                 zmq_strerror(errno), it->status);
+}
+
+/* Prepares item i for message m: the partner, the frames after the
+ * envelope. Returns false for a message to drop unanswered. */
+static bool s_prepare(server_t *s, s_msg_t *m, intake_item_t *it)
+{
+    /* The identity frame is the ROUTER's own: ask a frame from the wire. */
+    const char *user =
+        m->n >= 2 ? zmq_msg_gets(&m->frames[m->n - 1], "User-Id") : NULL;
+    memset(it, 0, sizeof *it);
+    if (!user || !*user) {
+        log_warn("server: dropped message reason=no-authenticated-user");
+        return false;
+    }
+    it->partner = cfg_partner_by_id(s->cfg, user);
+    bool delim = m->n >= 2 && zmq_msg_size(&m->frames[1]) == 0;
+    m->payload = delim ? 2 : 1;
+    for (int i = m->payload; i < m->n; i++) {
+        m->view[i - m->payload].data = zmq_msg_data(&m->frames[i]);
+        m->view[i - m->payload].len = zmq_msg_size(&m->frames[i]);
+    }
+    it->frames = m->view;
+    it->nframes = (size_t)(m->total - m->payload);
+    if (!delim || !it->partner || m->total > SERVER_FRAMES_MAX) {
+        rrp_problem_t pb;
+        rrp_problem_set(&pb, it->partner ? RRP_BAD_FRAME : RRP_FORBIDDEN,
+                        NULL, "%s",
+                        !it->partner ? "this partner is no longer configured"
+                        : !delim ? "the envelope lacks the empty delimiter "
+                                   "frame (a DEALER must send it first)"
+                                 : "too many frames: a request has 4");
+        it->status = "NACK";
+        it->body = rrp_nack_body(&pb);
+        it->nframes = 0;
+    }
+    return true;
+}
+
+/* Reads up to a batch of waiting messages and answers them together. */
+static void s_on_intake(server_t *s)
+{
+    size_t n = 0;
+    while (n < s->batch_cap && s_recv(s, &s->msgs[n])) {
+        if (s_prepare(s, &s->msgs[n], &s->items[n]))
+            n++;
+        else
+            s_msg_close(&s->msgs[n]);
+    }
+    if (n == 0)
+        return;
+    intake_run(s->intake, s->items, n);
+    for (size_t i = 0; i < n; i++) {
+        s_send_reply(s, &s->msgs[i], &s->items[i]);
+        intake_item_clear(&s->items[i]);
+        s_msg_close(&s->msgs[i]);
+    }
+}
+
+/* Keeps what cannot change without a restart from the old config. */
+static void s_keep_fixed(const cfg_t *old, cfg_t *next)
+{
+    if (memcmp(old->pseudo_key, next->pseudo_key, sizeof old->pseudo_key) ||
+        strcmp(old->database, next->database) ||
+        strcmp(old->server_secret, next->server_secret) ||
+        old->intake_n != next->intake_n)
+        log_warn("server: reload keeps the running intake endpoints, "
+                 "database and keys; restart regied to change them");
+    memcpy(next->pseudo_key, old->pseudo_key, sizeof old->pseudo_key);
+    next->batch = old->batch;
+}
+
+static void s_reload(server_t *s)
+{
+    sd_notify(0, "RELOADING=1");
+    log_notice("server: reloading config=%s", s->cfg->path);
+    cfg_t *next = cfg_load(s->cfg->path);
+    if (!next) {
+        log_err("server: reload refused: the configuration has errors "
+                "(see above); the running one stays");
+    } else {
+        s_keep_fixed(s->cfg, next);
+        log_set_level(next->log_level);
+        zap_set_cfg(s->zap, next);
+        intake_set_cfg(s->intake, next);
+        cfg_destroy(&s->cfg);
+        s->cfg = next;
+        log_notice("server: reloaded partners=%zu", s->cfg->partners_n);
+    }
+    sd_notify(0, "READY=1");
+}
+
+static void s_on_signal(server_t *s)
+{
+    struct signalfd_siginfo si;
+    while (read(s->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
+        if (si.ssi_signo == SIGHUP) {
+            s_reload(s);
+        } else {
+            log_notice("server: stopping signal=%s",
+                       si.ssi_signo == SIGTERM ? "TERM" : "INT");
+            s->stop = true;
+        }
+    }
+}
+
+int server_run(server_t *s)
+{
+    sd_notify(0, "READY=1\nSTATUS=serving referrals");
+    log_notice("server: ready version=%s partners=%zu", REGIE_VERSION,
+               s->cfg->partners_n);
+    while (!s->stop) {
+        zmq_pollitem_t items[] = {
+            {zap_socket(s->zap), 0, ZMQ_POLLIN, 0},
+            {s->intake_sock, 0, ZMQ_POLLIN, 0},
+            {NULL, s->sigfd, ZMQ_POLLIN, 0},
+        };
+        if (zmq_poll(items, 3, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            log_err("server: poll failed error=\"%s\"", zmq_strerror(errno));
+            return 1;
+        }
+        if (items[0].revents & ZMQ_POLLIN)
+            zap_handle(s->zap);
+        if (items[2].revents & ZMQ_POLLIN)
+            s_on_signal(s);
+        if (!s->stop && (items[1].revents & ZMQ_POLLIN))
+            s_on_intake(s);
+    }
+    sd_notify(0, "STOPPING=1");
+    return 0;
+}
+
+void server_destroy(server_t **p)
+{
+    if (!p || !*p)
+        return;
+    server_t *s = *p;
+    if (s->intake_sock)
+        zmq_close(s->intake_sock);
+    zap_destroy(&s->zap);
+    if (s->ctx)
+        zmq_ctx_term(s->ctx);
+    intake_destroy(&s->intake);
+    store_destroy(&s->store);
+    if (s->sigfd >= 0)
+        close(s->sigfd);
+    free(s->msgs);
+    free(s->items);
+    cfg_destroy(&s->cfg);
+    free(s);
+    *p = NULL;
+}

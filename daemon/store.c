@@ -1,0 +1,304 @@
+/*
+ * store — SQLite for regied: durability settings, schema migrations and a
+ * cache of prepared statements. Main thread only.
+ */
+#include "store.h"
+
+#include "log.h"
+#include "xmem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define STORE_CACHE_MAX 64
+
+struct store {
+    sqlite3 *db;                       /* the one connection */
+    char *path;                        /* for log lines */
+    struct {
+        const char *sql;               /* cache key: the static string */
+        sqlite3_stmt *st;
+    } cache[STORE_CACHE_MAX];          /* prepared statements */
+    int cached;                        /* entries in cache */
+};
+
+/* Schema version 1: cases, the persons in them (as pseudonyms), the
+ * referrals, and the regisseurs who may hold a case. Times are seconds
+ * since the epoch, UTC. */
+static const char s_schema_v1[] =
+    "CREATE TABLE regisseur ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL,"
+    " organisation TEXT NOT NULL,"
+    " email TEXT NOT NULL,"
+    " phone TEXT,"
+    " active INTEGER NOT NULL DEFAULT 1,"
+    " created_at INTEGER NOT NULL);"
+    "CREATE TABLE cases ("
+    " id INTEGER PRIMARY KEY,"
+    " status TEXT NOT NULL DEFAULT 'open'"
+    "  CHECK (status IN ('open', 'closed')),"
+    " type TEXT NOT NULL DEFAULT 'complex'"
+    "  CHECK (type IN ('complex', 'intensive')),"
+    " regisseur_id INTEGER REFERENCES regisseur(id),"
+    " opened_at INTEGER NOT NULL,"
+    " closed_at INTEGER,"
+    " close_reason TEXT);"
+    "CREATE INDEX cases_regisseur ON cases(regisseur_id);"
+    /* A person is its pseudonym; membership says which cases hold it. */
+    "CREATE TABLE membership ("
+    " pseudonym BLOB NOT NULL,"
+    " case_id INTEGER NOT NULL REFERENCES cases(id),"
+    " referral_id INTEGER NOT NULL,"
+    " joined_at INTEGER NOT NULL,"
+    " PRIMARY KEY (pseudonym, case_id)) WITHOUT ROWID;"
+    "CREATE INDEX membership_case ON membership(case_id);"
+    "CREATE TABLE referral ("
+    " id INTEGER PRIMARY KEY,"
+    " partner TEXT NOT NULL,"
+    " external_id TEXT NOT NULL,"
+    " digest BLOB NOT NULL,"           /* keyed digest of the body */
+    " case_id INTEGER NOT NULL REFERENCES cases(id),"
+    " kind TEXT NOT NULL,"
+    " category TEXT NOT NULL,"
+    " urgency TEXT NOT NULL,"
+    " birth_date TEXT,"
+    " postcode TEXT,"
+    " contact_name TEXT NOT NULL,"
+    " contact_email TEXT,"
+    " contact_phone TEXT,"
+    " occurred_at TEXT,"
+    " note TEXT,"
+    " persons INTEGER NOT NULL,"
+    " overlap INTEGER NOT NULL DEFAULT 0,"  /* spanned several cases */
+    " received_at INTEGER NOT NULL,"
+    " case_status TEXT NOT NULL,"     /* as first acknowledged */
+    " ack_regisseur TEXT,"            /* the regisseur disclosed, JSON */
+    " UNIQUE (partner, external_id));"
+    "CREATE INDEX referral_case ON referral(case_id);"
+    "CREATE INDEX referral_partner_time ON referral(partner, received_at);";
+
+static const char *const s_migrations[STORE_SCHEMA_VERSION] = {s_schema_v1};
+
+static void s_log_error(store_t *s, const char *what)
+{
+    log_err("store: %s failed path=%s error=\"%s\" code=%d", what, s->path,
+            sqlite3_errmsg(s->db), sqlite3_extended_errcode(s->db));
+}
+
+int store_exec(store_t *s, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        log_err("store: exec failed path=%s error=\"%s\"", s->path,
+                msg ? msg : sqlite3_errmsg(s->db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads a one-row, one-column pragma as text into out. */
+static int s_pragma(store_t *s, const char *sql, char *out, size_t len)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        const unsigned char *v = sqlite3_column_text(st, 0);
+        snprintf(out, len, "%s", v ? (const char *)v : "");
+        rc = 0;
+    } else {
+        s_log_error(s, sql);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Sets WAL and synchronous=FULL and reads both back. */
+static int s_durability(store_t *s, int max_mb)
+{
+    char v[64];
+    if (s_pragma(s, "PRAGMA journal_mode=WAL", v, sizeof v) < 0)
+        return -1;
+    if (strcmp(v, "wal") != 0) {
+        log_err("store: journal_mode is %s, not wal path=%s", v, s->path);
+        return -1;
+    }
+    if (store_exec(s, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON") < 0 ||
+        s_pragma(s, "PRAGMA synchronous", v, sizeof v) < 0)
+        return -1;
+    if (strcmp(v, "2") != 0) {
+        log_err("store: synchronous is %s, not FULL (2) path=%s", v, s->path);
+        return -1;
+    }
+    if (max_mb > 0) {
+        if (s_pragma(s, "PRAGMA page_size", v, sizeof v) < 0)
+            return -1;
+        long pages = (long)max_mb * 1024 * 1024 / atol(v);
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA max_page_count=%ld", pages);
+        if (s_pragma(s, sql, v, sizeof v) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Brings the schema to STORE_SCHEMA_VERSION, one version per transaction. */
+static int s_migrate(store_t *s)
+{
+    char v[32];
+    if (s_pragma(s, "PRAGMA user_version", v, sizeof v) < 0)
+        return -1;
+    int version = atoi(v);
+    if (version > STORE_SCHEMA_VERSION) {
+        log_err("store: database schema %d is newer than this regied "
+                "(%d) path=%s", version, STORE_SCHEMA_VERSION, s->path);
+        return -1;
+    }
+    for (; version < STORE_SCHEMA_VERSION; version++) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA user_version=%d", version + 1);
+        if (store_begin(s) < 0)
+            return -1;
+        if (store_exec(s, s_migrations[version]) < 0 ||
+            store_exec(s, sql) < 0) {
+            store_rollback(s);
+            return -1;
+        }
+        if (store_commit(s) < 0)
+            return -1;
+        log_info("store: migrated path=%s schema=%d", s->path, version + 1);
+    }
+    return 0;
+}
+
+/* Creates the file 0600 when missing, so the database is never readable
+ * by others, even for a moment. */
+static int s_create(const char *path)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        log_err("store: cannot create path=%s error=\"%s\"", path,
+                strerror(errno));
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
+store_t *store_open(const char *path, int busy_timeout_ms, int max_mb)
+{
+    if (s_create(path) < 0)
+        return NULL;
+    store_t *s = xcalloc(1, sizeof *s);
+    s->path = xstrdup(path);
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+        log_err("store: cannot open path=%s error=\"%s\"", path,
+                s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        store_destroy(&s);
+        return NULL;
+    }
+    sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_busy_timeout(s->db, busy_timeout_ms);
+    if (s_durability(s, max_mb) < 0 || s_migrate(s) < 0) {
+        store_destroy(&s);
+        return NULL;
+    }
+    return s;
+}
+
+void store_destroy(store_t **p)
+{
+    if (!p || !*p)
+        return;
+    store_t *s = *p;
+    for (int i = 0; i < s->cached; i++)
+        sqlite3_finalize(s->cache[i].st);
+    if (s->db && sqlite3_close(s->db) != SQLITE_OK)
+        log_err("store: close failed path=%s error=\"%s\"", s->path,
+                sqlite3_errmsg(s->db));
+    free(s->path);
+    free(s);
+    *p = NULL;
+}
+
+sqlite3 *store_db(store_t *s)
+{
+    return s->db;
+}
+
+sqlite3_stmt *store_prepare(store_t *s, const char *sql)
+{
+    for (int i = 0; i < s->cached; i++)
+        if (s->cache[i].sql == sql) {
+            sqlite3_reset(s->cache[i].st);
+            sqlite3_clear_bindings(s->cache[i].st);
+            return s->cache[i].st;
+        }
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+                           NULL) != SQLITE_OK) {
+        s_log_error(s, "prepare");
+        return NULL;
+    }
+    if (s->cached == STORE_CACHE_MAX) {
+        log_err("store: statement cache full (programmer error)");
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    s->cache[s->cached].sql = sql;
+    s->cache[s->cached++].st = st;
+    return st;
+}
+
+int store_step(store_t *s, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+        return rc;
+    s_log_error(s, "step");
+    sqlite3_reset(st);
+    return -1;
+}
+
+int store_begin(store_t *s)
+{
+    return store_exec(s, "BEGIN IMMEDIATE");
+}
+
+int store_commit(store_t *s)
+{
+    if (store_exec(s, "COMMIT") == 0)
+        return 0;
+    if (!sqlite3_get_autocommit(s->db))
+        store_rollback(s);
+    return -1;
+}
+
+void store_rollback(store_t *s)
+{
+    if (!sqlite3_get_autocommit(s->db))
+        store_exec(s, "ROLLBACK");
+}
+
+bool store_in_transaction(store_t *s)
+{
+    return !sqlite3_get_autocommit(s->db);
+}
+
+int64_t store_last_id(store_t *s)
+{
+    return sqlite3_last_insert_rowid(s->db);
+}
+
+char *store_column_dup(sqlite3_stmt *st, int col)
+{
+    const unsigned char *v = sqlite3_column_text(st, col);
+    return v ? xstrdup((const char *)v) : NULL;
+}

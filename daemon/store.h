@@ -1,0 +1,60 @@
+/*
+ * store — the SQLite database of regied: opened in WAL mode with
+ * synchronous=FULL (read back and checked), created 0600, its schema
+ * versioned with PRAGMA user_version and migrated at open. Keeps prepared
+ * statements, and is the one place that turns SQLite errors into a log
+ * line. Owned by the main thread (the single writer); regiectl-style
+ * readers open their own.
+ */
+#ifndef REGIE_STORE_H
+#define REGIE_STORE_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define STORE_SCHEMA_VERSION 1
+
+typedef struct store store_t;
+
+/* Opens (creating, mode 0600) and migrates the database at path. A write
+ * waits busy_timeout_ms for a lock; max_mb > 0 caps the file size.
+ * Returns a store or NULL after logging why. */
+store_t *store_open(const char *path, int busy_timeout_ms, int max_mb);
+
+/* Closes the database and frees the store; sets *p to NULL; accepts NULL. */
+void store_destroy(store_t **p);
+
+/* The connection, for modules that run their own queries in this thread.
+ * Borrowed for the life of the store. */
+sqlite3 *store_db(store_t *s);
+
+/* Returns the prepared statement for sql (a string with static storage:
+ * the pointer is the cache key), reset and with bindings cleared; NULL
+ * after logging on error. The statement belongs to the store. */
+sqlite3_stmt *store_prepare(store_t *s, const char *sql);
+
+/* Steps st: returns SQLITE_ROW or SQLITE_DONE, or -1 after logging the
+ * error (and resets st). */
+int store_step(store_t *s, sqlite3_stmt *st);
+
+/* Runs sql (no results). Returns 0 or -1 after logging. */
+int store_exec(store_t *s, const char *sql);
+
+/* BEGIN IMMEDIATE (waits for the write lock up to the busy timeout),
+ * COMMIT, ROLLBACK. begin and commit return 0 or -1 after logging; a
+ * failed commit has been rolled back. */
+int store_begin(store_t *s);
+int store_commit(store_t *s);
+void store_rollback(store_t *s);
+
+/* Whether a transaction is open. */
+bool store_in_transaction(store_t *s);
+
+/* rowid of the last insert on this connection. */
+int64_t store_last_id(store_t *s);
+
+/* Copies a text column (NULL stays NULL); the caller frees. */
+char *store_column_dup(sqlite3_stmt *st, int col);
+
+#endif
