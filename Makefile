@@ -13,6 +13,7 @@ BINDIR     ?= $(PREFIX)/bin
 SBINDIR    ?= $(PREFIX)/sbin
 SYSCONFDIR ?= /etc
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 DOCDIR     ?= $(PREFIX)/share/doc/regie
 DESTDIR    ?=
 
@@ -21,7 +22,7 @@ CC      ?= gcc
 VERSION := 0.1.0
 
 PKGS    := libzmq libsodium jansson libconfig sqlite3 libsystemd \
-           libesmtp-1.0 libxml-2.0
+           libesmtp-1.0 libxml-2.0 openssl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -126,7 +127,7 @@ memcheck: deps
 install: $(BINS)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 	  $(DESTDIR)$(SYSCONFDIR)/regie/templates $(DESTDIR)$(UNITDIR) \
-	  $(DESTDIR)$(DOCDIR)
+	  $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSUSERSDIR)
 	install -m 0755 $(BUILD)/regied $(DESTDIR)$(SBINDIR)/regied
 	for b in $(filter-out $(BUILD)/regied,$(BINS)); do \
 	  install -m 0755 $$b $(DESTDIR)$(BINDIR)/; done
@@ -140,6 +141,8 @@ install: $(BINS)
 	  sed 's|@SBINDIR@|$(SBINDIR)|g; s|@BINDIR@|$(BINDIR)|g' $$u \
 	    > $(DESTDIR)$(UNITDIR)/$$(basename $$u); \
 	  chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename $$u); done
+	install -m 0644 systemd/regie.sysusers \
+	  $(DESTDIR)$(SYSUSERSDIR)/regie.conf
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 
 uninstall:
@@ -148,6 +151,7 @@ uninstall:
 	  rm -f $(DESTDIR)$(BINDIR)/$$b; done
 	for u in systemd/*.service; do \
 	  rm -f $(DESTDIR)$(UNITDIR)/$$(basename $$u); done
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/regie.conf
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 format:

@@ -524,8 +524,8 @@ static int s_contact(const json_t *root, rrp_referral_t *r,
     }
     if (r->contact_phone && !s_phone_ok(r->contact_phone)) {
         rrp_problem_set(pb, RRP_INVALID_FIELD, "/contact/phone",
-                        "contact.phone may hold digits, spaces and + - ( ) "
-                        "only");
+                        "contact.phone must be a phone number: 3 to 20 "
+                        "digits, with spaces and + - ( ) allowed");
         return -1;
     }
     return 0;
