@@ -1,0 +1,329 @@
+/*
+ * mime — builds a notification's message text: RFC 5322 headers (RFC 2047
+ * words where needed) and a quoted-printable UTF-8 body, CRLF line ends.
+ * Stateless, no I/O; used by smtp in the sender thread.
+ */
+#include "mime.h"
+
+#include "xmem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_WORD_BYTES 42 /* UTF-8 bytes per encoded word: lines <= 77 */
+#define S_QP_COLUMNS 75 /* quoted-printable text per line, plus "=" */
+
+/* ---- A growing string ----------------------------------------------- */
+
+typedef struct {
+    char *p;
+    size_t len, cap;
+} buf_t;
+
+static void s_put(buf_t *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        b->cap = (b->len + n + 1) * 2;
+        b->p = xrealloc(b->p, b->cap);
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void s_puts(buf_t *b, const char *s)
+{
+    s_put(b, s, strlen(s));
+}
+
+/* ---- Checks ------------------------------------------------------- */
+
+/* Length of the well-formed UTF-8 sequence at s (1-4), or 0. */
+static size_t s_utf8_len(const unsigned char *s)
+{
+    if (s[0] < 0x80)
+        return 1;
+    size_t n = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 ? 2 : 0;
+    if (n == 0 || s[0] > 0xF4)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] > 0x9F) ||
+        (s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] > 0x8F))
+        return 0; /* overlong, surrogate, or past U+10FFFF */
+    return n;
+}
+
+static bool s_utf8_valid(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        size_t n = s_utf8_len(p);
+        if (n == 0)
+            return false;
+        p += n;
+    }
+    return true;
+}
+
+/* An addr-spec we are willing to put in an envelope: printable ASCII,
+ * no space or specials that would break a header, one @ inside. */
+bool mime_addr_valid(const char *a)
+{
+    if (!a || !*a || strlen(a) > 254)
+        return false;
+    const char *at = strrchr(a, '@');
+    if (!at || at == a || !at[1])
+        return false;
+    for (const char *p = a; *p; p++)
+        if (*p <= ' ' || *p > '~' || strchr("<>()[],;:\\\"", *p))
+            return false;
+    return true;
+}
+
+/* Copies a Message-ID without its angle brackets into out (len bytes).
+ * Returns 0, or -1 when it is not "left@right" in printable ASCII. */
+static int s_msgid(const char *id, char *out, size_t len)
+{
+    if (!id)
+        return -1;
+    size_t n = strlen(id);
+    if (n >= 2 && id[0] == '<' && id[n - 1] == '>') {
+        id++;
+        n -= 2;
+    }
+    if (n == 0 || n >= len || n > 250)
+        return -1;
+    memcpy(out, id, n);
+    out[n] = '\0';
+    for (size_t i = 0; i < n; i++)
+        if (out[i] <= ' ' || out[i] > '~' || strchr("<>()\\\",;", out[i]))
+            return -1;
+    const char *at = strchr(out, '@');
+    return at && at != out && at[1] && !strchr(at + 1, '@') ? 0 : -1;
+}
+
+/* Writes the base64 of n bytes (and a NUL) to out (4 * (n + 2) / 3 + 1
+ * bytes). */
+static void s_base64(const unsigned char *in, size_t n, char *out)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                              "abcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned long v = (unsigned long)in[i] << 16;
+        if (i + 1 < n)
+            v |= (unsigned long)in[i + 1] << 8;
+        if (i + 2 < n)
+            v |= in[i + 2];
+        *out++ = tab[(v >> 18) & 63];
+        *out++ = tab[(v >> 12) & 63];
+        *out++ = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+        *out++ = i + 2 < n ? tab[v & 63] : '=';
+    }
+    *out = '\0';
+}
+
+/* ---- Headers -------------------------------------------------------- */
+
+/* A copy of a UTF-8 text for a header: control characters become
+ * spaces (no CR or LF can reach the header). */
+static char *s_header_text(const char *s)
+{
+    char *t = xstrdup(s ? s : "");
+    for (char *p = t; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7F)
+            *p = ' ';
+    return t;
+}
+
+/* Whether text can stand in a header as it is: printable ASCII, no
+ * encoded-word look-alike, short enough for one line after the name. */
+static bool s_plain(const char *t, size_t room)
+{
+    if (strlen(t) > room || strstr(t, "=?"))
+        return false;
+    for (const char *p = t; *p; p++)
+        if (*p < ' ' || *p > '~')
+            return false;
+    return true;
+}
+
+/* Appends t as RFC 2047 encoded words ("B", UTF-8), folded so that no
+ * word splits a character and no line passes 77 columns. */
+static void s_put_words(buf_t *b, const char *t)
+{
+    const unsigned char *p = (const unsigned char *)t;
+    unsigned char out[S_WORD_BYTES * 4 / 3 + 4];
+    bool first = true;
+    do {
+        size_t n = 0, c;
+        while (p[n] && (c = s_utf8_len(p + n)) && n + c <= S_WORD_BYTES)
+            n += c;
+        if (n == 0)
+            n = 1; /* not UTF-8 (checked before): never loop forever */
+        s_base64(p, n, (char *)out);
+        s_puts(b, first ? "=?UTF-8?B?" : "\r\n =?UTF-8?B?");
+        s_puts(b, (const char *)out);
+        s_puts(b, "?=");
+        p += n;
+        first = false;
+    } while (*p);
+}
+
+/* Appends "Name: text\r\n", encoding text when it is not plain. */
+static void s_put_unstructured(buf_t *b, const char *name, const char *s)
+{
+    char *t = s_header_text(s);
+    s_puts(b, name);
+    s_puts(b, ": ");
+    if (s_plain(t, 76 - strlen(name)))
+        s_puts(b, t);
+    else
+        s_put_words(b, t);
+    s_puts(b, "\r\n");
+    free(t);
+}
+
+/* Appends "Name: addr" or "Name: phrase <addr>" and CRLF. */
+static void s_put_mailbox(buf_t *b, const char *name, const char *display,
+                          const char *addr)
+{
+    s_puts(b, name);
+    s_puts(b, ": ");
+    if (display && *display) {
+        char *t = s_header_text(display);
+        if (s_plain(t, 60)) {
+            s_puts(b, "\"");
+            for (const char *p = t; *p; p++) {
+                if (*p == '"' || *p == '\\')
+                    s_puts(b, "\\");
+                s_put(b, p, 1);
+            }
+            s_puts(b, "\"");
+        } else {
+            s_put_words(b, t);
+        }
+        free(t);
+        s_puts(b, " <");
+        s_puts(b, addr);
+        s_puts(b, ">\r\n");
+    } else {
+        s_puts(b, addr);
+        s_puts(b, "\r\n");
+    }
+}
+
+char *mime_date(time_t date, char *buf, size_t len)
+{
+    static const char *days[] = {"Sun", "Mon", "Tue", "Wed",
+                                 "Thu", "Fri", "Sat"};
+    static const char *months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    struct tm tm;
+    if (!gmtime_r(&date, &tm)) {
+        snprintf(buf, len, "Thu, 01 Jan 1970 00:00:00 +0000");
+        return buf;
+    }
+    snprintf(buf, len, "%s, %02d %s %04d %02d:%02d:%02d +0000",
+             days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900,
+             tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return buf;
+}
+
+/* ---- Body ----------------------------------------------------------- */
+
+/* Appends one line (without its end) quoted-printable, soft-broken at
+ * 76 columns, then CRLF. Trailing white space and a leading "From " are
+ * encoded; dots are left to libesmtp's dot-stuffing. */
+static void s_put_qp_line(buf_t *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    bool from = n >= 5 && memcmp(s, "From ", 5) == 0;
+    size_t col = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char tok[3] = {(char)c, 0, 0};
+        size_t tl = 1;
+        bool blank = c == ' ' || c == '\t';
+        bool literal =
+            (c > ' ' && c <= '~' && c != '=') || (blank && i + 1 < n);
+        if (!literal || (i == 0 && from)) {
+            tok[0] = '=';
+            tok[1] = hex[c >> 4];
+            tok[2] = hex[c & 15];
+            tl = 3;
+        }
+        if (col + tl > S_QP_COLUMNS) {
+            s_puts(b, "=\r\n");
+            col = 0;
+        }
+        s_put(b, tok, tl);
+        col += tl;
+    }
+    s_puts(b, "\r\n");
+}
+
+/* Appends body quoted-printable; LF, CRLF and CR all end a line. */
+static void s_put_qp_body(buf_t *b, const char *body)
+{
+    const char *p = body;
+    while (*p) {
+        size_t n = strcspn(p, "\r\n");
+        s_put_qp_line(b, p, n);
+        p += n;
+        if (p[0] == '\r' && p[1] == '\n')
+            p += 2;
+        else if (*p)
+            p++;
+    }
+}
+
+/* Checks what mime_compose needs; writes the first problem to err. */
+static int s_check_mail(const mime_mail_t *m, char *id, size_t idlen, char *err,
+                        size_t errlen)
+{
+    const char *bad = NULL;
+    if (!mime_addr_valid(m->from))
+        bad = "invalid From address";
+    else if (!mime_addr_valid(m->to))
+        bad = "invalid recipient address";
+    else if (s_msgid(m->message_id, id, idlen) < 0)
+        bad = "invalid Message-ID";
+    else if (!m->subject || !s_utf8_valid(m->subject))
+        bad = "subject is missing or not UTF-8";
+    else if (!m->body || !s_utf8_valid(m->body))
+        bad = "body is missing or not UTF-8";
+    else if ((m->from_name && !s_utf8_valid(m->from_name)) ||
+             (m->to_name && !s_utf8_valid(m->to_name)))
+        bad = "display name is not UTF-8";
+    if (!bad)
+        return 0;
+    snprintf(err, errlen, "%s", bad);
+    return -1;
+}
+
+char *mime_compose(const mime_mail_t *mail, char *err, size_t errlen)
+{
+    char id[256], date[40];
+    if (s_check_mail(mail, id, sizeof id, err, errlen) < 0)
+        return NULL;
+    buf_t b = {0};
+    s_puts(&b, "Date: ");
+    s_puts(&b, mime_date(mail->date, date, sizeof date));
+    s_puts(&b, "\r\n");
+    s_put_mailbox(&b, "From", mail->from_name, mail->from);
+    s_put_mailbox(&b, "To", mail->to_name, mail->to);
+    s_put_unstructured(&b, "Subject", mail->subject);
+    s_puts(&b, "Message-ID: <");
+    s_puts(&b, id);
+    s_puts(&b, ">\r\n"
+               "Auto-Submitted: auto-generated\r\n"
+               "MIME-Version: 1.0\r\n"
+               "Content-Type: text/plain; charset=UTF-8\r\n"
+               "Content-Transfer-Encoding: quoted-printable\r\n"
+               "\r\n");
+    s_put_qp_body(&b, mail->body);
+    return b.p;
+}

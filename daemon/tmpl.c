@@ -1,0 +1,326 @@
+/*
+ * tmpl — email templates: a file read and checked once (Subject line,
+ * empty line, body, every {{name}} allowed), then rendered any number of
+ * times with values that cannot break out of where they land. Owns the
+ * template text; loaded by the main thread, rendered by the sender.
+ */
+#include "tmpl.h"
+
+#include "xmem.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct tmpl {
+    char *subject; /* the Subject line's text, placeholders unexpanded */
+    char *body;    /* the body, LF line ends, placeholders unexpanded */
+};
+
+/* Where a file's text stands, for error messages. */
+typedef struct {
+    const char *path;
+    char *err;
+    size_t errlen;
+} where_t;
+
+typedef struct {
+    char *p;
+    size_t len, cap;
+} buf_t;
+
+static void s_put(buf_t *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        b->cap = (b->len + n + 1) * 2;
+        b->p = xrealloc(b->p, b->cap);
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static char *s_take(buf_t *b)
+{
+    return b->p ? b->p : xstrdup("");
+}
+
+/* Length of the well-formed UTF-8 sequence at s (1-4), or 0. */
+static size_t s_utf8_len(const unsigned char *s)
+{
+    if (s[0] < 0x80)
+        return 1;
+    size_t n = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 ? 2 : 0;
+    if (n == 0 || s[0] > 0xF4)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] > 0x9F) ||
+        (s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] > 0x8F))
+        return 0; /* overlong, surrogate, or past U+10FFFF */
+    return n;
+}
+
+static void s_error(const where_t *w, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Writes "path:line: message" (or "path: message" for line 0). */
+static void s_error(const where_t *w, int line, const char *fmt, ...)
+{
+    char msg[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (line > 0)
+        snprintf(w->err, w->errlen, "%s:%d: %s", w->path, line, msg);
+    else
+        snprintf(w->err, w->errlen, "%s: %s", w->path, msg);
+}
+
+/* Reads the whole file into a new string; -1 with the error set. */
+static int s_read(const where_t *w, char **out)
+{
+    FILE *f = fopen(w->path, "rb");
+    if (!f) {
+        s_error(w, 0, "cannot read: %s", strerror(errno));
+        return -1;
+    }
+    char *text = xmalloc(TMPL_MAX_BYTES + 2);
+    size_t n = fread(text, 1, TMPL_MAX_BYTES + 1, f);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad || n > TMPL_MAX_BYTES) {
+        if (bad)
+            s_error(w, 0, "cannot read");
+        else
+            s_error(w, 0, "larger than %d bytes", TMPL_MAX_BYTES);
+        free(text);
+        return -1;
+    }
+    text[n] = '\0';
+    size_t at = strlen(text);
+    if (at != n) {
+        int line = 1;
+        for (size_t i = 0; i < at; i++)
+            line += text[i] == '\n';
+        s_error(w, line, "contains a NUL byte");
+        free(text);
+        return -1;
+    }
+    *out = text;
+    return 0;
+}
+
+/* Turns CRLF and CR into LF in place and drops a leading BOM. Then checks
+ * the UTF-8; -1 with the error (and its line) set. */
+static int s_normalise(const where_t *w, char *text)
+{
+    char *in = text, *out = text;
+    if (strncmp(in, "\xEF\xBB\xBF", 3) == 0)
+        in += 3;
+    for (; *in; in++) {
+        if (in[0] == '\r' && in[1] == '\n')
+            continue;
+        *out++ = *in == '\r' ? '\n' : *in;
+    }
+    *out = '\0';
+    int line = 1;
+    for (const unsigned char *p = (const unsigned char *)text; *p;) {
+        size_t n = s_utf8_len(p);
+        if (n == 0) {
+            s_error(w, line, "not UTF-8 text");
+            return -1;
+        }
+        line += *p == '\n';
+        p += n;
+    }
+    return 0;
+}
+
+static bool s_name_ok(const char *name, size_t len)
+{
+    if (len == 0 || len > TMPL_MAX_NAME)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!isalnum((unsigned char)name[i]) && name[i] != '_')
+            return false;
+    return true;
+}
+
+static bool s_allowed(const char *name, size_t len, const char *const allowed[],
+                      size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (allowed[i] && strlen(allowed[i]) == len &&
+            memcmp(allowed[i], name, len) == 0)
+            return true;
+    return false;
+}
+
+/* Checks every placeholder of text, whose first line is line. */
+static int s_check(const where_t *w, const char *text, int line,
+                   const char *const allowed[], size_t n)
+{
+    for (const char *p = text; *p; p++) {
+        if (*p == '\n')
+            line++;
+        if (p[0] != '{' || p[1] != '{')
+            continue;
+        const char *name = p + 2;
+        size_t len = strcspn(name, "}\n");
+        if (name[len] != '}' || name[len + 1] != '}') {
+            s_error(w, line, "unterminated {{");
+            return -1;
+        }
+        if (!s_name_ok(name, len)) {
+            s_error(w, line, "bad placeholder {{%.*s}}",
+                    (int)(len > 40 ? 40 : len), name);
+            return -1;
+        }
+        if (!s_allowed(name, len, allowed, n)) {
+            s_error(w, line, "unknown placeholder {{%.*s}}", (int)len, name);
+            return -1;
+        }
+        p = name + len + 1;
+    }
+    return 0;
+}
+
+/* Whether s holds only spaces and tabs. */
+static bool s_blank(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (s[i] != ' ' && s[i] != '\t')
+            return false;
+    return true;
+}
+
+/* Splits text into its Subject and body; -1 with the error set. */
+static int s_split(const where_t *w, const char *text, tmpl_t *t)
+{
+    size_t len = strcspn(text, "\n");
+    if (len < 8 || strncasecmp(text, "Subject:", 8) != 0) {
+        s_error(w, 1, "missing Subject line");
+        return -1;
+    }
+    const char *s = text + 8, *end = text + len;
+    while (s < end && (*s == ' ' || *s == '\t'))
+        s++;
+    while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    if (s == end) {
+        s_error(w, 1, "empty Subject");
+        return -1;
+    }
+    const char *second = text + len + (text[len] ? 1 : 0);
+    size_t len2 = strcspn(second, "\n");
+    if (!second[len2] || !s_blank(second, len2)) {
+        s_error(w, 2, "expected an empty line after the Subject line");
+        return -1;
+    }
+    const char *body = second + len2 + 1;
+    if (!body[strspn(body, " \t\n")]) {
+        s_error(w, 3, "empty body");
+        return -1;
+    }
+    t->subject = xstrndup(s, (size_t)(end - s));
+    t->body = xstrdup(body);
+    return 0;
+}
+
+tmpl_t *tmpl_load(const char *path, const char *const allowed[], size_t n,
+                  char *err, size_t errlen)
+{
+    where_t w = {path, err, errlen};
+    char *text = NULL;
+    tmpl_t *t = xcalloc(1, sizeof *t);
+    if (s_read(&w, &text) < 0 || s_normalise(&w, text) < 0 ||
+        s_split(&w, text, t) < 0 ||
+        s_check(&w, t->subject, 1, allowed, n) < 0 ||
+        s_check(&w, t->body, 3, allowed, n) < 0) {
+        free(text);
+        tmpl_destroy(&t);
+        return NULL;
+    }
+    free(text);
+    return t;
+}
+
+void tmpl_destroy(tmpl_t **p)
+{
+    if (!p || !*p)
+        return;
+    free((*p)->subject);
+    free((*p)->body);
+    free(*p);
+    *p = NULL;
+}
+
+/* Appends a value made safe for the subject (one line) or the body. */
+static void s_put_value(buf_t *b, const char *v, bool subject)
+{
+    static const char fffd[] = "\xEF\xBF\xBD";
+    const unsigned char *p = (const unsigned char *)v;
+    while (*p) {
+        size_t n = s_utf8_len(p);
+        if (n == 0) {
+            s_put(b, fffd, 3);
+            n = 1;
+        } else if (*p == '\r' || *p == '\n') {
+            s_put(b, subject ? " " : "\n", 1);
+            n = p[0] == '\r' && p[1] == '\n' ? 2 : 1;
+        } else if ((*p < 0x20 && (subject || *p != '\t')) || *p == 0x7F) {
+            s_put(b, " ", 1);
+        } else if (subject && ((n == 2 && !memcmp(p, "\xC2\x85", 2)) ||
+                               (n == 3 && (!memcmp(p, "\xE2\x80\xA8", 3) ||
+                                           !memcmp(p, "\xE2\x80\xA9", 3))))) {
+            s_put(b, " ", 1); /* NEL, LINE and PARAGRAPH SEPARATOR */
+        } else {
+            s_put(b, (const char *)p, n);
+        }
+        p += n;
+    }
+}
+
+static const char *s_lookup(const tmpl_var_t *vars, size_t n, const char *name,
+                            size_t len)
+{
+    for (size_t i = 0; i < n; i++)
+        if (vars[i].name && strlen(vars[i].name) == len &&
+            memcmp(vars[i].name, name, len) == 0)
+            return vars[i].value;
+    return NULL;
+}
+
+/* Expands the (checked) text with vars. */
+static char *s_expand(const char *text, const tmpl_var_t *vars, size_t n,
+                      bool subject)
+{
+    buf_t b = {0};
+    const char *p = text, *open;
+    while ((open = strstr(p, "{{")) != NULL) {
+        s_put(&b, p, (size_t)(open - p));
+        const char *name = open + 2;
+        size_t len = strcspn(name, "}");
+        const char *v = s_lookup(vars, n, name, len);
+        if (v)
+            s_put_value(&b, v, subject);
+        p = name + len + 2;
+    }
+    s_put(&b, p, strlen(p));
+    return s_take(&b);
+}
+
+void tmpl_render(const tmpl_t *t, const tmpl_var_t *vars, size_t n,
+                 char **subject, char **body)
+{
+    *subject = s_expand(t->subject, vars, n, true);
+    *body = s_expand(t->body, vars, n, false);
+}
