@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* The state of one load: where we are and how many errors so far. */
 typedef struct {
@@ -208,11 +209,36 @@ static bool s_endpoint_ok(const char *ep, char *why, size_t len)
     return true;
 }
 
+/* daemon.control (the control socket's path) and control_mode. */
+static void s_control(s_ctx_t *ctx, const config_setting_t *g)
+{
+    cfg_t *cfg = ctx->cfg;
+    const config_setting_t *s =
+        s_string(ctx, g, "control", false, &cfg->control);
+    s_resolve(ctx, &cfg->control);
+    if (s && strlen(cfg->control) > 107)
+        s_error(ctx, s, "control: the socket path must be at most 107 "
+                "bytes");
+    char *mode = NULL;
+    s = s_string(ctx, g, "control_mode", false, &mode);
+    if (s) {
+        char *end;
+        long m = strtol(mode, &end, 8);
+        if (*end || end == mode || m < 0600 || m > 0666 || (m & 0111))
+            s_error(ctx, s, "control_mode must be an octal file mode "
+                    "between \"0600\" and \"0666\", like \"0660\"");
+        else
+            cfg->control_mode = (int)m;
+    }
+    free(mode);
+}
+
 static void s_daemon(s_ctx_t *ctx, const config_setting_t *root)
 {
     static const char *const known[] = {
         "intake", "server_secret_key", "database", "pseudonym_key",
-        "log_level", "busy_timeout_ms", "max_database_mb",
+        "log_level", "busy_timeout_ms", "max_database_mb", "control",
+        "control_mode",
     };
     cfg_t *cfg = ctx->cfg;
     const config_setting_t *g = config_setting_get_member(root, "daemon");
@@ -270,6 +296,7 @@ static void s_daemon(s_ctx_t *ctx, const config_setting_t *root)
                 "or debug, not '%s'", level);
     free(level);
 
+    s_control(ctx, g);
     long long v = cfg->busy_timeout_ms;
     s_int(ctx, g, "busy_timeout_ms", 0, 600000, &v);
     cfg->busy_timeout_ms = (int)v;
@@ -470,8 +497,169 @@ static void s_partners(s_ctx_t *ctx, const config_setting_t *root)
     }
 }
 
+/* A group { name = ...; email = ...; } into a. */
+static void s_address(s_ctx_t *ctx, const config_setting_t *g,
+                      const char *name, cfg_address_t *a)
+{
+    static const char *const known[] = {"name", "email"};
+    const config_setting_t *s = config_setting_get_member(g, name);
+    if (!s || !config_setting_is_group(s)) {
+        s_error(ctx, s ? s : g, "'%s' must be a group { name = \"...\"; "
+                "email = \"...\"; }", name);
+        return;
+    }
+    s_check_known(ctx, s, known, 2);
+    s_string(ctx, s, "name", true, &a->name);
+    const config_setting_t *e = s_string(ctx, s, "email", true, &a->email);
+    if (e && (!strchr(a->email, '@') || strpbrk(a->email, " <>,\r\n")))
+        s_error(ctx, e, "%s.email '%s' is not an email address", name,
+                a->email);
+}
+
+/* quiet_hours = "20:00-07:00" (or "" for none) into minutes. */
+static void s_quiet(s_ctx_t *ctx, const config_setting_t *g, cfg_mail_t *m)
+{
+    char *text = NULL;
+    const config_setting_t *s =
+        s_string(ctx, g, "quiet_hours", false, &text);
+    if (!s)
+        return;
+    int h1, m1, h2, m2, used = 0;
+    if (!*text) {
+        m->quiet_start = m->quiet_end = 0;
+    } else if (sscanf(text, "%2d:%2d-%2d:%2d%n", &h1, &m1, &h2, &m2,
+                      &used) == 4 && used == (int)strlen(text) &&
+               h1 < 24 && h2 < 24 && m1 < 60 && m2 < 60 && h1 >= 0 &&
+               h2 >= 0 && m1 >= 0 && m2 >= 0) {
+        m->quiet_start = h1 * 60 + m1;
+        m->quiet_end = h2 * 60 + m2;
+    } else {
+        s_error(ctx, s, "quiet_hours must be like \"20:00-07:00\", or "
+                "\"\" for none");
+    }
+    free(text);
+}
+
+/* Reads a secret from a file named by setting name (first line). */
+static void s_secret_file(s_ctx_t *ctx, const config_setting_t *g,
+                          const char *name, char **out)
+{
+    char *path = NULL;
+    const config_setting_t *s = s_string(ctx, g, name, false, &path);
+    s_resolve(ctx, &path);
+    if (!s) {
+        free(path);
+        return;
+    }
+    FILE *f = fopen(path, "r");
+    char line[512];
+    if (!f || !fgets(line, sizeof line, f)) {
+        s_error(ctx, s, "%s: cannot read %s%s%s", name, path,
+                f ? "" : ": ", f ? "" : strerror(errno));
+    } else {
+        line[strcspn(line, "\r\n")] = '\0';
+        *out = xstrdup(line);
+    }
+    if (f)
+        fclose(f);
+    sodium_memzero(line, sizeof line);
+    free(path);
+}
+
+static void s_smtp(s_ctx_t *ctx, const config_setting_t *mg, cfg_mail_t *m)
+{
+    static const char *const known[] = {"host", "port", "starttls",
+                                        "ca_file", "user", "password_file",
+                                        "timeout_ms"};
+    const config_setting_t *g = config_setting_get_member(mg, "smtp");
+    if (!g || !config_setting_is_group(g)) {
+        s_error(ctx, g ? g : mg, "mail needs a group 'smtp: { host = "
+                "\"...\"; ... };'");
+        return;
+    }
+    s_check_known(ctx, g, known, sizeof known / sizeof *known);
+    s_string(ctx, g, "host", true, &m->smtp_host);
+    long long v = m->smtp_port;
+    s_int(ctx, g, "port", 1, 65535, &v);
+    m->smtp_port = (int)v;
+    s_bool(ctx, g, "starttls", &m->smtp_starttls);
+    const config_setting_t *s =
+        s_string(ctx, g, "ca_file", false, &m->smtp_ca_file);
+    s_resolve(ctx, &m->smtp_ca_file);
+    if (s && access(m->smtp_ca_file, R_OK) != 0)
+        s_error(ctx, s, "ca_file: cannot read %s: %s", m->smtp_ca_file,
+                strerror(errno));
+    s_string(ctx, g, "user", false, &m->smtp_user);
+    s_secret_file(ctx, g, "password_file", &m->smtp_password);
+    if (m->smtp_user && !m->smtp_password)
+        s_error(ctx, g, "smtp: a user needs a password_file");
+    v = m->smtp_timeout_ms;
+    s_int(ctx, g, "timeout_ms", 100, 600000, &v);
+    m->smtp_timeout_ms = (int)v;
+}
+
+static void s_mail(s_ctx_t *ctx, const config_setting_t *root)
+{
+    static const char *const known[] = {
+        "templates", "from", "kernteam", "gemeente", "quiet_hours", "smtp",
+        "retry_min_s", "retry_max_s", "lifetime_hours"};
+    cfg_mail_t *m = &ctx->cfg->mail;
+    const config_setting_t *g = config_setting_get_member(root, "mail");
+    if (!g)
+        return;
+    if (!config_setting_is_group(g)) {
+        s_error(ctx, g, "'mail' must be a group { ... }");
+        return;
+    }
+    m->enabled = true;
+    s_check_known(ctx, g, known, sizeof known / sizeof *known);
+    if (!s_string(ctx, g, "templates", false, &m->templates))
+        m->templates = xstrdup("templates");
+    s_resolve(ctx, &m->templates);
+    s_address(ctx, g, "from", &m->from);
+    s_address(ctx, g, "kernteam", &m->kernteam);
+    s_address(ctx, g, "gemeente", &m->gemeente);
+    s_quiet(ctx, g, m);
+    s_smtp(ctx, g, m);
+    long long lo = m->retry_min_s, hi = m->retry_max_s, life = m->lifetime_h;
+    s_int(ctx, g, "retry_min_s", 1, 86400, &lo);
+    s_int(ctx, g, "retry_max_s", 1, 7 * 86400, &hi);
+    s_int(ctx, g, "lifetime_hours", 1, 24 * 365, &life);
+    if (hi < lo)
+        s_error(ctx, g, "retry_max_s (%lld) is less than retry_min_s (%lld)",
+                hi, lo);
+    m->retry_min_s = (int)lo;
+    m->retry_max_s = (int)hi;
+    m->lifetime_h = (int)life;
+}
+
+static void s_timezone(s_ctx_t *ctx, const config_setting_t *root)
+{
+    cfg_t *cfg = ctx->cfg;
+    const config_setting_t *s =
+        s_string(ctx, root, "timezone", false, &cfg->timezone);
+    if (!s) {
+        cfg->timezone = xstrdup("Europe/Amsterdam");
+        return;
+    }
+    char *path = xasprintf("/usr/share/zoneinfo/%s", cfg->timezone);
+    if (strstr(cfg->timezone, "..") || access(path, R_OK) != 0)
+        s_error(ctx, s, "timezone '%s' is not a known zone (like "
+                "\"Europe/Amsterdam\")", cfg->timezone);
+    free(path);
+}
+
 static void s_defaults(cfg_t *cfg)
 {
+    cfg->control_mode = 0660;
+    cfg->mail.quiet_start = 20 * 60;
+    cfg->mail.quiet_end = 7 * 60;
+    cfg->mail.smtp_port = 587;
+    cfg->mail.smtp_starttls = true;
+    cfg->mail.smtp_timeout_ms = 30000;
+    cfg->mail.retry_min_s = 60;
+    cfg->mail.retry_max_s = 3600;
+    cfg->mail.lifetime_h = 72;
     cfg->log_level = LOG_LEVEL_INFO;
     cfg->busy_timeout_ms = 2000;
     cfg->body_bytes = 65536;
@@ -483,7 +671,8 @@ static void s_defaults(cfg_t *cfg)
 cfg_t *cfg_load(const char *path)
 {
     static const char *const known[] = {"daemon", "limits", "categories",
-                                        "postcodes", "partners"};
+                                        "postcodes", "partners", "timezone",
+                                        "mail"};
     config_t lc;
     config_init(&lc);
     s_ctx_t ctx = {.path = path, .cfg = xcalloc(1, sizeof(cfg_t))};
@@ -511,6 +700,8 @@ cfg_t *cfg_load(const char *path)
         s_categories(&ctx, root);
         s_postcodes(&ctx, root);
         s_partners(&ctx, root);
+        s_timezone(&ctx, root);
+        s_mail(&ctx, root);
     }
     config_destroy(&lc);
     free(ctx.dir);
@@ -538,6 +729,22 @@ void cfg_destroy(cfg_t **p)
         s_free_strings(q->categories, q->categories_n);
     }
     free(cfg->partners);
+    free(cfg->control);
+    free(cfg->timezone);
+    cfg_mail_t *m = &cfg->mail;
+    cfg_address_t *addrs[] = {&m->from, &m->kernteam, &m->gemeente};
+    for (size_t i = 0; i < 3; i++) {
+        free(addrs[i]->name);
+        free(addrs[i]->email);
+    }
+    free(m->templates);
+    free(m->smtp_host);
+    free(m->smtp_ca_file);
+    free(m->smtp_user);
+    if (m->smtp_password) {
+        sodium_memzero(m->smtp_password, strlen(m->smtp_password));
+        free(m->smtp_password);
+    }
     sodium_memzero(cfg, sizeof *cfg);
     free(cfg);
     *p = NULL;

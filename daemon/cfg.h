@@ -31,6 +31,33 @@ typedef struct {
 } cfg_postcode_range_t;
 
 typedef struct {
+    char *name;  /* display name, e.g. "Kernteam Wageningen" */
+    char *email; /* address */
+} cfg_address_t;
+
+/* The "mail" group: who is told, how mail leaves. Absent: no
+ * notifications are made at all (an intake-only installation). */
+typedef struct {
+    bool enabled;               /* the group is present */
+    char *templates;            /* folder of the templates, resolved */
+    cfg_address_t from;         /* From of every email */
+    cfg_address_t kernteam;     /* the Kernteam's shared address */
+    cfg_address_t gemeente;     /* the gemeente's monitoring contact */
+    int quiet_start;            /* minutes after midnight, local time */
+    int quiet_end;              /* equal to quiet_start: no quiet hours */
+    char *smtp_host;            /* a name in the server's certificate */
+    int smtp_port;
+    bool smtp_starttls;         /* false only when configured so */
+    char *smtp_ca_file;         /* NULL: the system's CAs */
+    char *smtp_user;            /* NULL: no AUTH */
+    char *smtp_password;        /* read from password_file */
+    int smtp_timeout_ms;
+    int retry_min_s;            /* first pause after a temporary failure */
+    int retry_max_s;            /* longest pause */
+    int lifetime_h;             /* give up on a notification after this */
+} cfg_mail_t;
+
+typedef struct {
     char *path;                 /* the file read, as given */
     char **intake;              /* intake endpoints */
     size_t intake_n;
@@ -51,6 +78,10 @@ typedef struct {
     size_t postcodes_n;
     cfg_partner_t *partners;
     size_t partners_n;
+    char *control;              /* control socket path (ipc), resolved */
+    int control_mode;           /* its file mode, e.g. 0660 */
+    char *timezone;             /* zone of due times and quiet hours */
+    cfg_mail_t mail;
 } cfg_t;
 
 /* Reads and checks path. Returns a new cfg_t, or NULL after writing every

@@ -26,6 +26,7 @@ enum {
 struct intake {
     store_t *store;      /* borrowed */
     const cfg_t *cfg;    /* borrowed; swapped on reload */
+    notify_t *notify;    /* borrowed; swapped on reload */
 };
 
 static const char s_sql_find[] =
@@ -40,17 +41,19 @@ static const char s_sql_insert[] =
 static const char s_sql_regisseur[] =
     "SELECT name, organisation, email, phone FROM regisseur WHERE id = ?1";
 
-intake_t *intake_new(store_t *store, const cfg_t *cfg)
+intake_t *intake_new(store_t *store, const cfg_t *cfg, notify_t *notify)
 {
     intake_t *in = xcalloc(1, sizeof *in);
     in->store = store;
     in->cfg = cfg;
+    in->notify = notify;
     return in;
 }
 
-void intake_set_cfg(intake_t *in, const cfg_t *cfg)
+void intake_set_cfg(intake_t *in, const cfg_t *cfg, notify_t *notify)
 {
     in->cfg = cfg;
+    in->notify = notify;
 }
 
 void intake_destroy(intake_t **p)
@@ -239,6 +242,30 @@ static int64_t s_insert(intake_t *in, intake_item_t *item,
     return store_last_id(in->store);
 }
 
+/* Queues the notifications of a stored referral. */
+static int s_notify(intake_t *in, const intake_item_t *item, int64_t id,
+                    const match_result_t *m, int64_t now)
+{
+    const rrp_referral_t *r = &item->referral;
+    notify_referral_t nr = {
+        .referral_id = id,
+        .case_id = m->case_id,
+        .regisseur_id = m->regisseur_id,
+        .open_cases = m->open_cases,
+        .other_cases = m->others,
+        .other_cases_n = m->others_n,
+        .new_case = m->status == MATCH_NEW,
+        .partner_id = item->partner->id,
+        .partner_name = item->partner->name,
+        .kind = r->kind,
+        .urgency = r->urgency,
+        .contact_name = r->contact_name,
+        .contact_email = r->contact_email,
+        .contact_phone = r->contact_phone,
+    };
+    return notify_referral(in->notify, in->store, &nr, now);
+}
+
 /* Stores one valid referral in the open transaction. Returns 0 (the item
  * is S_STORED, or S_DONE with a duplicate/conflict/forbidden reply) or -1
  * on a store error. */
@@ -270,8 +297,10 @@ static int s_store(intake_t *in, intake_item_t *item, int64_t now)
             reg = s_regisseur_json(in, m.regisseur_id);
         id = s_insert(in, item, digest, &m, reg, now);
     }
-    if (id > 0 && match_join(in->store, m.case_id, (const void *)persons,
-                             r->persons, id, now) == 0) {
+    if (id > 0 &&
+        match_join(in->store, m.case_id, (const void *)persons, r->persons,
+                   id, now) == 0 &&
+        s_notify(in, item, id, &m, now) == 0) {
         item->status = "ACK";
         item->body =
             s_ack_body("accepted", id, m.case_id, match_status_name(m.status),

@@ -9,6 +9,7 @@
 #define REGIE_INTAKE_H
 
 #include "cfg.h"
+#include "notify.h"
 #include "rrp.h"
 #include "store.h"
 
@@ -34,12 +35,13 @@ typedef struct {
     bool overlap;
 } intake_item_t;
 
-/* Makes an intake writing to store under cfg (both borrowed; cfg may be
- * swapped with intake_set_cfg). */
-intake_t *intake_new(store_t *store, const cfg_t *cfg);
+/* Makes an intake writing to store under cfg, queueing notifications
+ * through notify (all borrowed; cfg and notify may be swapped with
+ * intake_set_cfg). */
+intake_t *intake_new(store_t *store, const cfg_t *cfg, notify_t *notify);
 
-/* Uses cfg from the next batch on (after a reload). */
-void intake_set_cfg(intake_t *in, const cfg_t *cfg);
+/* Uses cfg and notify from the next batch on (after a reload). */
+void intake_set_cfg(intake_t *in, const cfg_t *cfg, notify_t *notify);
 
 /* Frees the intake; sets *p to NULL; accepts NULL. */
 void intake_destroy(intake_t **p);

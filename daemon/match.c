@@ -57,6 +57,9 @@ int match_find(store_t *s, const unsigned char (*persons)[PSEUDO_LEN],
     for (size_t i = 0; i < n; i++)
         if (s_lookup(s, persons[i], out, seen, 64) < 0)
             return -1;
+    for (int i = 0; i < out->open_cases && i < 64; i++)
+        if (seen[i] != out->case_id && out->others_n < MATCH_CASES_MAX)
+            out->others[out->others_n++] = seen[i];
     if (out->open_cases > 0) {
         out->status = out->regisseur_id ? MATCH_ASSIGNED : MATCH_UNASSIGNED;
         return 0;

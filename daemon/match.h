@@ -19,11 +19,15 @@ typedef enum {
     MATCH_ASSIGNED    /* an open case with a regisseur held one */
 } match_status_t;
 
+#define MATCH_CASES_MAX 16 /* open cases remembered for the overlap */
+
 typedef struct {
     int64_t case_id;      /* the case the referral joins */
     match_status_t status;
     int64_t regisseur_id; /* 0 when the case has none */
     int open_cases;       /* open cases that held them; > 1: overlap */
+    int64_t others[MATCH_CASES_MAX]; /* the other open cases, at most */
+    int others_n;         /* MATCH_CASES_MAX of them */
 } match_result_t;
 
 /* Finds or opens the case for n persons (pseudonyms). Must run in a write

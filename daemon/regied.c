@@ -4,6 +4,7 @@
  */
 #include "cfg.h"
 #include "log.h"
+#include "notify.h"
 #include "server.h"
 
 #include <getopt.h>
@@ -85,10 +86,17 @@ int main(int argc, char **argv)
     cfg_t *cfg = cfg_load(path);
     if (!cfg)
         return CFG_EX_CONFIG;
+    notify_t *templates = notify_new(cfg); /* the templates must load */
+    if (!templates) {
+        cfg_destroy(&cfg);
+        return CFG_EX_CONFIG;
+    }
+    notify_destroy(&templates);
     if (check) {
         cfg_destroy(&cfg);
         return 0;
     }
+    setenv("TZ", cfg->timezone, 1);
     tzset();
     log_set_level(verbose ? LOG_LEVEL_DEBUG : cfg->log_level);
     server_t *srv = server_new(&cfg);

@@ -8,8 +8,12 @@
  */
 #include "server.h"
 
+#include "clock.h"
+#include "ctl.h"
+#include "dispatch.h"
 #include "intake.h"
 #include "log.h"
+#include "notify.h"
 #include "store.h"
 #include "xmem.h"
 #include "zap.h"
@@ -23,7 +27,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#define SERVER_FRAMES_MAX 8 /* frames kept of one message; more is bad */
+#define SERVER_FRAMES_MAX 16 /* frames kept of one message; more is bad */
 
 /* One received message: its frames, and where the envelope ends. */
 typedef struct {
@@ -41,7 +45,10 @@ struct server {
     void *intake_sock;   /* ROUTER, CURVE server */
     int sigfd;           /* signalfd for TERM, INT, HUP */
     store_t *store;      /* the database */
+    notify_t *notify;    /* who is told what; templates */
     intake_t *intake;    /* turns requests into replies */
+    dispatch_t *dispatch; /* hands due mail to the sender thread */
+    ctl_t *ctl;          /* the control socket, or NULL */
     s_msg_t *msgs;       /* batch buffers, cfg->batch of them */
     intake_item_t *items;
     size_t batch_cap;    /* size of msgs and items */
@@ -104,6 +111,19 @@ static void s_alloc_batch(server_t *s)
     s->items = xcalloc(s->batch_cap, sizeof *s->items);
 }
 
+/* Binds the control socket when the configuration names one. */
+static int s_bind_control(server_t *s)
+{
+    if (!s->cfg->control)
+        return 0;
+    ctl_env_t env = {s->cfg, s->store, s->notify};
+    s->ctl = ctl_new(s->ctx, s->cfg->control, s->cfg->control_mode, &env);
+    if (!s->ctl)
+        return -1;
+    log_info("server: control socket path=%s", s->cfg->control);
+    return 0;
+}
+
 server_t *server_new(cfg_t **cfg)
 {
     server_t *s = xcalloc(1, sizeof *s);
@@ -124,7 +144,16 @@ server_t *server_new(cfg_t **cfg)
         server_destroy(&s);
         return NULL;
     }
-    s->intake = intake_new(s->store, s->cfg);
+    if (!(s->notify = notify_new(s->cfg)) ||
+        !(s->dispatch = dispatch_new(s->ctx, s->store, s->cfg)) ||
+        s_bind_control(s) < 0) {
+        server_destroy(&s);
+        return NULL;
+    }
+    if (!notify_enabled(s->notify))
+        log_notice("server: notifications off: the configuration has no "
+                   "'mail' group");
+    s->intake = intake_new(s->store, s->cfg, s->notify);
     s_alloc_batch(s);
     return s;
 }
@@ -197,8 +226,16 @@ static bool s_prepare(server_t *s, s_msg_t *m, intake_item_t *it)
         return false;
     }
     it->partner = cfg_partner_by_id(s->cfg, user);
-    bool delim = m->n >= 2 && zmq_msg_size(&m->frames[1]) == 0;
-    m->payload = delim ? 2 : 1;
+    /* The envelope: the frames up to the first empty one (the REQ
+     * delimiter), as a REQ socket, REQ_CORRELATE or a proxy makes it. A
+     * client that starts with the signature sent no delimiter at all. */
+    int delim = 0;
+    bool bare = m->n >= 2 && zmq_msg_size(&m->frames[1]) == 4 &&
+                memcmp(zmq_msg_data(&m->frames[1]), RRP_SIGNATURE, 4) == 0;
+    for (int i = 1; i < m->n && !delim && !bare; i++)
+        if (zmq_msg_size(&m->frames[i]) == 0)
+            delim = i;
+    m->payload = delim ? delim + 1 : 1;
     for (int i = m->payload; i < m->n; i++) {
         m->view[i - m->payload].data = zmq_msg_data(&m->frames[i]);
         m->view[i - m->payload].len = zmq_msg_size(&m->frames[i]);
@@ -243,12 +280,17 @@ static void s_on_intake(server_t *s)
 /* Keeps what cannot change without a restart from the old config. */
 static void s_keep_fixed(const cfg_t *old, cfg_t *next)
 {
+    bool same_control = (!old->control && !next->control) ||
+                        (old->control && next->control &&
+                         strcmp(old->control, next->control) == 0);
     if (memcmp(old->pseudo_key, next->pseudo_key, sizeof old->pseudo_key) ||
         strcmp(old->database, next->database) ||
         strcmp(old->server_secret, next->server_secret) ||
-        old->intake_n != next->intake_n)
+        old->intake_n != next->intake_n || !same_control ||
+        strcmp(old->timezone, next->timezone))
         log_warn("server: reload keeps the running intake endpoints, "
-                 "database and keys; restart regied to change them");
+                 "control socket, database, time zone and keys; restart "
+                 "regied to change them");
     memcpy(next->pseudo_key, old->pseudo_key, sizeof old->pseudo_key);
     next->batch = old->batch;
 }
@@ -258,14 +300,23 @@ static void s_reload(server_t *s)
     sd_notify(0, "RELOADING=1");
     log_notice("server: reloading config=%s", s->cfg->path);
     cfg_t *next = cfg_load(s->cfg->path);
-    if (!next) {
+    notify_t *notify = next ? notify_new(next) : NULL;
+    if (!notify) {
         log_err("server: reload refused: the configuration has errors "
                 "(see above); the running one stays");
+        cfg_destroy(&next);
     } else {
         s_keep_fixed(s->cfg, next);
         log_set_level(next->log_level);
         zap_set_cfg(s->zap, next);
-        intake_set_cfg(s->intake, next);
+        intake_set_cfg(s->intake, next, notify);
+        dispatch_set_cfg(s->dispatch, next);
+        if (s->ctl) {
+            ctl_env_t env = {next, s->store, notify};
+            ctl_set_env(s->ctl, &env);
+        }
+        notify_destroy(&s->notify);
+        s->notify = notify;
         cfg_destroy(&s->cfg);
         s->cfg = next;
         log_notice("server: reloaded partners=%zu", s->cfg->partners_n);
@@ -292,13 +343,17 @@ int server_run(server_t *s)
     sd_notify(0, "READY=1\nSTATUS=serving referrals");
     log_notice("server: ready version=%s partners=%zu", REGIE_VERSION,
                s->cfg->partners_n);
+    dispatch_kick(s->dispatch);
     while (!s->stop) {
         zmq_pollitem_t items[] = {
             {zap_socket(s->zap), 0, ZMQ_POLLIN, 0},
             {s->intake_sock, 0, ZMQ_POLLIN, 0},
             {NULL, s->sigfd, ZMQ_POLLIN, 0},
+            {dispatch_socket(s->dispatch), 0, ZMQ_POLLIN, 0},
+            {s->ctl ? ctl_socket(s->ctl) : NULL, 0, ZMQ_POLLIN, 0},
         };
-        if (zmq_poll(items, 3, -1) < 0) {
+        int n = s->ctl ? 5 : 4;
+        if (zmq_poll(items, n, dispatch_timeout_ms(s->dispatch)) < 0) {
             if (errno == EINTR)
                 continue;
             log_err("server: poll failed error=\"%s\"", zmq_strerror(errno));
@@ -310,6 +365,12 @@ int server_run(server_t *s)
             s_on_signal(s);
         if (!s->stop && (items[1].revents & ZMQ_POLLIN))
             s_on_intake(s);
+        if (n == 5 && (items[4].revents & ZMQ_POLLIN))
+            ctl_handle(s->ctl);
+        if (items[3].revents & ZMQ_POLLIN)
+            dispatch_on_outcome(s->dispatch);
+        else
+            dispatch_kick(s->dispatch);
     }
     sd_notify(0, "STOPPING=1");
     return 0;
@@ -322,10 +383,13 @@ void server_destroy(server_t **p)
     server_t *s = *p;
     if (s->intake_sock)
         zmq_close(s->intake_sock);
+    ctl_destroy(&s->ctl);
+    dispatch_destroy(&s->dispatch);
     zap_destroy(&s->zap);
     if (s->ctx)
         zmq_ctx_term(s->ctx);
     intake_destroy(&s->intake);
+    notify_destroy(&s->notify);
     store_destroy(&s->store);
     if (s->sigfd >= 0)
         close(s->sigfd);

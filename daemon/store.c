@@ -82,7 +82,31 @@ static const char s_schema_v1[] =
     "CREATE INDEX referral_case ON referral(case_id);"
     "CREATE INDEX referral_partner_time ON referral(partner, received_at);";
 
-static const char *const s_migrations[STORE_SCHEMA_VERSION] = {s_schema_v1};
+/* Schema version 2: the outbox. Every email is a row first; key is
+ * unique (cause and recipient), so nothing is queued twice. */
+static const char s_schema_v2[] =
+    "CREATE TABLE notification ("
+    " id INTEGER PRIMARY KEY,"
+    " key TEXT NOT NULL UNIQUE,"
+    " recipient TEXT,"
+    " recipient_name TEXT,"
+    " subject TEXT NOT NULL,"
+    " body TEXT NOT NULL,"
+    " urgent INTEGER NOT NULL DEFAULT 0,"
+    " status TEXT NOT NULL DEFAULT 'pending'"
+    "  CHECK (status IN ('pending', 'sent', 'failed')),"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " created_at INTEGER NOT NULL,"
+    " next_attempt_at INTEGER NOT NULL,"
+    " sent_at INTEGER,"
+    " last_error TEXT,"
+    " case_id INTEGER,"
+    " referral_id INTEGER);"
+    "CREATE INDEX notification_due ON notification(status, next_attempt_at);"
+    "CREATE INDEX notification_case ON notification(case_id);";
+
+static const char *const s_migrations[STORE_SCHEMA_VERSION] = {s_schema_v1,
+                                                               s_schema_v2};
 
 static void s_log_error(store_t *s, const char *what)
 {

@@ -17,8 +17,6 @@ import tempfile
 import time
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -33,79 +31,12 @@ BODY = ("Beste J. de Vries,\n\n"
         ".punt aan het begin\n"
         ".\n"
         "Een lange regel: " + "abcdefghij" * 12 + "\n")
-USER, PASSWORD = "regie", "geheim wachtwoord"
 
 
 # ---- helpers ------------------------------------------------------------
 
-def free_port():
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def make_cert(folder, stem, name):
-    """A self-signed certificate (and key) for DNS name `name`."""
-    cert = os.path.join(folder, stem + ".pem")
-    key = os.path.join(folder, stem + ".key")
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-         "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-         "-subj", "/CN=" + name, "-addext", "subjectAltName=DNS:" + name,
-         "-keyout", key, "-out", cert],
-        check=True, capture_output=True)
-    return cert, key
-
-
-def wait_ready(port, timeout=10.0):
-    """Waits until the server on port answers with its 220 greeting."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), 1.0) as s:
-                if s.recv(512).startswith(b"220"):
-                    return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError("SMTP server on port %d not ready" % port)
-
-
-class Handler:
-    """Records accepted messages; can answer RCPT or DATA with an error."""
-
-    def __init__(self, rcpt_reply=None, data_reply=None):
-        self.rcpt_reply = rcpt_reply
-        self.data_reply = data_reply
-        self.messages = []
-
-    async def handle_RCPT(self, server, session, envelope, address,
-                          rcpt_options):
-        if self.rcpt_reply:
-            return self.rcpt_reply
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.data_reply:
-            return self.data_reply
-        self.messages.append({
-            "mail_from": envelope.mail_from,
-            "rcpt_tos": list(envelope.rcpt_tos),
-            "data": envelope.original_content,
-            "authenticated": session.authenticated,
-            "tls": session.ssl is not None,
-        })
-        return "250 2.0.0 Message accepted"
-
-
-def authenticator(server, session, envelope, mechanism, auth_data):
-    ok = (isinstance(auth_data, LoginPassword)
-          and auth_data.login == USER.encode()
-          and auth_data.password == PASSWORD.encode())
-    # handled=False: aiosmtpd answers "535 5.7.8" itself on failure
-    return AuthResult(success=ok, handled=False)
+from mailserver import (PASSWORD, USER, Handler, Server, free_port,  # noqa: E402
+                   make_cert)
 
 
 @pytest.fixture(scope="module")
@@ -132,27 +63,15 @@ def server(files):
 
     def start(handler=None, tls=True, auth=False, cert=None, key=None,
               tls_min=None, auth_required=True):
-        handler = handler or Handler()
-        kw = {}
-        if tls:
-            ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            ctx.load_cert_chain(cert or files["cert"], key or files["key"])
-            if tls_min:
-                ctx.minimum_version = tls_min
-            kw.update(tls_context=ctx, require_starttls=True)
-        if auth:
-            kw.update(authenticator=authenticator,
-                      auth_required=auth_required, auth_require_tls=True)
-        port = free_port()
-        c = Controller(handler, hostname="127.0.0.1", port=port, **kw)
-        c.start()
-        started.append(c)
-        wait_ready(port)
-        return port, handler
+        srv = Server(cert or files["cert"], key or files["key"], handler,
+                     tls=tls, auth=auth, tls_min=tls_min,
+                     auth_required=auth_required).start()
+        started.append(srv)
+        return srv.port, srv.handler
 
     yield start
-    for c in started:
-        c.stop()
+    for srv in started:
+        srv.stop()
 
 
 def send(files, port, *extra, count=1, password=None, ca=True,
