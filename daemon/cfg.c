@@ -4,6 +4,8 @@
  * first, as "file:line: message". Main thread only.
  */
 #include "cfg.h"
+#include "cfgagree.h"
+#include "cfgparse.h"
 
 #include "log.h"
 #include "xmem.h"
@@ -20,14 +22,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The state of one load: where we are and how many errors so far. */
-typedef struct {
-    const char *path; /* the file as given */
-    char *dir;        /* its folder, for relative paths */
-    int errors;       /* errors reported so far */
-    cfg_t *cfg;       /* what is being filled */
-} s_ctx_t;
-
 static const char *s_default_categories[] = {
     "huiselijk_geweld", "kindermishandeling", "ggz", "verslaving",
     "schulden", "huisvesting", "inkomen", "jeugd", "overig",
@@ -35,149 +29,6 @@ static const char *s_default_categories[] = {
 
 static const char *s_kinds[] = {"melding", "verwijzing", "aanmelding",
                                 "signaal"};
-
-/* Reports "file:line: message" for setting s (or the file when NULL). */
-__attribute__((format(printf, 3, 4))) static void
-s_error(s_ctx_t *ctx, const config_setting_t *s, const char *fmt, ...)
-{
-    const char *file = s ? config_setting_source_file(s) : NULL;
-    unsigned line = s ? config_setting_source_line(s) : 0;
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "%s:%u: %s\n", file ? file : ctx->path, line, msg);
-    ctx->errors++;
-}
-
-/* Reports settings of group g whose names are not in known[]. */
-static void s_check_known(s_ctx_t *ctx, const config_setting_t *g,
-                          const char *const *known, size_t n)
-{
-    int count = config_setting_length(g);
-    for (int i = 0; i < count; i++) {
-        const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
-        const char *name = config_setting_name(s);
-        bool ok = false;
-        for (size_t k = 0; k < n && name; k++)
-            ok = ok || strcmp(name, known[k]) == 0;
-        if (name && !ok)
-            s_error(ctx, s, "unknown setting '%s'", name);
-    }
-}
-
-/* Copies string setting name of g into *out. Returns the setting or NULL
- * (missing: an error when required; wrong type: always an error). */
-static const config_setting_t *s_string(s_ctx_t *ctx,
-                                        const config_setting_t *g,
-                                        const char *name, bool required,
-                                        char **out)
-{
-    const config_setting_t *s = config_setting_get_member(g, name);
-    if (!s) {
-        if (required)
-            s_error(ctx, g, "missing setting '%s'", name);
-        return NULL;
-    }
-    const char *v = config_setting_get_string(s);
-    if (!v) {
-        s_error(ctx, s, "'%s' must be a string", name);
-        return NULL;
-    }
-    if (!*v && required) {
-        s_error(ctx, s, "'%s' must not be empty", name);
-        return NULL;
-    }
-    *out = xstrdup(v);
-    return s;
-}
-
-/* Reads integer setting name of g within [min, max] into *out, which
- * keeps its default when the setting is missing. */
-static void s_int(s_ctx_t *ctx, const config_setting_t *g, const char *name,
-                  long long min, long long max, long long *out)
-{
-    const config_setting_t *s = g ? config_setting_get_member(g, name) : NULL;
-    if (!s)
-        return;
-    int type = config_setting_type(s);
-    if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64) {
-        s_error(ctx, s, "'%s' must be a whole number", name);
-        return;
-    }
-    long long v = config_setting_get_int64(s);
-    if (v < min || v > max) {
-        s_error(ctx, s, "'%s' must be between %lld and %lld, not %lld", name,
-                min, max, v);
-        return;
-    }
-    *out = v;
-}
-
-/* Reads a boolean setting; keeps *out when missing. */
-static void s_bool(s_ctx_t *ctx, const config_setting_t *g, const char *name,
-                   bool *out)
-{
-    const config_setting_t *s = config_setting_get_member(g, name);
-    if (!s)
-        return;
-    if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
-        s_error(ctx, s, "'%s' must be true or false", name);
-        return;
-    }
-    *out = config_setting_get_bool(s);
-}
-
-/* Reads a list or array of strings; NULL list when missing. Returns the
- * setting or NULL. */
-static const config_setting_t *s_strings(s_ctx_t *ctx,
-                                         const config_setting_t *g,
-                                         const char *name, char ***list,
-                                         size_t *n)
-{
-    const config_setting_t *s = config_setting_get_member(g, name);
-    *list = NULL;
-    *n = 0;
-    if (!s)
-        return NULL;
-    if (!config_setting_is_aggregate(s) || config_setting_is_group(s)) {
-        s_error(ctx, s, "'%s' must be a list of strings, like "
-                "[ \"a\", \"b\" ]", name);
-        return NULL;
-    }
-    int count = config_setting_length(s);
-    *list = xcalloc((size_t)count + 1, sizeof **list);
-    for (int i = 0; i < count; i++) {
-        const char *v = config_setting_get_string_elem(s, i);
-        if (!v) {
-            s_error(ctx, s, "'%s' must hold only strings", name);
-            continue;
-        }
-        for (size_t k = 0; k < *n; k++)
-            if (strcmp((*list)[k], v) == 0)
-                s_error(ctx, s, "'%s' names '%s' twice", name, v);
-        (*list)[(*n)++] = xstrdup(v);
-    }
-    return s;
-}
-
-static void s_free_strings(char **list, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(list[i]);
-    free(list);
-}
-
-/* Makes path absolute against the config file's folder; takes *path. */
-static void s_resolve(s_ctx_t *ctx, char **path)
-{
-    if (!*path || (*path)[0] == '/')
-        return;
-    char *abs = xasprintf("%s/%s", ctx->dir, *path);
-    free(*path);
-    *path = abs;
-}
 
 /* Whether ep is a usable tcp:// or ipc:// endpoint; says why not. */
 static bool s_endpoint_ok(const char *ep, char *why, size_t len)
@@ -210,22 +61,22 @@ static bool s_endpoint_ok(const char *ep, char *why, size_t len)
 }
 
 /* daemon.control (the control socket's path) and control_mode. */
-static void s_control(s_ctx_t *ctx, const config_setting_t *g)
+static void s_control(cfgparse_t *ctx, const config_setting_t *g)
 {
     cfg_t *cfg = ctx->cfg;
     const config_setting_t *s =
-        s_string(ctx, g, "control", false, &cfg->control);
-    s_resolve(ctx, &cfg->control);
+        cfgparse_string(ctx, g, "control", false, &cfg->control);
+    cfgparse_resolve(ctx, &cfg->control);
     if (s && strlen(cfg->control) > 107)
-        s_error(ctx, s, "control: the socket path must be at most 107 "
+        cfgparse_error(ctx, s, "control: the socket path must be at most 107 "
                 "bytes");
     char *mode = NULL;
-    s = s_string(ctx, g, "control_mode", false, &mode);
+    s = cfgparse_string(ctx, g, "control_mode", false, &mode);
     if (s) {
         char *end;
         long m = strtol(mode, &end, 8);
         if (*end || end == mode || m < 0600 || m > 0666 || (m & 0111))
-            s_error(ctx, s, "control_mode must be an octal file mode "
+            cfgparse_error(ctx, s, "control_mode must be an octal file mode "
                     "between \"0600\" and \"0666\", like \"0660\"");
         else
             cfg->control_mode = (int)m;
@@ -233,7 +84,7 @@ static void s_control(s_ctx_t *ctx, const config_setting_t *g)
     free(mode);
 }
 
-static void s_daemon(s_ctx_t *ctx, const config_setting_t *root)
+static void s_daemon(cfgparse_t *ctx, const config_setting_t *root)
 {
     static const char *const known[] = {
         "intake", "server_secret_key", "database", "pseudonym_key",
@@ -243,41 +94,41 @@ static void s_daemon(s_ctx_t *ctx, const config_setting_t *root)
     cfg_t *cfg = ctx->cfg;
     const config_setting_t *g = config_setting_get_member(root, "daemon");
     if (!g || !config_setting_is_group(g)) {
-        s_error(ctx, g, "missing group 'daemon: { ... };'");
+        cfgparse_error(ctx, g, "missing group 'daemon: { ... };'");
         return;
     }
-    s_check_known(ctx, g, known, sizeof known / sizeof *known);
+    cfgparse_check_known(ctx, g, known, sizeof known / sizeof *known);
 
     const config_setting_t *s =
-        s_strings(ctx, g, "intake", &cfg->intake, &cfg->intake_n);
+        cfgparse_strings(ctx, g, "intake", &cfg->intake, &cfg->intake_n);
     if (!s && !config_setting_get_member(g, "intake"))
-        s_error(ctx, g, "missing setting 'intake'");
+        cfgparse_error(ctx, g, "missing setting 'intake'");
     else if (s && cfg->intake_n == 0)
-        s_error(ctx, s, "'intake' needs at least one endpoint");
+        cfgparse_error(ctx, s, "'intake' needs at least one endpoint");
     for (size_t i = 0; i < cfg->intake_n; i++) {
         char why[128];
         if (!s_endpoint_ok(cfg->intake[i], why, sizeof why))
-            s_error(ctx, s, "bad intake endpoint '%s': %s", cfg->intake[i],
+            cfgparse_error(ctx, s, "bad intake endpoint '%s': %s", cfg->intake[i],
                     why);
     }
 
     char *path = NULL, err[512];
-    s = s_string(ctx, g, "server_secret_key", true, &path);
-    s_resolve(ctx, &path);
+    s = cfgparse_string(ctx, g, "server_secret_key", true, &path);
+    cfgparse_resolve(ctx, &path);
     if (s && keys_read_secret(path, cfg->server_public, cfg->server_secret,
                               err, sizeof err) < 0)
-        s_error(ctx, s, "server_secret_key: %s", err);
+        cfgparse_error(ctx, s, "server_secret_key: %s", err);
     free(path);
     path = NULL;
 
-    s = s_string(ctx, g, "pseudonym_key", true, &path);
-    s_resolve(ctx, &path);
+    s = cfgparse_string(ctx, g, "pseudonym_key", true, &path);
+    cfgparse_resolve(ctx, &path);
     if (s && keys_read_pseudo(path, cfg->pseudo_key, err, sizeof err) < 0)
-        s_error(ctx, s, "pseudonym_key: %s", err);
+        cfgparse_error(ctx, s, "pseudonym_key: %s", err);
     free(path);
 
-    s = s_string(ctx, g, "database", true, &cfg->database);
-    s_resolve(ctx, &cfg->database);
+    s = cfgparse_string(ctx, g, "database", true, &cfg->database);
+    cfgparse_resolve(ctx, &cfg->database);
     if (s) {
         char *dir = xstrdup(cfg->database);
         char *slash = strrchr(dir, '/');
@@ -285,27 +136,27 @@ static void s_daemon(s_ctx_t *ctx, const config_setting_t *root)
             *(slash == dir ? slash + 1 : slash) = '\0';
         struct stat st;
         if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-            s_error(ctx, s, "database: folder %s does not exist", dir);
+            cfgparse_error(ctx, s, "database: folder %s does not exist", dir);
         free(dir);
     }
 
     char *level = NULL;
-    s = s_string(ctx, g, "log_level", false, &level);
+    s = cfgparse_string(ctx, g, "log_level", false, &level);
     if (s && (cfg->log_level = log_level_parse(level)) < 0)
-        s_error(ctx, s, "log_level must be error, warning, notice, info "
+        cfgparse_error(ctx, s, "log_level must be error, warning, notice, info "
                 "or debug, not '%s'", level);
     free(level);
 
     s_control(ctx, g);
     long long v = cfg->busy_timeout_ms;
-    s_int(ctx, g, "busy_timeout_ms", 0, 600000, &v);
+    cfgparse_int(ctx, g, "busy_timeout_ms", 0, 600000, &v);
     cfg->busy_timeout_ms = (int)v;
     v = cfg->max_database_mb;
-    s_int(ctx, g, "max_database_mb", 0, 1 << 20, &v);
+    cfgparse_int(ctx, g, "max_database_mb", 0, 1 << 20, &v);
     cfg->max_database_mb = (int)v;
 }
 
-static void s_limits(s_ctx_t *ctx, const config_setting_t *root)
+static void s_limits(cfgparse_t *ctx, const config_setting_t *root)
 {
     static const char *const known[] = {"body_bytes", "message_bytes",
                                         "household", "batch"};
@@ -314,19 +165,19 @@ static void s_limits(s_ctx_t *ctx, const config_setting_t *root)
     if (!g)
         return;
     if (!config_setting_is_group(g)) {
-        s_error(ctx, g, "'limits' must be a group { ... }");
+        cfgparse_error(ctx, g, "'limits' must be a group { ... }");
         return;
     }
-    s_check_known(ctx, g, known, sizeof known / sizeof *known);
+    cfgparse_check_known(ctx, g, known, sizeof known / sizeof *known);
     long long body = (long long)cfg->body_bytes;
     long long msg = (long long)cfg->message_bytes;
     long long hh = (long long)cfg->household, batch = (long long)cfg->batch;
-    s_int(ctx, g, "body_bytes", 2, 16 << 20, &body);
-    s_int(ctx, g, "message_bytes", 64, 32 << 20, &msg);
-    s_int(ctx, g, "household", 0, 1000, &hh);
-    s_int(ctx, g, "batch", 1, 100000, &batch);
+    cfgparse_int(ctx, g, "body_bytes", 2, 16 << 20, &body);
+    cfgparse_int(ctx, g, "message_bytes", 64, 32 << 20, &msg);
+    cfgparse_int(ctx, g, "household", 0, 1000, &hh);
+    cfgparse_int(ctx, g, "batch", 1, 100000, &batch);
     if (msg <= body)
-        s_error(ctx, config_setting_get_member(g, "message_bytes")
+        cfgparse_error(ctx, config_setting_get_member(g, "message_bytes")
                          ? config_setting_get_member(g, "message_bytes")
                          : g,
                 "message_bytes (%lld) must be larger than body_bytes (%lld)",
@@ -349,10 +200,10 @@ static bool s_is_word(const char *name, bool dash)
     return true;
 }
 
-static void s_categories(s_ctx_t *ctx, const config_setting_t *root)
+static void s_categories(cfgparse_t *ctx, const config_setting_t *root)
 {
     cfg_t *cfg = ctx->cfg;
-    const config_setting_t *s = s_strings(ctx, root, "categories",
+    const config_setting_t *s = cfgparse_strings(ctx, root, "categories",
                                           &cfg->categories,
                                           &cfg->categories_n);
     if (!s && !config_setting_get_member(root, "categories")) {
@@ -364,10 +215,10 @@ static void s_categories(s_ctx_t *ctx, const config_setting_t *root)
         return;
     }
     if (s && cfg->categories_n == 0)
-        s_error(ctx, s, "'categories' needs at least one category");
+        cfgparse_error(ctx, s, "'categories' needs at least one category");
     for (size_t i = 0; i < cfg->categories_n; i++)
         if (!s_is_word(cfg->categories[i], false))
-            s_error(ctx, s, "category '%s': use lower-case letters, digits "
+            cfgparse_error(ctx, s, "category '%s': use lower-case letters, digits "
                     "and '_'", cfg->categories[i]);
 }
 
@@ -390,30 +241,30 @@ static bool s_postcode_range(const char *text, cfg_postcode_range_t *r)
     return true;
 }
 
-static void s_postcodes(s_ctx_t *ctx, const config_setting_t *root)
+static void s_postcodes(cfgparse_t *ctx, const config_setting_t *root)
 {
     cfg_t *cfg = ctx->cfg;
     char **list;
     size_t n;
-    const config_setting_t *s = s_strings(ctx, root, "postcodes", &list, &n);
+    const config_setting_t *s = cfgparse_strings(ctx, root, "postcodes", &list, &n);
     if (!s)
         return;
     if (n == 0)
-        s_error(ctx, s, "'postcodes' is empty: leave it out to accept "
+        cfgparse_error(ctx, s, "'postcodes' is empty: leave it out to accept "
                 "every postcode");
     cfg->postcodes = xcalloc(n, sizeof *cfg->postcodes);
     for (size_t i = 0; i < n; i++) {
         if (s_postcode_range(list[i], &cfg->postcodes[cfg->postcodes_n]))
             cfg->postcodes_n++;
         else
-            s_error(ctx, s, "postcode area '%s': use four digits (\"6700\") "
+            cfgparse_error(ctx, s, "postcode area '%s': use four digits (\"6700\") "
                     "or a range (\"6700-6709\")", list[i]);
     }
-    s_free_strings(list, n);
+    cfgparse_free_strings(list, n);
 }
 
 /* Checks every name of list is in allowed[]; what names the list. */
-static void s_subset(s_ctx_t *ctx, const config_setting_t *s, char **list,
+static void s_subset(cfgparse_t *ctx, const config_setting_t *s, char **list,
                      size_t n, const char *const *allowed, size_t an,
                      const char *what)
 {
@@ -422,57 +273,58 @@ static void s_subset(s_ctx_t *ctx, const config_setting_t *s, char **list,
         for (size_t k = 0; k < an; k++)
             ok = ok || strcmp(list[i], allowed[k]) == 0;
         if (!ok)
-            s_error(ctx, s, "unknown %s '%s'", what, list[i]);
+            cfgparse_error(ctx, s, "unknown %s '%s'", what, list[i]);
     }
 }
 
-static void s_partner(s_ctx_t *ctx, const config_setting_t *g,
+static void s_partner(cfgparse_t *ctx, const config_setting_t *g,
                       cfg_partner_t *p)
 {
     static const char *const known[] = {
         "id", "name", "public_key", "contact", "disclose_regisseur",
-        "kinds", "categories",
+        "kinds", "categories", "email", "report",
     };
     cfg_t *cfg = ctx->cfg;
-    s_check_known(ctx, g, known, sizeof known / sizeof *known);
-    const config_setting_t *s = s_string(ctx, g, "id", true, &p->id);
+    cfgparse_check_known(ctx, g, known, sizeof known / sizeof *known);
+    const config_setting_t *s = cfgparse_string(ctx, g, "id", true, &p->id);
     if (s && (!s_is_word(p->id, true) || strlen(p->id) > 32))
-        s_error(ctx, s, "partner id '%s': use 1 to 32 lower-case letters, "
+        cfgparse_error(ctx, s, "partner id '%s': use 1 to 32 lower-case letters, "
                 "digits, '-' and '_'", p->id);
-    s_string(ctx, g, "name", true, &p->name);
-    s_string(ctx, g, "contact", false, &p->contact);
+    cfgparse_string(ctx, g, "name", true, &p->name);
+    cfgparse_string(ctx, g, "contact", false, &p->contact);
     char *key = NULL;
-    s = s_string(ctx, g, "public_key", true, &key);
+    s = cfgparse_string(ctx, g, "public_key", true, &key);
     if (s && !keys_z85_valid(key))
-        s_error(ctx, s, "public_key of partner '%s' is not a Z85 CURVE "
+        cfgparse_error(ctx, s, "public_key of partner '%s' is not a Z85 CURVE "
                 "public key (40 characters, as in the partner's .pub file)",
                 p->id ? p->id : "?");
     else if (s)
         memcpy(p->public_key, key, KEYS_Z85_LEN + 1);
     free(key);
-    s_bool(ctx, g, "disclose_regisseur", &p->disclose_regisseur);
-    s = s_strings(ctx, g, "kinds", &p->kinds, &p->kinds_n);
+    cfgparse_bool(ctx, g, "disclose_regisseur", &p->disclose_regisseur);
+    s = cfgparse_strings(ctx, g, "kinds", &p->kinds, &p->kinds_n);
     if (s)
         s_subset(ctx, s, p->kinds, p->kinds_n, s_kinds,
                  sizeof s_kinds / sizeof *s_kinds, "kind");
-    s = s_strings(ctx, g, "categories", &p->categories, &p->categories_n);
+    s = cfgparse_strings(ctx, g, "categories", &p->categories, &p->categories_n);
     if (s)
         s_subset(ctx, s, p->categories, p->categories_n,
                  (const char *const *)cfg->categories, cfg->categories_n,
                  "category (not in the top-level 'categories')");
+    cfgagree_partner(ctx, g, p);
 }
 
-static void s_partners(s_ctx_t *ctx, const config_setting_t *root)
+static void s_partners(cfgparse_t *ctx, const config_setting_t *root)
 {
     cfg_t *cfg = ctx->cfg;
     const config_setting_t *l = config_setting_get_member(root, "partners");
     if (!l) {
-        s_error(ctx, NULL, "missing setting 'partners': no partner could "
+        cfgparse_error(ctx, NULL, "missing setting 'partners': no partner could "
                 "post a referral");
         return;
     }
     if (!config_setting_is_list(l)) {
-        s_error(ctx, l, "'partners' must be a list of groups: ( { ... } )");
+        cfgparse_error(ctx, l, "'partners' must be a list of groups: ( { ... } )");
         return;
     }
     int n = config_setting_length(l);
@@ -480,7 +332,7 @@ static void s_partners(s_ctx_t *ctx, const config_setting_t *root)
     for (int i = 0; i < n; i++) {
         const config_setting_t *g = config_setting_get_elem(l, (unsigned)i);
         if (!config_setting_is_group(g)) {
-            s_error(ctx, g, "each partner must be a group { ... }");
+            cfgparse_error(ctx, g, "each partner must be a group { ... }");
             continue;
         }
         cfg_partner_t *p = &cfg->partners[cfg->partners_n++];
@@ -488,9 +340,9 @@ static void s_partners(s_ctx_t *ctx, const config_setting_t *root)
         for (size_t k = 0; k + 1 < cfg->partners_n; k++) {
             const cfg_partner_t *q = &cfg->partners[k];
             if (p->id && q->id && strcmp(p->id, q->id) == 0)
-                s_error(ctx, g, "partner id '%s' is used twice", p->id);
+                cfgparse_error(ctx, g, "partner id '%s' is used twice", p->id);
             if (p->public_key[0] && strcmp(p->public_key, q->public_key) == 0)
-                s_error(ctx, g, "partners '%s' and '%s' have the same "
+                cfgparse_error(ctx, g, "partners '%s' and '%s' have the same "
                         "public key", q->id ? q->id : "?",
                         p->id ? p->id : "?");
         }
@@ -498,30 +350,30 @@ static void s_partners(s_ctx_t *ctx, const config_setting_t *root)
 }
 
 /* A group { name = ...; email = ...; } into a. */
-static void s_address(s_ctx_t *ctx, const config_setting_t *g,
+static void s_address(cfgparse_t *ctx, const config_setting_t *g,
                       const char *name, cfg_address_t *a)
 {
     static const char *const known[] = {"name", "email"};
     const config_setting_t *s = config_setting_get_member(g, name);
     if (!s || !config_setting_is_group(s)) {
-        s_error(ctx, s ? s : g, "'%s' must be a group { name = \"...\"; "
+        cfgparse_error(ctx, s ? s : g, "'%s' must be a group { name = \"...\"; "
                 "email = \"...\"; }", name);
         return;
     }
-    s_check_known(ctx, s, known, 2);
-    s_string(ctx, s, "name", true, &a->name);
-    const config_setting_t *e = s_string(ctx, s, "email", true, &a->email);
+    cfgparse_check_known(ctx, s, known, 2);
+    cfgparse_string(ctx, s, "name", true, &a->name);
+    const config_setting_t *e = cfgparse_string(ctx, s, "email", true, &a->email);
     if (e && (!strchr(a->email, '@') || strpbrk(a->email, " <>,\r\n")))
-        s_error(ctx, e, "%s.email '%s' is not an email address", name,
+        cfgparse_error(ctx, e, "%s.email '%s' is not an email address", name,
                 a->email);
 }
 
 /* quiet_hours = "20:00-07:00" (or "" for none) into minutes. */
-static void s_quiet(s_ctx_t *ctx, const config_setting_t *g, cfg_mail_t *m)
+static void s_quiet(cfgparse_t *ctx, const config_setting_t *g, cfg_mail_t *m)
 {
     char *text = NULL;
     const config_setting_t *s =
-        s_string(ctx, g, "quiet_hours", false, &text);
+        cfgparse_string(ctx, g, "quiet_hours", false, &text);
     if (!s)
         return;
     int h1, m1, h2, m2, used = 0;
@@ -534,19 +386,19 @@ static void s_quiet(s_ctx_t *ctx, const config_setting_t *g, cfg_mail_t *m)
         m->quiet_start = h1 * 60 + m1;
         m->quiet_end = h2 * 60 + m2;
     } else {
-        s_error(ctx, s, "quiet_hours must be like \"20:00-07:00\", or "
+        cfgparse_error(ctx, s, "quiet_hours must be like \"20:00-07:00\", or "
                 "\"\" for none");
     }
     free(text);
 }
 
 /* Reads a secret from a file named by setting name (first line). */
-static void s_secret_file(s_ctx_t *ctx, const config_setting_t *g,
+static void s_secret_file(cfgparse_t *ctx, const config_setting_t *g,
                           const char *name, char **out)
 {
     char *path = NULL;
-    const config_setting_t *s = s_string(ctx, g, name, false, &path);
-    s_resolve(ctx, &path);
+    const config_setting_t *s = cfgparse_string(ctx, g, name, false, &path);
+    cfgparse_resolve(ctx, &path);
     if (!s) {
         free(path);
         return;
@@ -554,7 +406,7 @@ static void s_secret_file(s_ctx_t *ctx, const config_setting_t *g,
     FILE *f = fopen(path, "r");
     char line[512];
     if (!f || !fgets(line, sizeof line, f)) {
-        s_error(ctx, s, "%s: cannot read %s%s%s", name, path,
+        cfgparse_error(ctx, s, "%s: cannot read %s%s%s", name, path,
                 f ? "" : ": ", f ? "" : strerror(errno));
     } else {
         line[strcspn(line, "\r\n")] = '\0';
@@ -566,39 +418,39 @@ static void s_secret_file(s_ctx_t *ctx, const config_setting_t *g,
     free(path);
 }
 
-static void s_smtp(s_ctx_t *ctx, const config_setting_t *mg, cfg_mail_t *m)
+static void s_smtp(cfgparse_t *ctx, const config_setting_t *mg, cfg_mail_t *m)
 {
     static const char *const known[] = {"host", "port", "starttls",
                                         "ca_file", "user", "password_file",
                                         "timeout_ms"};
     const config_setting_t *g = config_setting_get_member(mg, "smtp");
     if (!g || !config_setting_is_group(g)) {
-        s_error(ctx, g ? g : mg, "mail needs a group 'smtp: { host = "
+        cfgparse_error(ctx, g ? g : mg, "mail needs a group 'smtp: { host = "
                 "\"...\"; ... };'");
         return;
     }
-    s_check_known(ctx, g, known, sizeof known / sizeof *known);
-    s_string(ctx, g, "host", true, &m->smtp_host);
+    cfgparse_check_known(ctx, g, known, sizeof known / sizeof *known);
+    cfgparse_string(ctx, g, "host", true, &m->smtp_host);
     long long v = m->smtp_port;
-    s_int(ctx, g, "port", 1, 65535, &v);
+    cfgparse_int(ctx, g, "port", 1, 65535, &v);
     m->smtp_port = (int)v;
-    s_bool(ctx, g, "starttls", &m->smtp_starttls);
+    cfgparse_bool(ctx, g, "starttls", &m->smtp_starttls);
     const config_setting_t *s =
-        s_string(ctx, g, "ca_file", false, &m->smtp_ca_file);
-    s_resolve(ctx, &m->smtp_ca_file);
+        cfgparse_string(ctx, g, "ca_file", false, &m->smtp_ca_file);
+    cfgparse_resolve(ctx, &m->smtp_ca_file);
     if (s && access(m->smtp_ca_file, R_OK) != 0)
-        s_error(ctx, s, "ca_file: cannot read %s: %s", m->smtp_ca_file,
+        cfgparse_error(ctx, s, "ca_file: cannot read %s: %s", m->smtp_ca_file,
                 strerror(errno));
-    s_string(ctx, g, "user", false, &m->smtp_user);
+    cfgparse_string(ctx, g, "user", false, &m->smtp_user);
     s_secret_file(ctx, g, "password_file", &m->smtp_password);
     if (m->smtp_user && !m->smtp_password)
-        s_error(ctx, g, "smtp: a user needs a password_file");
+        cfgparse_error(ctx, g, "smtp: a user needs a password_file");
     v = m->smtp_timeout_ms;
-    s_int(ctx, g, "timeout_ms", 100, 600000, &v);
+    cfgparse_int(ctx, g, "timeout_ms", 100, 600000, &v);
     m->smtp_timeout_ms = (int)v;
 }
 
-static void s_mail(s_ctx_t *ctx, const config_setting_t *root)
+static void s_mail(cfgparse_t *ctx, const config_setting_t *root)
 {
     static const char *const known[] = {
         "templates", "from", "kernteam", "gemeente", "quiet_hours", "smtp",
@@ -608,49 +460,50 @@ static void s_mail(s_ctx_t *ctx, const config_setting_t *root)
     if (!g)
         return;
     if (!config_setting_is_group(g)) {
-        s_error(ctx, g, "'mail' must be a group { ... }");
+        cfgparse_error(ctx, g, "'mail' must be a group { ... }");
         return;
     }
     m->enabled = true;
-    s_check_known(ctx, g, known, sizeof known / sizeof *known);
-    if (!s_string(ctx, g, "templates", false, &m->templates))
+    cfgparse_check_known(ctx, g, known, sizeof known / sizeof *known);
+    if (!cfgparse_string(ctx, g, "templates", false, &m->templates))
         m->templates = xstrdup("templates");
-    s_resolve(ctx, &m->templates);
+    cfgparse_resolve(ctx, &m->templates);
     s_address(ctx, g, "from", &m->from);
     s_address(ctx, g, "kernteam", &m->kernteam);
     s_address(ctx, g, "gemeente", &m->gemeente);
     s_quiet(ctx, g, m);
     s_smtp(ctx, g, m);
     long long lo = m->retry_min_s, hi = m->retry_max_s, life = m->lifetime_h;
-    s_int(ctx, g, "retry_min_s", 1, 86400, &lo);
-    s_int(ctx, g, "retry_max_s", 1, 7 * 86400, &hi);
-    s_int(ctx, g, "lifetime_hours", 1, 24 * 365, &life);
+    cfgparse_int(ctx, g, "retry_min_s", 1, 86400, &lo);
+    cfgparse_int(ctx, g, "retry_max_s", 1, 7 * 86400, &hi);
+    cfgparse_int(ctx, g, "lifetime_hours", 1, 24 * 365, &life);
     if (hi < lo)
-        s_error(ctx, g, "retry_max_s (%lld) is less than retry_min_s (%lld)",
+        cfgparse_error(ctx, g, "retry_max_s (%lld) is less than retry_min_s (%lld)",
                 hi, lo);
     m->retry_min_s = (int)lo;
     m->retry_max_s = (int)hi;
     m->lifetime_h = (int)life;
 }
 
-static void s_timezone(s_ctx_t *ctx, const config_setting_t *root)
+static void s_timezone(cfgparse_t *ctx, const config_setting_t *root)
 {
     cfg_t *cfg = ctx->cfg;
     const config_setting_t *s =
-        s_string(ctx, root, "timezone", false, &cfg->timezone);
+        cfgparse_string(ctx, root, "timezone", false, &cfg->timezone);
     if (!s) {
         cfg->timezone = xstrdup("Europe/Amsterdam");
         return;
     }
     char *path = xasprintf("/usr/share/zoneinfo/%s", cfg->timezone);
     if (strstr(cfg->timezone, "..") || access(path, R_OK) != 0)
-        s_error(ctx, s, "timezone '%s' is not a known zone (like "
+        cfgparse_error(ctx, s, "timezone '%s' is not a known zone (like "
                 "\"Europe/Amsterdam\")", cfg->timezone);
     free(path);
 }
 
 static void s_defaults(cfg_t *cfg)
 {
+    cfgagree_defaults(cfg);
     cfg->control_mode = 0660;
     cfg->mail.quiet_start = 20 * 60;
     cfg->mail.quiet_end = 7 * 60;
@@ -672,10 +525,12 @@ cfg_t *cfg_load(const char *path)
 {
     static const char *const known[] = {"daemon", "limits", "categories",
                                         "postcodes", "partners", "timezone",
-                                        "mail"};
+                                        "mail", "policies", "agreements",
+                                        "departments", "monitoring",
+                                        "domains"};
     config_t lc;
     config_init(&lc);
-    s_ctx_t ctx = {.path = path, .cfg = xcalloc(1, sizeof(cfg_t))};
+    cfgparse_t ctx = {.path = path, .cfg = xcalloc(1, sizeof(cfg_t))};
     s_defaults(ctx.cfg);
     ctx.cfg->path = xstrdup(path);
     char *slash = strrchr(path, '/');
@@ -694,7 +549,7 @@ cfg_t *cfg_load(const char *path)
         ctx.errors++;
     } else {
         const config_setting_t *root = config_root_setting(&lc);
-        s_check_known(&ctx, root, known, sizeof known / sizeof *known);
+        cfgparse_check_known(&ctx, root, known, sizeof known / sizeof *known);
         s_daemon(&ctx, root);
         s_limits(&ctx, root);
         s_categories(&ctx, root);
@@ -702,6 +557,7 @@ cfg_t *cfg_load(const char *path)
         s_partners(&ctx, root);
         s_timezone(&ctx, root);
         s_mail(&ctx, root);
+        cfgagree_load(&ctx, root);
     }
     config_destroy(&lc);
     free(ctx.dir);
@@ -716,21 +572,27 @@ void cfg_destroy(cfg_t **p)
         return;
     cfg_t *cfg = *p;
     free(cfg->path);
-    s_free_strings(cfg->intake, cfg->intake_n);
+    cfgparse_free_strings(cfg->intake, cfg->intake_n);
     free(cfg->database);
-    s_free_strings(cfg->categories, cfg->categories_n);
+    cfgparse_free_strings(cfg->categories, cfg->categories_n);
     free(cfg->postcodes);
     for (size_t i = 0; i < cfg->partners_n; i++) {
         cfg_partner_t *q = &cfg->partners[i];
         free(q->id);
         free(q->name);
         free(q->contact);
-        s_free_strings(q->kinds, q->kinds_n);
-        s_free_strings(q->categories, q->categories_n);
+        cfgparse_free_strings(q->kinds, q->kinds_n);
+        cfgparse_free_strings(q->categories, q->categories_n);
     }
     free(cfg->partners);
     free(cfg->control);
     free(cfg->timezone);
+    cfgagree_free(cfg);
+    for (size_t i = 0; i < cfg->partners_n; i++) {
+        free(cfg->partners[i].email);
+        free(cfg->partners[i].report.first_due);
+        free(cfg->partners[i].report.description);
+    }
     cfg_mail_t *m = &cfg->mail;
     cfg_address_t *addrs[] = {&m->from, &m->kernteam, &m->gemeente};
     for (size_t i = 0; i < 3; i++) {

@@ -14,6 +14,15 @@
 
 #define CFG_EX_CONFIG 78 /* sysexits EX_CONFIG */
 
+/* A partner's periodic report agreement (partners[].report). */
+typedef struct {
+    bool enabled;
+    int every_days;        /* period, e.g. 7 */
+    char *first_due;       /* "2026-11-23 09:00" local, or NULL: a period
+                            * after the daemon first sees the partner */
+    char *description;
+} cfg_partner_report_t;
+
 typedef struct {
     char *id;             /* short id, used in references and logs */
     char *name;           /* organisation name, for people */
@@ -24,6 +33,8 @@ typedef struct {
     size_t kinds_n;
     char **categories;    /* allowed categories; NULL: all configured */
     size_t categories_n;
+    char *email;          /* where its reminders go; NULL: none */
+    cfg_partner_report_t report; /* its periodic report agreement */
 } cfg_partner_t;
 
 typedef struct {
@@ -57,6 +68,31 @@ typedef struct {
     int lifetime_h;             /* give up on a notification after this */
 } cfg_mail_t;
 
+/* One step of a policy's ladder: a reminder (level 0, offset before or
+ * on the due day) or an escalation (level >= 1, offset after it). */
+typedef struct {
+    int offset;        /* days relative to the due time (negative before) */
+    int level;         /* 0 reminder; 1, 2, ... escalation levels */
+    bool to_owner;     /* recipients */
+    bool to_kernteam;
+    bool to_gemeente;
+} cfg_step_t;
+
+/* A named policy: its steps in time order, and the repeat of the last. */
+typedef struct {
+    char *name;
+    cfg_step_t *steps;
+    size_t steps_n;
+    bool working_days; /* offsets count Monday to Friday only */
+    int repeat_days;   /* the last level again every N days; 0: never */
+} cfg_policy_t;
+
+/* A department of the gemeente that can own agreements. */
+typedef struct {
+    char *id;
+    cfg_address_t addr;
+} cfg_department_t;
+
 typedef struct {
     char *path;                 /* the file read, as given */
     char **intake;              /* intake endpoints */
@@ -82,7 +118,49 @@ typedef struct {
     int control_mode;           /* its file mode, e.g. 0660 */
     char *timezone;             /* zone of due times and quiet hours */
     cfg_mail_t mail;
+    /* agreements */
+    cfg_policy_t *policies;     /* named policies (defaults when absent) */
+    size_t policies_n;
+    char *policy_for[5];        /* policy of each kind, by agree kind:
+                                 * progress, assign, partner, request,
+                                 * custom */
+    int progress_days_complex;  /* 21 */
+    int progress_days_intensive; /* 42 */
+    int assign_days;            /* a new case gets a regisseur within */
+    int request_days;           /* a department answers within */
+    cfg_department_t *departments;
+    size_t departments_n;
+    /* monitoring */
+    int digest_weekday;         /* 0 Sunday .. 6 Saturday; -1: no digest */
+    int digest_minute;          /* minutes after midnight, local */
+    char *metrics_file;         /* NULL: no metrics file */
+    int metrics_interval_s;
+    int retention_months;       /* closed cases kept this long */
+    int max_active_months;      /* referrals of open cases kept this long */
+    int purge_minute;           /* daily purge at, minutes after midnight */
+    char **domain_keys;         /* category -> domain (care, */
+    char **domain_values;       /* participation, safety) */
+    size_t domains_n;
 } cfg_t;
+
+/* The kinds of agreements, indexes of policy_for. */
+enum {
+    CFG_KIND_PROGRESS,
+    CFG_KIND_ASSIGN,
+    CFG_KIND_PARTNER,
+    CFG_KIND_REQUEST,
+    CFG_KIND_CUSTOM,
+    CFG_KINDS
+};
+
+/* The policy named name, or NULL. Lives as long as cfg. */
+const cfg_policy_t *cfg_policy(const cfg_t *cfg, const char *name);
+
+/* The department with this id, or NULL. */
+const cfg_department_t *cfg_department(const cfg_t *cfg, const char *id);
+
+/* The domain (care, participation, safety) of a category, or "other". */
+const char *cfg_domain(const cfg_t *cfg, const char *category);
 
 /* Reads and checks path. Returns a new cfg_t, or NULL after writing every
  * error found as "file:line: message" to stderr. */

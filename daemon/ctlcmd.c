@@ -4,6 +4,9 @@
  */
 #include "ctlcmd.h"
 
+#include "ctlagree.h"
+#include "ctlmon.h"
+
 #include "bsn.h"
 #include "casefile.h"
 #include "clock.h"
@@ -16,52 +19,33 @@
 #include <stdio.h>
 #include <string.h>
 
-#define S_ARGS_MAX 5
 #define S_OUTBOX_LIMIT_DEFAULT 100
 #define S_OUTBOX_LIMIT_MAX 1000
 
-/* One command being run. */
-typedef struct {
-    const ctl_env_t *env; /* what it works on */
-    json_t *args;         /* its arguments, checked against the table */
-    ctlcmd_out_t *out;    /* its outcome: pb and change are set here */
-    int64_t now;          /* the daemon's now, once per command */
-} s_call_t;
-
-/* An argument a command takes. */
-typedef struct {
-    const char *name;
-    char type; /* 's' string, 'b' boolean, 'i' integer, 'r' reference
-                * (a string like "C-000017", or a number) */
-    bool required;
-} s_arg_t;
-
-/* A handler returns the result (new reference), or NULL with pb set. */
-typedef json_t *(*s_handler_t)(s_call_t *c);
-
-typedef struct {
-    const char *name;
-    s_handler_t fn;
-    bool write; /* runs in a write transaction */
-    s_arg_t args[S_ARGS_MAX];
-} s_command_t;
+typedef ctlcmd_call_t s_call_t;
+typedef ctlcmd_arg_t s_arg_t;
+typedef ctlcmd_t s_command_t;
+#define S_ARGS_MAX CTLCMD_ARGS_MAX
 
 /* ------------------------------------------------------------ arguments */
 
-static const char *s_str(const s_call_t *c, const char *name)
+const char *ctlcmd_str(const ctlcmd_call_t *c, const char *name)
 {
     return json_string_value(json_object_get(c->args, name));
 }
 
-static bool s_bool(const s_call_t *c, const char *name)
+bool ctlcmd_bool(const ctlcmd_call_t *c, const char *name)
 {
     return json_is_true(json_object_get(c->args, name));
 }
 
+#define s_str ctlcmd_str
+#define s_bool ctlcmd_bool
+
 /* Reads reference argument name (0 when absent) with prefix into *id.
  * Returns false with pb set when it is not one. */
-static bool s_ref(s_call_t *c, const char *name, const char *prefix,
-                  int64_t *id)
+bool ctlcmd_ref(ctlcmd_call_t *c, const char *name, const char *prefix,
+                int64_t *id)
 {
     json_t *v = json_object_get(c->args, name);
     *id = 0;
@@ -82,6 +66,8 @@ static bool s_ref(s_call_t *c, const char *name, const char *prefix,
                     name, prefix);
     return false;
 }
+
+#define s_ref ctlcmd_ref
 
 static const char *s_type_name(char type)
 {
@@ -357,7 +343,7 @@ static json_t *s_outbox_retry(s_call_t *c)
 
 /* ------------------------------------------------------------ dispatch */
 
-static const s_command_t s_commands[] = {
+static const s_command_t s_core[] = {
     {"ping", s_ping, false, {{0}}},
     {"regisseur.add",
      s_regisseur_add,
@@ -411,11 +397,26 @@ static const s_command_t s_commands[] = {
     {"outbox.retry", s_outbox_retry, true, {{"id", 'r', true}}},
 };
 
+/* The command tables: the core here, agreements and monitoring in their
+ * own modules. */
+static const struct {
+    const ctlcmd_t *cmds;
+    const size_t *n;
+} s_tables[] = {
+    {s_core, NULL},
+    {ctlagree_commands, &ctlagree_commands_n},
+    {ctlmon_commands, &ctlmon_commands_n},
+};
+
 static const s_command_t *s_find(const char *name)
 {
-    for (size_t i = 0; i < sizeof s_commands / sizeof *s_commands; i++)
-        if (strcmp(s_commands[i].name, name) == 0)
-            return &s_commands[i];
+    for (size_t t = 0; t < sizeof s_tables / sizeof *s_tables; t++) {
+        size_t n = s_tables[t].n ? *s_tables[t].n
+                                 : sizeof s_core / sizeof *s_core;
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(s_tables[t].cmds[i].name, name) == 0)
+                return &s_tables[t].cmds[i];
+    }
     return NULL;
 }
 

@@ -5,7 +5,10 @@
  * local control socket (ctl.h); human tables by default, --json for
  * scripts.
  */
+#include "cli.h"
 #include "ctlclient.h"
+#include "rcagree.h"
+#include "rcmon.h"
 #include "ctlview.h"
 #include "prompt.h"
 #include "table.h"
@@ -21,222 +24,6 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#define S_EX_REFUSED 1 /* not_found, conflict; lookup found nothing */
-#define S_TIMEOUT_S 5
-#define S_BSN_MAX 64 /* bytes read for a BSN, with the NUL */
-#define S_OPTS_MAX 8 /* options of one command */
-
-/* How this run talks to regied. */
-typedef struct {
-    const char *path; /* the control socket file */
-    bool json;        /* print result JSON instead of tables */
-    int timeout_ms;   /* how long to wait for a reply */
-} s_opts_t;
-
-typedef int (*s_run_t)(s_opts_t *o, int argc, char **argv);
-
-/* A command: its words on the command line, what runs it, and its help. */
-typedef struct {
-    const char *words; /* "case assign" */
-    s_run_t run;
-    const char *usage; /* arguments after the words */
-    const char *help;  /* what it does; its options */
-} s_cmd_t;
-
-/* An option of a command: a flag, or one that takes a value. */
-typedef struct {
-    const char *name;
-    const char **value; /* where the value goes; NULL for a flag */
-    bool *flag;
-} s_opt_t;
-
-static const s_cmd_t *s_current; /* the command being run, for --help */
-static const s_cmd_t s_cmds[];
-static const size_t s_ncmds;
-
-static void s_help_cmd(FILE *out, const s_cmd_t *c)
-{
-    fprintf(out, "  regiectl %s%s%s\n%s\n", c->words, *c->usage ? " " : "",
-            c->usage, c->help);
-}
-
-static int s_usage_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-/* Prints "regiectl: MESSAGE" and the usage of the command being run;
- * returns EX_USAGE. */
-static int s_usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "regiectl: ");
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    if (s_current) {
-        fprintf(stderr, "\nUsage:\n");
-        s_help_cmd(stderr, s_current);
-    } else {
-        fprintf(stderr, "\nUsage: regiectl [-s SOCKET] [-t SECONDS] [--json] "
-                        "COMMAND [ARGUMENTS]\n");
-    }
-    fprintf(stderr, "See regiectl --help.\n");
-    return EX_USAGE;
-}
-
-/* Parses the options in opts (and --json, --help) and exactly npos
- * arguments into pos. Returns 0, or EX_USAGE after a message; --help
- * prints the command's help and exits. */
-static int s_args(s_opts_t *o, int argc, char **argv, const s_opt_t *opts,
-                  const char **pos, int npos)
-{
-    struct option lo[S_OPTS_MAX + 3] = {{0}};
-    int n = 0;
-    for (; opts && opts[n].name; n++)
-        lo[n] = (struct option){opts[n].name,
-                                opts[n].value ? required_argument : no_argument,
-                                NULL, 256 + n};
-    lo[n] = (struct option){"json", no_argument, NULL, 'j'};
-    lo[n + 1] = (struct option){"help", no_argument, NULL, 'h'};
-    int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":jh", lo, NULL)) != -1) {
-        if (c == 'j') {
-            o->json = true;
-        } else if (c == 'h') {
-            s_help_cmd(stdout, s_current);
-            exit(0);
-        } else if (c >= 256 && opts[c - 256].value) {
-            *opts[c - 256].value = optarg;
-        } else if (c >= 256) {
-            *opts[c - 256].flag = true;
-        } else {
-            char name[64]; /* up to a "=": the value may be a secret */
-            snprintf(name, sizeof name, "%.*s",
-                     (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
-            return s_usage_error(c == ':' ? "%s needs a value"
-                                          : "%s: unknown option, or a value "
-                                            "where none is taken",
-                                 name);
-        }
-    }
-    if (argc - optind != npos)
-        return s_usage_error("%s: %s arguments", s_current->words,
-                             argc - optind > npos ? "too many" : "missing");
-    for (int i = 0; i < npos; i++)
-        pos[i] = argv[optind + i];
-    return 0;
-}
-
-/* ------------------------------------------------------------ requests */
-
-static const char *s_user(void)
-{
-    static char name[64];
-    struct passwd *pw = getpwuid(getuid());
-    if (pw)
-        snprintf(name, sizeof name, "%s", pw->pw_name);
-    else
-        snprintf(name, sizeof name, "uid%u", (unsigned)getuid());
-    return name;
-}
-
-/* The exit status of an error reply. */
-static int s_status_of(const char *error)
-{
-    if (strcmp(error, "bad_request") == 0)
-        return EX_DATAERR;
-    if (strcmp(error, "unavailable") == 0)
-        return EX_TEMPFAIL;
-    if (strcmp(error, "not_found") == 0 || strcmp(error, "conflict") == 0)
-        return S_EX_REFUSED;
-    return EX_PROTOCOL;
-}
-
-/* Sends a request's text; on success sets *result (new reference) and
- * returns 0, else prints why and returns the exit status. */
-static int s_send(s_opts_t *o, const char *text, json_t **result)
-{
-    json_t *reply;
-    char why[256];
-    *result = NULL;
-    ctlclient_status_t st = ctlclient_call(
-        o->path, text, strlen(text), o->timeout_ms, &reply, why, sizeof why);
-    if (st == CTLCLIENT_UNREACHABLE || st == CTLCLIENT_NO_ANSWER) {
-        fprintf(stderr,
-                "regiectl: regied is not running or not reachable "
-                "at %s: %s%s\n",
-                o->path, why,
-                st == CTLCLIENT_NO_ANSWER
-                    ? " (a change asked for may or may not have been made)"
-                    : "");
-        return EX_UNAVAILABLE;
-    }
-    if (st != CTLCLIENT_OK) {
-        fprintf(stderr, "regiectl: %s at %s\n", why, o->path);
-        return EX_PROTOCOL;
-    }
-    if (json_is_true(json_object_get(reply, "ok"))) {
-        *result = json_incref(json_object_get(reply, "result"));
-        json_decref(reply);
-        return 0;
-    }
-    const char *msg = json_string_value(json_object_get(reply, "message"));
-    int rc = s_status_of(json_string_value(json_object_get(reply, "error")));
-    char *safe = xstrdup(msg);
-    for (char *p = safe; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = '?';
-    fprintf(stderr, "regiectl: %s\n", safe);
-    free(safe);
-    json_decref(reply);
-    return rc;
-}
-
-/* Sends command with args (taken) and returns as s_send does. */
-static int s_call(s_opts_t *o, const char *command, json_t *args,
-                  json_t **result)
-{
-    json_t *req = json_pack("{s:s, s:o, s:s}", "command", command, "args", args,
-                            "user", s_user());
-    char *text = json_dumps(req, JSON_COMPACT);
-    json_decref(req);
-    int rc = s_send(o, text, result);
-    free(text);
-    return rc;
-}
-
-/* Prints result as JSON (--json) or with view; returns 0. Frees it. */
-static int s_print(const s_opts_t *o, json_t *result,
-                   void (*view)(FILE *, const json_t *))
-{
-    if (o->json) {
-        char *s = json_dumps(result, JSON_INDENT(2) | JSON_ENCODE_ANY);
-        printf("%s\n", s);
-        free(s);
-    } else {
-        view(stdout, result);
-    }
-    json_decref(result);
-    return 0;
-}
-
-/* Runs a command whose result is shown with view. */
-static int s_show(s_opts_t *o, const char *command, json_t *args,
-                  void (*view)(FILE *, const json_t *))
-{
-    json_t *r;
-    int rc = s_call(o, command, args, &r);
-    return rc ? rc : s_print(o, r, view);
-}
-
-/* Adds a string member when v is set. */
-static void s_put(json_t *args, const char *key, const char *v)
-{
-    if (v)
-        json_object_set_new(args, key, json_string(v));
-}
-
 /* ------------------------------------------------------------ regisseurs */
 
 static void s_view_regisseurs(FILE *out, const json_t *r)
@@ -249,116 +36,116 @@ static void s_view_all_regisseurs(FILE *out, const json_t *r)
     ctlview_regisseurs(out, r, true);
 }
 
-static int s_regisseur_add(s_opts_t *o, int argc, char **argv)
+static int s_regisseur_add(cli_opts_t *o, int argc, char **argv)
 {
     const char *name = NULL, *org = NULL, *email = NULL, *phone = NULL;
-    const s_opt_t opts[] = {
+    const cli_opt_t opts[] = {
         {"name", &name, NULL},        {"organisation", &org, NULL},
         {"organization", &org, NULL}, {"email", &email, NULL},
         {"phone", &phone, NULL},      {NULL, NULL, NULL}};
-    int rc = s_args(o, argc, argv, opts, NULL, 0);
+    int rc = cli_args(o, argc, argv, opts, NULL, 0);
     if (rc)
         return rc;
     if (!name || !org || !email)
-        return s_usage_error("regisseur add: %s is required",
+        return cli_usage_error("regisseur add: %s is required",
                              !name  ? "--name"
                              : !org ? "--organisation"
                                     : "--email");
     json_t *args = json_pack("{s:s, s:s, s:s}", "name", name, "organisation",
                              org, "email", email);
-    s_put(args, "phone", phone);
-    return s_show(o, "regisseur.add", args, ctlview_regisseur);
+    cli_put(args, "phone", phone);
+    return cli_show(o, "regisseur.add", args, ctlview_regisseur);
 }
 
-static int s_regisseur_update(s_opts_t *o, int argc, char **argv)
+static int s_regisseur_update(cli_opts_t *o, int argc, char **argv)
 {
     const char *name = NULL, *org = NULL, *email = NULL, *phone = NULL;
     const char *reg;
-    const s_opt_t opts[] = {
+    const cli_opt_t opts[] = {
         {"name", &name, NULL},        {"organisation", &org, NULL},
         {"organization", &org, NULL}, {"email", &email, NULL},
         {"phone", &phone, NULL},      {NULL, NULL, NULL}};
-    int rc = s_args(o, argc, argv, opts, &reg, 1);
+    int rc = cli_args(o, argc, argv, opts, &reg, 1);
     if (rc)
         return rc;
     if (!name && !org && !email && !phone)
-        return s_usage_error("%s: give at least one of --name, "
+        return cli_usage_error("%s: give at least one of --name, "
                              "--organisation, --email, --phone",
                              "regisseur update");
     json_t *args = json_pack("{s:s}", "regisseur", reg);
-    s_put(args, "name", name);
-    s_put(args, "organisation", org);
-    s_put(args, "email", email);
-    s_put(args, "phone", phone);
-    return s_show(o, "regisseur.update", args, ctlview_regisseur);
+    cli_put(args, "name", name);
+    cli_put(args, "organisation", org);
+    cli_put(args, "email", email);
+    cli_put(args, "phone", phone);
+    return cli_show(o, "regisseur.update", args, ctlview_regisseur);
 }
 
 /* regisseur deactivate / activate / show: one argument, RG. */
-static int s_regisseur_one(s_opts_t *o, int argc, char **argv,
+static int s_regisseur_one(cli_opts_t *o, int argc, char **argv,
                            const char *command)
 {
     const char *reg;
-    int rc = s_args(o, argc, argv, NULL, &reg, 1);
+    int rc = cli_args(o, argc, argv, NULL, &reg, 1);
     if (rc)
         return rc;
-    return s_show(o, command, json_pack("{s:s}", "regisseur", reg),
+    return cli_show(o, command, json_pack("{s:s}", "regisseur", reg),
                   ctlview_regisseur);
 }
 
-static int s_regisseur_deactivate(s_opts_t *o, int argc, char **argv)
+static int s_regisseur_deactivate(cli_opts_t *o, int argc, char **argv)
 {
     return s_regisseur_one(o, argc, argv, "regisseur.deactivate");
 }
 
-static int s_regisseur_activate(s_opts_t *o, int argc, char **argv)
+static int s_regisseur_activate(cli_opts_t *o, int argc, char **argv)
 {
     return s_regisseur_one(o, argc, argv, "regisseur.activate");
 }
 
-static int s_regisseur_show(s_opts_t *o, int argc, char **argv)
+static int s_regisseur_show(cli_opts_t *o, int argc, char **argv)
 {
     return s_regisseur_one(o, argc, argv, "regisseur.show");
 }
 
-static int s_regisseur_list(s_opts_t *o, int argc, char **argv)
+static int s_regisseur_list(cli_opts_t *o, int argc, char **argv)
 {
     bool all = false;
-    const s_opt_t opts[] = {{"all", NULL, &all}, {NULL, NULL, NULL}};
-    int rc = s_args(o, argc, argv, opts, NULL, 0);
+    const cli_opt_t opts[] = {{"all", NULL, &all}, {NULL, NULL, NULL}};
+    int rc = cli_args(o, argc, argv, opts, NULL, 0);
     if (rc)
         return rc;
-    return s_show(o, "regisseur.list", json_pack("{s:b}", "all", all),
+    return cli_show(o, "regisseur.list", json_pack("{s:b}", "all", all),
                   all ? s_view_all_regisseurs : s_view_regisseurs);
 }
 
 /* ------------------------------------------------------------ cases */
 
-static int s_case_list(s_opts_t *o, int argc, char **argv)
+static int s_case_list(cli_opts_t *o, int argc, char **argv)
 {
     const char *status = NULL, *reg = NULL;
     bool unassigned = false;
-    const s_opt_t opts[] = {{"status", &status, NULL},
+    const cli_opt_t opts[] = {{"status", &status, NULL},
                             {"regisseur", &reg, NULL},
                             {"unassigned", NULL, &unassigned},
                             {NULL, NULL, NULL}};
-    int rc = s_args(o, argc, argv, opts, NULL, 0);
+    int rc = cli_args(o, argc, argv, opts, NULL, 0);
     if (rc)
         return rc;
     json_t *args = json_object();
-    s_put(args, "status", status);
-    s_put(args, "regisseur", reg);
+    cli_put(args, "status", status);
+    cli_put(args, "regisseur", reg);
     if (unassigned)
         json_object_set_new(args, "unassigned", json_true());
-    return s_show(o, "case.list", args, ctlview_cases);
+    return cli_show(o, "case.list", args, ctlview_cases);
 }
 
-static int s_case_show(s_opts_t *o, int argc, char **argv)
+static int s_case_show(cli_opts_t *o, int argc, char **argv)
 {
     const char *kase;
-    int rc = s_args(o, argc, argv, NULL, &kase, 1);
+    int rc = cli_args(o, argc, argv, NULL, &kase, 1);
     if (rc)
         return rc;
-    return s_show(o, "case.show", json_pack("{s:s}", "case", kase),
+    return cli_show(o, "case.show", json_pack("{s:s}", "case", kase),
                   ctlview_case);
 }
 
@@ -374,13 +161,13 @@ static void s_view_assigned(FILE *out, const json_t *c)
     fprintf(out, ".\n");
 }
 
-static int s_case_assign(s_opts_t *o, int argc, char **argv)
+static int s_case_assign(cli_opts_t *o, int argc, char **argv)
 {
     const char *pos[2];
-    int rc = s_args(o, argc, argv, NULL, pos, 2);
+    int rc = cli_args(o, argc, argv, NULL, pos, 2);
     if (rc)
         return rc;
-    return s_show(o, "case.assign",
+    return cli_show(o, "case.assign",
                   json_pack("{s:s, s:s}", "case", pos[0], "regisseur", pos[1]),
                   s_view_assigned);
 }
@@ -393,13 +180,13 @@ static void s_view_typed(FILE *out, const json_t *c)
             json_string_value(json_object_get(c, "previous")));
 }
 
-static int s_case_type(s_opts_t *o, int argc, char **argv)
+static int s_case_type(cli_opts_t *o, int argc, char **argv)
 {
     const char *pos[2];
-    int rc = s_args(o, argc, argv, NULL, pos, 2);
+    int rc = cli_args(o, argc, argv, NULL, pos, 2);
     if (rc)
         return rc;
-    return s_show(o, "case.type",
+    return cli_show(o, "case.type",
                   json_pack("{s:s, s:s}", "case", pos[0], "type", pos[1]),
                   s_view_typed);
 }
@@ -410,49 +197,49 @@ static void s_view_closed(FILE *out, const json_t *c)
             json_string_value(json_object_get(c, "case")));
 }
 
-static int s_case_close(s_opts_t *o, int argc, char **argv)
+static int s_case_close(cli_opts_t *o, int argc, char **argv)
 {
     const char *kase, *reason = NULL;
-    const s_opt_t opts[] = {{"reason", &reason, NULL}, {NULL, NULL, NULL}};
-    int rc = s_args(o, argc, argv, opts, &kase, 1);
+    const cli_opt_t opts[] = {{"reason", &reason, NULL}, {NULL, NULL, NULL}};
+    int rc = cli_args(o, argc, argv, opts, &kase, 1);
     if (rc)
         return rc;
     if (!reason)
-        return s_usage_error("%s: --reason is required", "case close");
-    return s_show(o, "case.close",
+        return cli_usage_error("%s: --reason is required", "case close");
+    return cli_show(o, "case.close",
                   json_pack("{s:s, s:s}", "case", kase, "reason", reason),
                   s_view_closed);
 }
 
 /* ------------------------------------------------------------ lookup */
 
-static int s_lookup(s_opts_t *o, int argc, char **argv)
+static int s_lookup(cli_opts_t *o, int argc, char **argv)
 {
     bool bsn_flag = false;
-    const s_opt_t opts[] = {{"bsn", NULL, &bsn_flag}, {NULL, NULL, NULL}};
+    const cli_opt_t opts[] = {{"bsn", NULL, &bsn_flag}, {NULL, NULL, NULL}};
     for (int i = 1; i < argc; i++)
         if (argv[i][0] != '-' || strchr(argv[i], '='))
-            return s_usage_error("%s: the BSN is read from the terminal or "
+            return cli_usage_error("%s: the BSN is read from the terminal or "
                                  "standard input, never from the command "
                                  "line",
                                  "lookup");
-    int rc = s_args(o, argc, argv, opts, NULL, 0);
+    int rc = cli_args(o, argc, argv, opts, NULL, 0);
     if (rc)
         return rc;
     if (!bsn_flag)
-        return s_usage_error("%s: say what to look up by: --bsn", "lookup");
-    char bsn[S_BSN_MAX];
+        return cli_usage_error("%s: say what to look up by: --bsn", "lookup");
+    char bsn[CLI_BSN_MAX];
     if (prompt_secret("BSN (not shown): ", bsn, sizeof bsn) < 0)
-        return s_usage_error("%s: no BSN was given", "lookup");
+        return cli_usage_error("%s: no BSN was given", "lookup");
     json_t *req = json_pack("{s:s, s:{s:s}, s:s}", "command", "case.lookup",
-                            "args", "bsn", bsn, "user", s_user());
+                            "args", "bsn", bsn, "user", cli_user());
     sodium_memzero(bsn, sizeof bsn);
     json_t *v = json_object_get(json_object_get(req, "args"), "bsn");
     char *text = json_dumps(req, JSON_COMPACT);
     sodium_memzero((char *)json_string_value(v), json_string_length(v));
     json_decref(req);
     json_t *r;
-    rc = s_send(o, text, &r);
+    rc = cli_send(o, text, &r);
     sodium_memzero(text, strlen(text));
     free(text);
     if (rc)
@@ -461,34 +248,34 @@ static int s_lookup(s_opts_t *o, int argc, char **argv)
     if (none && !o->json) {
         json_decref(r);
         printf("No case holds this person.\n");
-        return S_EX_REFUSED;
+        return CLI_EX_REFUSED;
     }
-    s_print(o, r, ctlview_cases);
-    return none ? S_EX_REFUSED : 0;
+    cli_print(o, r, ctlview_cases);
+    return none ? CLI_EX_REFUSED : 0;
 }
 
 /* ------------------------------------------------------------ outbox */
 
-static int s_outbox_list(s_opts_t *o, int argc, char **argv)
+static int s_outbox_list(cli_opts_t *o, int argc, char **argv)
 {
     const char *status = NULL, *limit = NULL;
-    const s_opt_t opts[] = {
+    const cli_opt_t opts[] = {
         {"status", &status, NULL}, {"limit", &limit, NULL}, {NULL, NULL, NULL}};
-    int rc = s_args(o, argc, argv, opts, NULL, 0);
+    int rc = cli_args(o, argc, argv, opts, NULL, 0);
     if (rc)
         return rc;
     json_t *args = json_object();
-    s_put(args, "status", status);
+    cli_put(args, "status", status);
     if (limit) {
         char *end;
         long n = strtol(limit, &end, 10);
         if (*end || end == limit || n < 1 || n > 100000) {
             json_decref(args);
-            return s_usage_error("--limit %s: give a number of rows", limit);
+            return cli_usage_error("--limit %s: give a number of rows", limit);
         }
         json_object_set_new(args, "limit", json_integer(n));
     }
-    return s_show(o, "outbox.list", args, ctlview_outbox);
+    return cli_show(o, "outbox.list", args, ctlview_outbox);
 }
 
 static void s_view_retry(FILE *out, const json_t *r)
@@ -499,13 +286,13 @@ static void s_view_retry(FILE *out, const json_t *r)
             (long long)json_integer_value(json_object_get(r, "id")));
 }
 
-static int s_outbox_retry(s_opts_t *o, int argc, char **argv)
+static int s_outbox_retry(cli_opts_t *o, int argc, char **argv)
 {
     const char *id;
-    int rc = s_args(o, argc, argv, NULL, &id, 1);
+    int rc = cli_args(o, argc, argv, NULL, &id, 1);
     if (rc)
         return rc;
-    return s_show(o, "outbox.retry", json_pack("{s:s}", "id", id),
+    return cli_show(o, "outbox.retry", json_pack("{s:s}", "id", id),
                   s_view_retry);
 }
 
@@ -519,16 +306,16 @@ static void s_view_ping(FILE *out, const json_t *r)
             json_string_value(json_object_get(r, "version")), now);
 }
 
-static int s_ping(s_opts_t *o, int argc, char **argv)
+static int s_ping(cli_opts_t *o, int argc, char **argv)
 {
-    int rc = s_args(o, argc, argv, NULL, NULL, 0);
-    return rc ? rc : s_show(o, "ping", json_object(), s_view_ping);
+    int rc = cli_args(o, argc, argv, NULL, NULL, 0);
+    return rc ? rc : cli_show(o, "ping", json_object(), s_view_ping);
 }
 
-static int s_help(s_opts_t *o, int argc, char **argv);
+static int s_help(cli_opts_t *o, int argc, char **argv);
 
 /* Longer words first: "outbox retry" before "outbox". */
-static const s_cmd_t s_cmds[] = {
+static const cli_cmd_t s_cmds[] = {
     {"regisseur add", s_regisseur_add,
      "--name NAME --organisation ORG\n"
      "          --email EMAIL [--phone PHONE]",
@@ -598,23 +385,38 @@ static const s_cmd_t s_cmds[] = {
     {"help", s_help, "[COMMAND]",
      "      This help, or the help of one command.\n"},
 };
-static const size_t s_ncmds = sizeof s_cmds / sizeof *s_cmds;
+static const size_t s_ncore = sizeof s_cmds / sizeof *s_cmds;
+
+/* Every area's commands, in the order --help shows them. */
+static const cli_table_t s_tables[] = {
+    {s_cmds, sizeof s_cmds / sizeof *s_cmds},
+    {rcagree_cmds, 0},
+    {rcmon_cmds, 0},
+};
+
+static size_t s_table_n(size_t t)
+{
+    return t == 0 ? s_ncore : t == 1 ? rcagree_cmds_n : rcmon_cmds_n;
+}
 
 /* The command whose words start argv; sets *used to their number. */
-static const s_cmd_t *s_find(int argc, char **argv, int *used)
+static const cli_cmd_t *s_find(int argc, char **argv, int *used)
 {
-    for (size_t i = 0; i < s_ncmds; i++) {
-        char words[64];
-        snprintf(words, sizeof words, "%s", s_cmds[i].words);
-        int n = 0;
-        bool match = true;
-        for (char *w = strtok(words, " "); w && match; w = strtok(NULL, " "))
-            match = n < argc && strcmp(argv[n++], w) == 0;
-        if (match) {
-            *used = n;
-            return &s_cmds[i];
+    for (size_t t = 0; t < sizeof s_tables / sizeof *s_tables; t++)
+        for (size_t i = 0; i < s_table_n(t); i++) {
+            const cli_cmd_t *c = &s_tables[t].cmds[i];
+            char words[64];
+            snprintf(words, sizeof words, "%s", c->words);
+            int n = 0;
+            bool match = true;
+            for (char *w = strtok(words, " "); w && match;
+                 w = strtok(NULL, " "))
+                match = n < argc && strcmp(argv[n++], w) == 0;
+            if (match) {
+                *used = n;
+                return c;
+            }
         }
-    }
     return NULL;
 }
 
@@ -645,9 +447,10 @@ static void s_usage(FILE *out)
             "  -V, --version         print the version\n"
             "\n"
             "Commands:\n",
-            CTLCLIENT_DEFAULT_PATH, S_TIMEOUT_S);
-    for (size_t i = 0; i < s_ncmds; i++)
-        s_help_cmd(out, &s_cmds[i]);
+            CTLCLIENT_DEFAULT_PATH, CLI_TIMEOUT_S);
+    for (size_t t = 0; t < sizeof s_tables / sizeof *s_tables; t++)
+        for (size_t i = 0; i < s_table_n(t); i++)
+            cli_help_cmd(out, &s_tables[t].cmds[i]);
     fprintf(
         out,
         "\n"
@@ -692,30 +495,32 @@ static void s_usage(FILE *out)
         "  regiectl outbox --status failed; regiectl outbox retry 12\n");
 }
 
-static int s_help(s_opts_t *o, int argc, char **argv)
+static int s_help(cli_opts_t *o, int argc, char **argv)
 {
     int used, shown = 0;
     if (argc < 2) {
         s_usage(stdout);
         return 0;
     }
-    for (size_t i = 0; i < s_ncmds; i++) {
-        size_t n = strlen(argv[1]);
-        if (strncmp(s_cmds[i].words, argv[1], n) == 0 &&
-            (s_cmds[i].words[n] == ' ' || !s_cmds[i].words[n]) &&
-            (argc < 3 || s_find(argc - 1, argv + 1, &used) == &s_cmds[i])) {
-            s_help_cmd(stdout, &s_cmds[i]);
-            shown++;
+    for (size_t t = 0; t < sizeof s_tables / sizeof *s_tables; t++)
+        for (size_t i = 0; i < s_table_n(t); i++) {
+            const cli_cmd_t *c = &s_tables[t].cmds[i];
+            size_t n = strlen(argv[1]);
+            if (strncmp(c->words, argv[1], n) == 0 &&
+                (c->words[n] == ' ' || !c->words[n]) &&
+                (argc < 3 || s_find(argc - 1, argv + 1, &used) == c)) {
+                cli_help_cmd(stdout, c);
+                shown++;
+            }
         }
-    }
     if (!shown)
-        return s_usage_error("help: no command %s", argv[1]);
+        return cli_usage_error("help: no command %s", argv[1]);
     return 0;
 }
 
 /* Reads the options before the command. Returns the index of the
  * command, or -1 with *rc set (exit now). */
-static int s_global(s_opts_t *o, int argc, char **argv, int *rc)
+static int s_global(cli_opts_t *o, int argc, char **argv, int *rc)
 {
     static const struct option lo[] = {
         {"socket", required_argument, NULL, 's'},
@@ -748,14 +553,14 @@ static int s_global(s_opts_t *o, int argc, char **argv, int *rc)
         case 't':
             t = strtol(optarg, &end, 10);
             if (*end || end == optarg || t < 1 || t > 3600) {
-                *rc = s_usage_error("--timeout %s: give 1 to 3600 seconds",
+                *rc = cli_usage_error("--timeout %s: give 1 to 3600 seconds",
                                     optarg);
                 return -1;
             }
             o->timeout_ms = (int)t * 1000;
             break;
         default:
-            *rc = s_usage_error("%s: unknown option, or its value missing",
+            *rc = cli_usage_error("%s: unknown option, or its value missing",
                                 argv[optind - 1]);
             return -1;
         }
@@ -766,9 +571,9 @@ static int s_global(s_opts_t *o, int argc, char **argv, int *rc)
 int main(int argc, char **argv)
 {
     const char *env = getenv("REGIE_CONTROL");
-    s_opts_t o = {
+    cli_opts_t o = {
         .path = ctlclient_path(env && *env ? env : CTLCLIENT_DEFAULT_PATH),
-        .timeout_ms = S_TIMEOUT_S * 1000,
+        .timeout_ms = CLI_TIMEOUT_S * 1000,
     };
     int rc = 0, used = 0;
     int first = s_global(&o, argc, argv, &rc);
@@ -778,9 +583,9 @@ int main(int argc, char **argv)
         s_usage(stderr);
         return EX_USAGE;
     }
-    s_current = s_find(argc - first, argv + first, &used);
-    if (!s_current)
-        return s_usage_error("unknown command '%s'", argv[first]);
+    cli_current = s_find(argc - first, argv + first, &used);
+    if (!cli_current)
+        return cli_usage_error("unknown command '%s'", argv[first]);
     /* The command's last word stands in for argv[0] of its options. */
-    return s_current->run(&o, argc - first - used + 1, argv + first + used - 1);
+    return cli_current->run(&o, argc - first - used + 1, argv + first + used - 1);
 }

@@ -105,8 +105,95 @@ static const char s_schema_v2[] =
     "CREATE INDEX notification_due ON notification(status, next_attempt_at);"
     "CREATE INDEX notification_case ON notification(case_id);";
 
-static const char *const s_migrations[STORE_SCHEMA_VERSION] = {s_schema_v1,
-                                                               s_schema_v2};
+/* Schema version 3: agreements and what meets them, and the audit
+ * trail. An agreement's current occurrence lives in its row; each ended
+ * occurrence (met, met late, missed, waived, closed) is a row of
+ * occurrence. Levels: 0 reminders only, 1 kernteam, 2 gemeente, and on. */
+static const char s_schema_v3[] =
+    "CREATE TABLE agreement ("
+    " id INTEGER PRIMARY KEY,"
+    " kind TEXT NOT NULL CHECK (kind IN"
+    "  ('progress', 'assign', 'partner', 'request', 'custom')),"
+    " owner_type TEXT NOT NULL CHECK (owner_type IN"
+    "  ('regisseur', 'partner', 'kernteam', 'department')),"
+    " owner TEXT NOT NULL,"           /* regisseur id, partner id, */
+    " case_id INTEGER REFERENCES cases(id)," /* 'kernteam', department */
+    " description TEXT NOT NULL,"
+    " policy TEXT NOT NULL,"
+    " period_days INTEGER,"           /* NULL: one-off */
+    " status TEXT NOT NULL DEFAULT 'open' CHECK (status IN"
+    "  ('open', 'met', 'met_late', 'waived', 'closed')),"
+    " occurrence INTEGER NOT NULL DEFAULT 1,"
+    " due_at INTEGER NOT NULL,"       /* of the current occurrence */
+    " step INTEGER NOT NULL DEFAULT 0," /* next step of the ladder */
+    " level INTEGER NOT NULL DEFAULT 0," /* highest level reached */
+    " repeats INTEGER NOT NULL DEFAULT 0,"
+    " extensions INTEGER NOT NULL DEFAULT 0,"
+    " next_at INTEGER,"               /* NULL: the scheduler is done */
+    " created_at INTEGER NOT NULL,"
+    " created_by TEXT NOT NULL,"
+    " closed_at INTEGER,"
+    " reason TEXT);"                  /* of a waive or close */
+    "CREATE INDEX agreement_next ON agreement(next_at)"
+    " WHERE next_at IS NOT NULL;"
+    "CREATE INDEX agreement_case ON agreement(case_id);"
+    "CREATE INDEX agreement_owner ON agreement(owner_type, owner);"
+    "CREATE TABLE occurrence ("
+    " agreement_id INTEGER NOT NULL REFERENCES agreement(id),"
+    " n INTEGER NOT NULL,"
+    " due_at INTEGER NOT NULL,"
+    " outcome TEXT NOT NULL CHECK (outcome IN"
+    "  ('met', 'met_late', 'missed', 'waived', 'closed')),"
+    " at INTEGER NOT NULL,"
+    " report_id INTEGER,"
+    " level INTEGER NOT NULL DEFAULT 0,"
+    " extensions INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (agreement_id, n)) WITHOUT ROWID;"
+    "CREATE TABLE report ("
+    " id INTEGER PRIMARY KEY,"
+    " source TEXT NOT NULL,"          /* partner id, or user:NAME */
+    " external_id TEXT,"
+    " digest BLOB,"
+    " agreement_id INTEGER NOT NULL REFERENCES agreement(id),"
+    " occurrence INTEGER NOT NULL,"
+    " status TEXT NOT NULL CHECK (status IN"
+    "  ('delivered', 'not_delivered')),"
+    " reason TEXT,"
+    " period TEXT,"
+    " count INTEGER,"
+    " received INTEGER,"              /* referrals that came in period */
+    " reconciled INTEGER,"            /* 1, 0, or NULL without count */
+    " note TEXT,"
+    " received_at INTEGER NOT NULL,"
+    " outcome TEXT NOT NULL,"         /* met, met_late or open */
+    " next_due INTEGER,"
+    " UNIQUE (source, external_id));"
+    "CREATE INDEX report_agreement ON report(agreement_id);"
+    /* The audit trail: append-only, enforced by the database. */
+    "CREATE TABLE event ("
+    " id INTEGER PRIMARY KEY,"
+    " at INTEGER NOT NULL,"
+    " actor TEXT NOT NULL,"
+    " action TEXT NOT NULL,"
+    " case_id INTEGER,"
+    " agreement_id INTEGER,"
+    " ref TEXT,"
+    " details TEXT);"
+    "CREATE INDEX event_case ON event(case_id);"
+    "CREATE INDEX event_agreement ON event(agreement_id);"
+    "CREATE INDEX event_at ON event(at);"
+    "CREATE TRIGGER event_no_update BEFORE UPDATE ON event"
+    " BEGIN SELECT RAISE(ABORT, 'the audit trail cannot be changed'); END;"
+    "CREATE TRIGGER event_no_delete BEFORE DELETE ON event"
+    " BEGIN SELECT RAISE(ABORT, 'the audit trail cannot be changed'); END;"
+    "ALTER TABLE cases ADD COLUMN assigned_at INTEGER;"
+    "ALTER TABLE cases ADD COLUMN network_mapped_at INTEGER;"
+    "ALTER TABLE cases ADD COLUMN network_mapped_by TEXT;"
+    "ALTER TABLE cases ADD COLUMN network_engaged_at INTEGER;"
+    "ALTER TABLE cases ADD COLUMN network_engaged_by TEXT;";
+
+static const char *const s_migrations[STORE_SCHEMA_VERSION] = {
+    s_schema_v1, s_schema_v2, s_schema_v3};
 
 static void s_log_error(store_t *s, const char *what)
 {

@@ -119,8 +119,9 @@ CHANGES = [
     ("note", lambda b: b.update(note=b["note"] + "!")),
     ("subject", lambda b: b["subject"].update(bsn=new_bsn())),
     ("household-added", lambda b: b["household"].append({"bsn": new_bsn()})),
-    ("household-order", lambda b: b["household"].insert(0, {"bsn": new_bsn()})),
-    ("urgency-added-default", lambda b: b.pop("urgency")),
+    ("household-prepended",
+     lambda b: b["household"].insert(0, {"bsn": new_bsn()})),
+    ("urgency-default-removed", lambda b: b.pop("urgency")),
     ("e-accent-vs-e", lambda b: b["contact"].update(name="J. de Vries")),
     ("kind", lambda b: b.update(kind="signaal")),
     ("optional-removed", lambda b: b.pop("occurred_at")),
@@ -169,6 +170,30 @@ def test_external_id_of_other_partner_with_other_value_is_no_conflict(vt,
     other = dict(body, subject={"bsn": new_bsn()}, note="iets anders")
     b = assert_ack(ggz.referral(other), "accepted")
     assert b["case_status"] == "new"
+
+
+@pytest.mark.parametrize("variant", [
+    lambda x: x.replace("\u00e9", "e\u0301"),      # NFC vs NFD
+    lambda x: x.upper(),
+    lambda x: x + " ",
+], ids=["nfd", "upper-case", "trailing-space"])
+def test_external_ids_are_compared_exactly(ggz, variant):
+    # Another string is another external_id (2.3: the parsed JSON value,
+    # no normalisation): a new referral, neither duplicate nor conflict.
+    eid = "vt-\u00e9-" + rrp.new_external_id().lower()
+    other = variant(eid)
+    assert other != eid
+    a = assert_ack(ggz.referral(rrp.referral_body(external_id=eid)),
+                   "accepted")
+    b = assert_ack(ggz.referral(rrp.referral_body(external_id=other)),
+                   "accepted")
+    assert a["referral"] != b["referral"]
+
+
+def test_forbidden_referral_stores_nothing(vt):
+    body = rrp.referral_body(kind="verwijzing")
+    assert_nack(vt.referral(body), "forbidden")
+    assert_ack(vt.referral(dict(body, kind="melding")), "accepted")
 
 
 def test_references_are_unique_over_many_referrals(ggz):

@@ -43,7 +43,7 @@ def test_sigterm_with_idle_clients_connected(regied):
     clients = [d.client(p) for p in ("ggz", "vt", "ggz")]
     for c in clients:
         assert c.ping().status == "PONG"
-    dealer = d.client("ggz", dealer=True)   # connected, never sends
+    d.client("ggz", dealer=True)    # connected, never sends
     assert d.stop() == 0
 
 

@@ -125,6 +125,17 @@ def test_persons_spanning_two_cases_join_the_most_recent(ggz, subject_from):
     assert r["case_status"] == "unassigned"
 
 
+def test_after_an_overlap_its_persons_belong_to_the_recent_case(ggz):
+    p_old, p_new = new_bsn(), new_bsn()
+    post(ggz, p_old)
+    new = post(ggz, p_new)
+    post(ggz, p_old, [p_new])
+    # p_old joined the most recent case with that referral; alone it now
+    # spans both cases and again matches the most recent one.
+    r = post(ggz, p_old)
+    assert (r["case"], r["case_status"]) == (new["case"], "unassigned")
+
+
 def test_persons_spanning_three_cases_join_the_most_recent(ggz):
     p1, p2, p3 = new_bsn(), new_bsn(), new_bsn()
     c1, c2, c3 = post(ggz, p1), post(ggz, p2), post(ggz, p3)
