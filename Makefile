@@ -108,6 +108,7 @@ unit: all
 demo: deps
 	$(MAKE) all
 	BUILD=$(BUILD) scripts/demo
+	BUILD=$(BUILD) scripts/demo-spool
 
 bench: deps
 	$(MAKE) all
@@ -132,6 +133,10 @@ install: $(BINS)
 	for b in $(filter-out $(BUILD)/regied,$(BINS)); do \
 	  install -m 0755 $$b $(DESTDIR)$(BINDIR)/; done
 	install -m 0644 config/regie.conf $(DESTDIR)$(DOCDIR)/regie.conf.example
+	install -m 0644 config/regie-spool.conf \
+	  $(DESTDIR)$(DOCDIR)/regie-spool.conf.example
+	install -m 0644 config/regie-ijw.conf \
+	  $(DESTDIR)$(DOCDIR)/regie-ijw.conf.example
 	test -e $(DESTDIR)$(SYSCONFDIR)/regie/regie.conf || \
 	  install -m 0640 config/regie.conf $(DESTDIR)$(SYSCONFDIR)/regie/regie.conf
 	for t in config/templates/*.txt; do \
