@@ -4,6 +4,8 @@
  */
 #include "cal.h"
 
+#include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 static int s_minute_of_day(int64_t t)
@@ -49,4 +51,102 @@ int64_t cal_add_days(int64_t t, int days)
     tm.tm_mday += days;
     tm.tm_isdst = -1;
     return (int64_t)mktime(&tm);
+}
+
+int64_t cal_add_working_days(int64_t t, int days)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    localtime_r(&tt, &tm);
+    int step = days < 0 ? -1 : 1;
+    for (int left = days < 0 ? -days : days; left > 0;) {
+        tm.tm_mday += step;
+        tm.tm_isdst = -1;
+        time_t moved = mktime(&tm); /* normalises tm, sets tm_wday */
+        (void)moved;
+        if (tm.tm_wday != 0 && tm.tm_wday != 6)
+            left--;
+    }
+    tm.tm_isdst = -1;
+    return (int64_t)mktime(&tm);
+}
+
+/* Local midnight of a calendar date. */
+static int64_t s_midnight(int y, int m, int d)
+{
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d,
+                    .tm_isdst = -1};
+    return (int64_t)mktime(&tm);
+}
+
+int cal_parse(const char *text, int64_t *t)
+{
+    int y, mo, d, h, mi, sec = 0, used = 0;
+    if (!text)
+        return -1;
+    if (sscanf(text, "%4d-%2d-%2d %2d:%2d%n", &y, &mo, &d, &h, &mi, &used) ==
+            5 && used == (int)strlen(text)) {
+        struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
+                        .tm_hour = h, .tm_min = mi, .tm_isdst = -1};
+        *t = (int64_t)mktime(&tm);
+        return mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24 &&
+                       mi < 60
+                   ? 0
+                   : -1;
+    }
+    char zone[8] = "";
+    if (sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d%7s", &y, &mo, &d, &h, &mi,
+               &sec, zone) != 7)
+        return -1;
+    int off = 0;
+    if (strcmp(zone, "Z") != 0 && strcmp(zone, "z") != 0) {
+        int oh, om;
+        if ((zone[0] != '+' && zone[0] != '-') ||
+            sscanf(zone + 1, "%2d:%2d", &oh, &om) != 2)
+            return -1;
+        off = (zone[0] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+    }
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
+                    .tm_hour = h, .tm_min = mi, .tm_sec = sec};
+    *t = (int64_t)timegm(&tm) - off;
+    return 0;
+}
+
+int cal_period(const char *text, int64_t *from, int64_t *to)
+{
+    int y, w, m, d, used = 0;
+    if (sscanf(text, "%4d-W%2d%n", &y, &w, &used) == 2 &&
+        used == (int)strlen(text) && w >= 1 && w <= 53) {
+        /* ISO week 1 holds January 4th; weeks start on Monday. */
+        struct tm jan4 = {.tm_year = y - 1900, .tm_mday = 4, .tm_hour = 12,
+                          .tm_isdst = -1};
+        mktime(&jan4);
+        int back = (jan4.tm_wday + 6) % 7; /* days since Monday */
+        *from = s_midnight(y, 1, 4 - back + (w - 1) * 7);
+        *to = s_midnight(y, 1, 4 - back + w * 7);
+        return 0;
+    }
+    if (sscanf(text, "%4d-%2d-%2d%n", &y, &m, &d, &used) == 3 &&
+        used == (int)strlen(text) && m >= 1 && m <= 12 && d >= 1 &&
+        d <= 31) {
+        *from = s_midnight(y, m, d);
+        *to = s_midnight(y, m, d + 1);
+        return 0;
+    }
+    return -1;
+}
+
+char *cal_local_rfc3339(int64_t t, char *buf, size_t len)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    localtime_r(&tt, &tm);
+    long off = tm.tm_gmtoff;
+    char sign = off < 0 ? '-' : '+';
+    if (off < 0)
+        off = -off;
+    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld",
+             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+             tm.tm_min, tm.tm_sec, sign, off / 3600, (off % 3600) / 60);
+    return buf;
 }

@@ -583,16 +583,15 @@ void cfg_destroy(cfg_t **p)
         free(q->contact);
         cfgparse_free_strings(q->kinds, q->kinds_n);
         cfgparse_free_strings(q->categories, q->categories_n);
+        free(q->email);
+        free(q->report.first_due);
+        free(q->report.description);
     }
     free(cfg->partners);
     free(cfg->control);
     free(cfg->timezone);
     cfgagree_free(cfg);
-    for (size_t i = 0; i < cfg->partners_n; i++) {
-        free(cfg->partners[i].email);
-        free(cfg->partners[i].report.first_due);
-        free(cfg->partners[i].report.description);
-    }
+
     cfg_mail_t *m = &cfg->mail;
     cfg_address_t *addrs[] = {&m->from, &m->kernteam, &m->gemeente};
     for (size_t i = 0; i < 3; i++) {

@@ -6,6 +6,7 @@
 #include <time.h>
 
 static int64_t s_offset_ms; /* added to real time; 0 unless a test set it */
+static int s_allowed;       /* regied --test-clock */
 
 static int64_t s_real_ms(void)
 {
@@ -32,4 +33,14 @@ void clock_set(int64_t t)
 void clock_advance(int64_t seconds)
 {
     s_offset_ms += seconds * 1000;
+}
+
+void clock_allow_setting(int yes)
+{
+    s_allowed = yes;
+}
+
+int clock_setting_allowed(void)
+{
+    return s_allowed;
 }

@@ -21,4 +21,8 @@ void clock_set(int64_t t);
 /* Moves now forward by seconds. For tests only. */
 void clock_advance(int64_t seconds);
 
+/* Whether tests may set the clock (regied --test-clock); default no. */
+void clock_allow_setting(int yes);
+int clock_setting_allowed(void);
+
 #endif

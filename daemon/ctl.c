@@ -231,7 +231,8 @@ static char *s_run(ctl_t *c, json_t *req, const char *cmd, json_t *args,
     json_t *empty = args ? NULL : json_object();
     ctlcmd_out_t out;
     char *reply;
-    if (ctlcmd_run(&c->env, cmd, args ? args : empty, &out) == 0) {
+    if (ctlcmd_run(&c->env, cmd, args ? args : empty, s_user(req), &out) ==
+        0) {
         char uid[16];
         s_peer_uid(body, uid, sizeof uid);
         if (out.change[0])

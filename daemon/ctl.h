@@ -18,12 +18,16 @@
 
 typedef struct ctl ctl_t;
 
+struct mon;
+
 /* What the commands work on; every pointer borrowed. notify may be NULL
- * (no notifications are made then). */
+ * (no notifications are made then); mon may be NULL (the monitoring
+ * commands that need it, backup, answer unavailable then). */
 typedef struct {
     const cfg_t *cfg;
     store_t *store;
     notify_t *notify;
+    struct mon *mon;
 } ctl_env_t;
 
 /* Binds a ROUTER on ipc://path in zmq_ctx and sets the socket file's mode

@@ -1,9 +1,420 @@
 /*
- * ctlagree — the control commands of agreements and reports. Main thread.
+ * ctlagree — the control commands of agreements and reports, and the
+ * test clock: agreement.make, .list, .show, .report, .extend, .waive,
+ * .overdue; clock.set and clock.advance (only with regied --test-clock).
+ * Checks arguments; agree, report and agreeq do the work. Main thread.
  */
 #include "ctlagree.h"
 
+#include "agree.h"
+#include "agreeq.h"
+#include "bsn.h"
+#include "cal.h"
+#include "cfgagree.h"
+#include "clock.h"
+#include "ref.h"
+#include "report.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_DESCRIPTION_MAX 300
+
+static const char s_sql_case_open[] =
+    "SELECT status FROM cases WHERE id = ?1";
+static const char s_sql_regisseur_active[] =
+    "SELECT active FROM regisseur WHERE id = ?1";
+
+static json_t *s_bad(ctlcmd_call_t *c, const char *msg)
+{
+    problem_set(&c->out->pb, PROBLEM_BAD_REQUEST, "%s", msg);
+    return NULL;
+}
+
+static const char *s_actor(const ctlcmd_call_t *c, char *buf, size_t len)
+{
+    snprintf(buf, len, "user:%s", c->user ? c->user : "?");
+    return buf;
+}
+
+/* Whether text holds nine digits in a row that pass the elfproef: a BSN
+ * must not travel in an agreement's description (it is emailed). */
+static bool s_has_bsn(const char *text)
+{
+    for (const char *p = text; *p; p++) {
+        size_t n = strspn(p, "0123456789");
+        if (n == 9) {
+            char nine[10];
+            memcpy(nine, p, 9);
+            nine[9] = '\0';
+            if (bsn_valid(nine))
+                return true;
+        }
+        p += n ? n - 1 : 0;
+    }
+    return false;
+}
+
+/* Resolves owner_type and owner into the stored owner id text. */
+static bool s_owner(ctlcmd_call_t *c, const char *type, const char *owner,
+                    char *out, size_t len)
+{
+    const cfg_t *cfg = c->env->cfg;
+    if (strcmp(type, "regisseur") == 0) {
+        int64_t id;
+        if (!ref_parse(owner, "RG", &id)) {
+            problem_set(&c->out->pb, PROBLEM_BAD_REQUEST,
+                        "owner must be a regisseur like RG-000003");
+            return false;
+        }
+        sqlite3_stmt *st = store_prepare(c->env->store,
+                                         s_sql_regisseur_active);
+        if (!st) {
+            problem_store(&c->out->pb);
+            return false;
+        }
+        sqlite3_bind_int64(st, 1, id);
+        int rc = store_step(c->env->store, st);
+        int active = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+        sqlite3_reset(st);
+        if (!active) {
+            problem_set(&c->out->pb, rc == SQLITE_ROW ? PROBLEM_CONFLICT
+                                                      : PROBLEM_NOT_FOUND,
+                        "regisseur %s %s", owner,
+                        rc == SQLITE_ROW ? "is not active" : "does not exist");
+            return false;
+        }
+        snprintf(out, len, "%lld", (long long)id);
+        return true;
+    }
+    bool ok = (strcmp(type, "partner") == 0 && cfg_partner_by_id(cfg, owner)) ||
+              (strcmp(type, "department") == 0 &&
+               cfg_department(cfg, owner)) ||
+              (strcmp(type, "kernteam") == 0);
+    if (!ok) {
+        problem_set(&c->out->pb, PROBLEM_NOT_FOUND,
+                    "there is no %s '%.40s' in the configuration", type,
+                    owner);
+        return false;
+    }
+    snprintf(out, len, "%s", strcmp(type, "kernteam") == 0 ? "kernteam"
+                                                            : owner);
+    return true;
+}
+
+/* Checks that case id exists and is open. */
+static bool s_case_open(ctlcmd_call_t *c, int64_t id)
+{
+    sqlite3_stmt *st = store_prepare(c->env->store, s_sql_case_open);
+    if (!st) {
+        problem_store(&c->out->pb);
+        return false;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    int rc = store_step(c->env->store, st);
+    bool open = rc == SQLITE_ROW &&
+                strcmp((const char *)sqlite3_column_text(st, 0), "open") == 0;
+    sqlite3_reset(st);
+    if (!open)
+        problem_set(&c->out->pb,
+                    rc == SQLITE_ROW ? PROBLEM_CONFLICT : PROBLEM_NOT_FOUND,
+                    "case C-%06lld %s", (long long)id,
+                    rc == SQLITE_ROW ? "is closed" : "does not exist");
+    return open;
+}
+
+/* The agreement object of id, or NULL with pb set. */
+static json_t *s_one(ctlcmd_call_t *c, int64_t id, int details)
+{
+    int found;
+    json_t *o = agreeq_one(c->env->store, c->env->cfg, id, details, &found);
+    if (!o && found == 0)
+        problem_set(&c->out->pb, PROBLEM_NOT_FOUND,
+                    "there is no agreement A-%06lld", (long long)id);
+    else if (!o)
+        problem_store(&c->out->pb);
+    return o;
+}
+
+/* Reads the agreement argument, which must be open. */
+static bool s_open_agreement(ctlcmd_call_t *c, int64_t *id)
+{
+    if (!ctlcmd_ref(c, "agreement", "A", id))
+        return false;
+    json_t *o = s_one(c, *id, 0);
+    if (!o)
+        return false;
+    bool open = strcmp(json_string_value(json_object_get(o, "status")),
+                       "open") == 0;
+    if (!open)
+        problem_set(&c->out->pb, PROBLEM_CONFLICT,
+                    "agreement A-%06lld is %s, not open", (long long)*id,
+                    json_string_value(json_object_get(o, "status")));
+    json_decref(o);
+    return open;
+}
+
+/* Reads the required reason argument. */
+static const char *s_reason(ctlcmd_call_t *c)
+{
+    const char *r = ctlcmd_str(c, "reason");
+    if (!r || strspn(r, " \t\r\n") == strlen(r) || strlen(r) > 2000) {
+        problem_set(&c->out->pb, PROBLEM_BAD_REQUEST,
+                    "a reason is required (1 to 2000 characters)");
+        return NULL;
+    }
+    return r;
+}
+
+static json_t *s_make(ctlcmd_call_t *c)
+{
+    const char *kind = ctlcmd_str(c, "kind") ? ctlcmd_str(c, "kind")
+                                             : "custom";
+    const char *type = ctlcmd_str(c, "owner_type");
+    const char *desc = ctlcmd_str(c, "description");
+    const char *policy = ctlcmd_str(c, "policy");
+    json_t *period = json_object_get(c->args, "period_days");
+    agree_new_t a = {.kind = cfgagree_kind(kind), .owner_type = type,
+                     .description = desc, .policy = policy, .confirm = true};
+    char owner[64], actor[80];
+    if (a.kind < 0)
+        return s_bad(c, "kind must be custom, request, progress, assign or "
+                        "partner");
+    if (strcmp(type, "regisseur") && strcmp(type, "partner") &&
+        strcmp(type, "kernteam") && strcmp(type, "department"))
+        return s_bad(c, "owner_type must be regisseur, partner, kernteam or "
+                        "department");
+    if (!*desc || strlen(desc) > S_DESCRIPTION_MAX || strchr(desc, '\n'))
+        return s_bad(c, "description must be one line of 1 to 300 "
+                        "characters");
+    if (s_has_bsn(desc))
+        return s_bad(c, "description holds what looks like a BSN; it is "
+                        "emailed, so leave it out");
+    if (cal_parse(ctlcmd_str(c, "due"), &a.due_at) < 0)
+        return s_bad(c, "due must be like \"2026-12-01 09:00\" (local) or "
+                        "RFC 3339");
+    if (period && json_integer_value(period) < 1)
+        return s_bad(c, "period_days must be 1 or more");
+    a.period_days = period ? (int)json_integer_value(period) : 0;
+    if (policy && !cfg_policy(c->env->cfg, policy))
+        return s_bad(c, "no policy of that name in the configuration");
+    if (!s_owner(c, type, ctlcmd_str(c, "owner"), owner, sizeof owner) ||
+        !ctlcmd_ref(c, "case", "C", &a.case_id) ||
+        (a.case_id && !s_case_open(c, a.case_id)))
+        return NULL;
+    a.owner = owner;
+    a.actor = s_actor(c, actor, sizeof actor);
+    int64_t id;
+    if (agree_make(c->env->store, c->env->cfg, c->env->notify, &a, c->now,
+                   &id) < 0) {
+        problem_store(&c->out->pb);
+        return NULL;
+    }
+    snprintf(c->out->change, sizeof c->out->change,
+             "made agreement=A-%06lld kind=%s owner=%s:%s", (long long)id,
+             kind, type, owner);
+    return s_one(c, id, 0);
+}
+
+static json_t *s_list(ctlcmd_call_t *c)
+{
+    agreeq_filter_t f = {.status = ctlcmd_str(c, "status"),
+                         .kind = ctlcmd_str(c, "kind"),
+                         .owner_type = ctlcmd_str(c, "owner_type")};
+    char owner[64];
+    const char *o = ctlcmd_str(c, "owner");
+    if (o && f.owner_type && strcmp(f.owner_type, "regisseur") == 0) {
+        int64_t id;
+        if (!ref_parse(o, "RG", &id))
+            return s_bad(c, "owner must be a regisseur like RG-000003");
+        snprintf(owner, sizeof owner, "%lld", (long long)id);
+        o = owner;
+    }
+    f.owner = o;
+    if (!ctlcmd_ref(c, "case", "C", &f.case_id))
+        return NULL;
+    json_t *r = agreeq_list(c->env->store, c->env->cfg, &f);
+    if (!r)
+        problem_store(&c->out->pb);
+    return r;
+}
+
+static json_t *s_show(ctlcmd_call_t *c)
+{
+    int64_t id;
+    return ctlcmd_ref(c, "agreement", "A", &id) ? s_one(c, id, 1) : NULL;
+}
+
+static json_t *s_report(ctlcmd_call_t *c)
+{
+    int64_t id;
+    const char *status = ctlcmd_str(c, "status");
+    bool delivered = !status || strcmp(status, "delivered") == 0;
+    json_t *count = json_object_get(c->args, "count");
+    const char *period = ctlcmd_str(c, "period");
+    int64_t from, to;
+    if (status && strcmp(status, "delivered") &&
+        strcmp(status, "not_delivered"))
+        return s_bad(c, "status must be delivered or not_delivered");
+    if (!delivered && !s_reason(c))
+        return NULL;
+    if (count && json_integer_value(count) < 0)
+        return s_bad(c, "count must be 0 or more");
+    if (period && cal_period(period, &from, &to) < 0)
+        return s_bad(c, "period must be like 2026-W47 or 2026-11-20");
+    if (!s_open_agreement(c, &id))
+        return NULL;
+    char actor[80];
+    report_in_t r = {.source = s_actor(c, actor, sizeof actor),
+                     .agreement_id = id, .delivered = delivered,
+                     .reason = ctlcmd_str(c, "reason"), .period = period,
+                     .count = count ? json_integer_value(count) : -1,
+                     .note = ctlcmd_str(c, "note"), .actor = actor};
+    json_t *reply;
+    if (report_store(c->env->store, c->env->cfg, &r, c->now, &reply) < 0) {
+        problem_store(&c->out->pb);
+        return NULL;
+    }
+    snprintf(c->out->change, sizeof c->out->change,
+             "report agreement=A-%06lld status=%s", (long long)id,
+             delivered ? "delivered" : "not_delivered");
+    return reply;
+}
+
+static json_t *s_extend(ctlcmd_call_t *c)
+{
+    int64_t id, until;
+    const char *reason = s_reason(c);
+    if (!reason)
+        return NULL;
+    if (cal_parse(ctlcmd_str(c, "until"), &until) < 0)
+        return s_bad(c, "until must be like \"2026-12-01 09:00\" (local) or "
+                        "RFC 3339");
+    if (until <= c->now)
+        return s_bad(c, "until must be in the future");
+    char actor[80];
+    if (!s_open_agreement(c, &id))
+        return NULL;
+    if (agree_extend(c->env->store, c->env->cfg, id, until, reason,
+                     s_actor(c, actor, sizeof actor), c->now) < 0) {
+        problem_store(&c->out->pb);
+        return NULL;
+    }
+    snprintf(c->out->change, sizeof c->out->change,
+             "extended agreement=A-%06lld", (long long)id);
+    return s_one(c, id, 0);
+}
+
+static json_t *s_waive(ctlcmd_call_t *c)
+{
+    int64_t id;
+    const char *reason = s_reason(c);
+    char actor[80];
+    if (!reason || !s_open_agreement(c, &id))
+        return NULL;
+    if (agree_waive(c->env->store, c->env->cfg, id, reason,
+                    s_actor(c, actor, sizeof actor), c->now) < 0) {
+        problem_store(&c->out->pb);
+        return NULL;
+    }
+    snprintf(c->out->change, sizeof c->out->change,
+             "waived agreement=A-%06lld", (long long)id);
+    return s_one(c, id, 0);
+}
+
+static json_t *s_overdue(ctlcmd_call_t *c)
+{
+    json_t *r = agreeq_overdue(c->env->store, c->env->cfg, c->now);
+    if (!r)
+        problem_store(&c->out->pb);
+    return r;
+}
+
+/* The clock's reply: {now}. */
+static json_t *s_now(void)
+{
+    char buf[40];
+    return json_pack("{s:s}", "now", ref_time(buf, sizeof buf, clock_now()));
+}
+
+static bool s_clock_allowed(ctlcmd_call_t *c)
+{
+    if (!clock_setting_allowed())
+        problem_set(&c->out->pb, PROBLEM_BAD_REQUEST,
+                    "the clock can only be set when regied runs with "
+                    "--test-clock");
+    return clock_setting_allowed();
+}
+
+static json_t *s_clock_set(ctlcmd_call_t *c)
+{
+    int64_t at;
+    if (!s_clock_allowed(c))
+        return NULL;
+    if (cal_parse(ctlcmd_str(c, "at"), &at) < 0)
+        return s_bad(c, "at must be RFC 3339 or \"2026-12-01 09:00\"");
+    clock_set(at);
+    snprintf(c->out->change, sizeof c->out->change, "clock set at=%lld",
+             (long long)at);
+    return s_now();
+}
+
+static json_t *s_clock_advance(ctlcmd_call_t *c)
+{
+    json_t *v = json_object_get(c->args, "seconds");
+    if (!s_clock_allowed(c))
+        return NULL;
+    if (json_integer_value(v) < 0)
+        return s_bad(c, "seconds must be 0 or more: time does not go back");
+    clock_advance(json_integer_value(v));
+    snprintf(c->out->change, sizeof c->out->change,
+             "clock advanced seconds=%lld", (long long)json_integer_value(v));
+    return s_now();
+}
+
 const ctlcmd_t ctlagree_commands[] = {
-    {"agreement.none", NULL, false, {{0}}},
+    {"agreement.make",
+     s_make,
+     true,
+     {{"kind", 's', false},
+      {"owner_type", 's', true},
+      {"owner", 's', true},
+      {"case", 'r', false},
+      {"description", 's', true},
+      {"due", 's', true},
+      {"period_days", 'i', false},
+      {"policy", 's', false}}},
+    {"agreement.list",
+     s_list,
+     false,
+     {{"status", 's', false},
+      {"kind", 's', false},
+      {"owner_type", 's', false},
+      {"owner", 's', false},
+      {"case", 'r', false}}},
+    {"agreement.show", s_show, false, {{"agreement", 'r', true}}},
+    {"agreement.report",
+     s_report,
+     true,
+     {{"agreement", 'r', true},
+      {"status", 's', false},
+      {"reason", 's', false},
+      {"note", 's', false},
+      {"period", 's', false},
+      {"count", 'i', false}}},
+    {"agreement.extend",
+     s_extend,
+     true,
+     {{"agreement", 'r', true}, {"until", 's', true}, {"reason", 's', true}}},
+    {"agreement.waive",
+     s_waive,
+     true,
+     {{"agreement", 'r', true}, {"reason", 's', true}}},
+    {"agreement.overdue", s_overdue, false, {{0}}},
+    {"clock.set", s_clock_set, false, {{"at", 's', true}}},
+    {"clock.advance", s_clock_advance, false, {{"seconds", 'i', true}}},
 };
-const size_t ctlagree_commands_n = 0;
+const size_t ctlagree_commands_n =
+    sizeof ctlagree_commands / sizeof *ctlagree_commands;

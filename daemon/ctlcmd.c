@@ -7,6 +7,8 @@
 #include "ctlagree.h"
 #include "ctlmon.h"
 
+#include "agree.h"
+#include "audit.h"
 #include "bsn.h"
 #include "casefile.h"
 #include "clock.h"
@@ -229,6 +231,55 @@ static json_t *s_case_show(s_call_t *c)
     return casefile_show(c->env->store, c->env->cfg, id, &c->out->pb);
 }
 
+/* The actor of this command for the audit trail: "user:NAME". */
+static const char *s_actor(const s_call_t *c, char *buf, size_t len)
+{
+    snprintf(buf, len, "user:%s", c->user ? c->user : "?");
+    return buf;
+}
+
+/* Records a case change in the audit trail, after hook (the agreements
+ * the change starts or ends) ran; on failure r is dropped and pb set, so
+ * the transaction is rolled back. */
+static json_t *s_case_changed(s_call_t *c, json_t *r, int64_t id,
+                              const char *action, int hook)
+{
+    char actor[80];
+    json_t *d = json_object();
+    json_object_set(d, "previous", json_object_get(r, "previous"));
+    int rc = hook < 0 ? -1
+                      : audit_add(c->env->store, c->now,
+                                  s_actor(c, actor, sizeof actor), action, id,
+                                  0, json_string_value(
+                                         json_object_get(r, "case")),
+                                  d);
+    json_decref(d);
+    if (rc < 0) {
+        json_decref(r);
+        problem_store(&c->out->pb);
+        return NULL;
+    }
+    return r;
+}
+
+static const char s_sql_assigned_at[] =
+    "UPDATE cases SET assigned_at = coalesce(assigned_at, ?2) WHERE id = ?1";
+
+/* The agreements of an assignment, and the first assignment's time. */
+static int s_on_assign(s_call_t *c, int64_t id, int64_t rid)
+{
+    char actor[80];
+    sqlite3_stmt *st = store_prepare(c->env->store, s_sql_assigned_at);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, c->now);
+    if (store_step(c->env->store, st) != SQLITE_DONE)
+        return -1;
+    return agree_on_assign(c->env->store, c->env->cfg, c->env->notify, id,
+                           rid, c->now, s_actor(c, actor, sizeof actor));
+}
+
 static json_t *s_case_assign(s_call_t *c)
 {
     int64_t id, rid;
@@ -237,6 +288,9 @@ static json_t *s_case_assign(s_call_t *c)
         return NULL;
     json_t *r = casefile_assign(c->env->store, c->env->notify, id, rid, c->now,
                                 &c->out->pb);
+    if (r)
+        r = s_case_changed(c, r, id, "case.assigned",
+                           s_on_assign(c, id, rid));
     if (r) {
         const char *prev = json_string_value(json_object_get(r, "previous"));
         snprintf(c->out->change, sizeof c->out->change,
@@ -256,6 +310,10 @@ static json_t *s_case_type(s_call_t *c)
     json_t *r =
         casefile_set_type(c->env->store, id, s_str(c, "type"), &c->out->pb);
     if (r)
+        r = s_case_changed(c, r, id, "case.typed",
+                           agree_on_type(c->env->store, c->env->cfg, id,
+                                         s_str(c, "type"), c->now));
+    if (r)
         snprintf(c->out->change, sizeof c->out->change,
                  "typed case=%s type=%s previous=%s",
                  json_string_value(json_object_get(r, "case")),
@@ -271,6 +329,12 @@ static json_t *s_case_close(s_call_t *c)
         return NULL;
     json_t *r = casefile_close(c->env->store, id, s_str(c, "reason"), c->now,
                                &c->out->pb);
+    char actor[80];
+    if (r)
+        r = s_case_changed(c, r, id, "case.closed",
+                           agree_on_close(c->env->store, id,
+                                          s_actor(c, actor, sizeof actor),
+                                          c->now, c->env->cfg));
     if (r) /* the reason may speak of the household: not logged */
         snprintf(c->out->change, sizeof c->out->change, "closed case=%s",
                  json_string_value(json_object_get(r, "case")));
@@ -431,7 +495,7 @@ static void s_unknown(const char *name, problem_t *pb)
 }
 
 int ctlcmd_run(const ctl_env_t *env, const char *command, json_t *args,
-               ctlcmd_out_t *out)
+               const char *user, ctlcmd_out_t *out)
 {
     memset(out, 0, sizeof *out);
     const s_command_t *cmd = s_find(command);
@@ -441,7 +505,7 @@ int ctlcmd_run(const ctl_env_t *env, const char *command, json_t *args,
     }
     if (!s_args_ok(cmd, args, &out->pb))
         return -1;
-    s_call_t c = {env, args, out, clock_now()};
+    s_call_t c = {env, args, out, clock_now(), user};
     if (cmd->write && store_begin(env->store) < 0) {
         problem_store(&out->pb);
         return -1;

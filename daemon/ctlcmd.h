@@ -34,6 +34,8 @@ typedef struct {
     json_t *args;         /* its arguments, checked against the table */
     ctlcmd_out_t *out;    /* its outcome: pb and change are set here */
     int64_t now;          /* the daemon's now, once per command */
+    const char *user;     /* who asks (regiectl's user), for the audit
+                           * trail; NULL when not known */
 } ctlcmd_call_t;
 
 /* An argument a command takes. */
@@ -67,11 +69,12 @@ bool ctlcmd_bool(const ctlcmd_call_t *c, const char *name);
 bool ctlcmd_ref(ctlcmd_call_t *c, const char *name, const char *prefix,
                 int64_t *id);
 
-/* Runs command with args (an object; borrowed) on env. Returns 0 with
+/* Runs command with args (an object; borrowed) on env for user (NULL:
+ * unknown). Returns 0 with
  * out->result set, or -1 with out->pb set; nothing was changed then.
  * Never logs a BSN, a note or an argument's text. */
 int ctlcmd_run(const ctl_env_t *env, const char *command, json_t *args,
-               ctlcmd_out_t *out);
+               const char *user, ctlcmd_out_t *out);
 
 /* Frees what ctlcmd_run left in out. */
 void ctlcmd_out_clear(ctlcmd_out_t *out);

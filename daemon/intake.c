@@ -4,10 +4,14 @@
  */
 #include "intake.h"
 
+#include "agree.h"
+#include "audit.h"
 #include "clock.h"
 #include "log.h"
 #include "match.h"
 #include "pseudo.h"
+#include "ref.h"
+#include "report.h"
 #include "xmem.h"
 
 #include <stdio.h>
@@ -69,6 +73,7 @@ void intake_item_clear(intake_item_t *item)
     free(item->body);
     item->body = NULL;
     rrp_referral_clear(&item->referral);
+    rrp_report_clear(&item->report);
 }
 
 static void s_nack(intake_item_t *item, const rrp_problem_t *pb)
@@ -266,6 +271,85 @@ static int s_notify(intake_t *in, const intake_item_t *item, int64_t id,
     return notify_referral(in->notify, in->store, &nr, now);
 }
 
+/* Records the referral and what it did to its case in the audit trail,
+ * and starts the assignment agreement of a new case. */
+static int s_record(intake_t *in, const intake_item_t *item, int64_t id,
+                    const match_result_t *m, int64_t now)
+{
+    char actor[48], ref[24];
+    snprintf(actor, sizeof actor, "partner:%s", item->partner->id);
+    ref_format(ref, sizeof ref, "R", id);
+    json_t *d = json_pack("{s:s, s:i}", "kind", item->referral.kind,
+                          "persons", (int)item->referral.persons);
+    int rc = audit_add(in->store, now, actor, "referral.accepted",
+                       m->case_id, 0, ref, d);
+    json_decref(d);
+    if (rc == 0)
+        rc = audit_add(in->store, now, actor,
+                       m->status == MATCH_NEW ? "case.opened" : "case.joined",
+                       m->case_id, 0, ref, NULL);
+    if (rc == 0 && m->status == MATCH_NEW)
+        rc = agree_on_new_case(in->store, in->cfg, in->notify, m->case_id,
+                               now);
+    return rc;
+}
+
+/* Stores one valid REPORT in the open transaction: a duplicate, a
+ * conflict, an unknown agreement, or stored and applied. Returns 0, or
+ * -1 on a store error. */
+static int s_store_report(intake_t *in, intake_item_t *item, int64_t now)
+{
+    const rrp_report_t *r = &item->report;
+    unsigned char digest[PSEUDO_LEN];
+    char *canon = rrp_canonical(r->root);
+    pseudo_digest(in->cfg->pseudo_key, canon, strlen(canon), digest);
+    free(canon);
+    json_t *reply = NULL;
+    rrp_problem_t pb;
+    int64_t agreement = 0;
+    item->state = S_ANSWERED;
+    int found = report_find(in->store, item->partner->id, r->external_id,
+                            digest, &reply);
+    if (found < 0)
+        return -1;
+    if (found == 2) {
+        rrp_problem_set(&pb, RRP_CONFLICT, "/external_id",
+                        "external_id was used before for a different "
+                        "report; use a new external_id");
+        s_nack(item, &pb);
+        return 0;
+    }
+    int owned = found == 0 && ref_parse(r->agreement, "A", &agreement)
+                    ? agree_owned_open(in->store, agreement,
+                                       item->partner->id)
+                    : 0;
+    if (owned < 0)
+        return -1;
+    if (found == 0 && !owned) {
+        rrp_problem_set(&pb, RRP_UNKNOWN_AGREEMENT, "/agreement",
+                        "there is no open agreement %.40s that partner %s "
+                        "reports on", r->agreement, item->partner->id);
+        s_nack(item, &pb);
+        return 0;
+    }
+    char actor[48];
+    snprintf(actor, sizeof actor, "partner:%s", item->partner->id);
+    report_in_t in_r = {
+        .source = item->partner->id, .external_id = r->external_id,
+        .digest = digest, .agreement_id = agreement,
+        .delivered = strcmp(r->status, "delivered") == 0,
+        .reason = r->reason, .period = r->period, .count = r->count,
+        .note = r->note, .actor = actor};
+    if (found == 0 && report_store(in->store, in->cfg, &in_r, now, &reply) < 0)
+        return -1;
+    item->status = "ACK";
+    item->body = json_dumps(reply, JSON_COMPACT);
+    json_decref(reply);
+    item->state = found == 0 ? S_STORED : S_ANSWERED;
+    item->referral_id = found == 0 ? agreement : 0;
+    return 0;
+}
+
 /* Stores one valid referral in the open transaction. Returns 0 (the item
  * is S_STORED, or S_DONE with a duplicate/conflict/forbidden reply) or -1
  * on a store error. */
@@ -300,7 +384,8 @@ static int s_store(intake_t *in, intake_item_t *item, int64_t now)
     if (id > 0 &&
         match_join(in->store, m.case_id, (const void *)persons, r->persons,
                    id, now) == 0 &&
-        s_notify(in, item, id, &m, now) == 0) {
+        s_notify(in, item, id, &m, now) == 0 &&
+        s_record(in, item, id, &m, now) == 0) {
         item->status = "ACK";
         item->body =
             s_ack_body("accepted", id, m.case_id, match_status_name(m.status),
@@ -336,11 +421,12 @@ static void s_validate(intake_t *in, intake_item_t *item, const char *today)
         s_pong(item);
         return;
     }
-    if (item->req.command != RRP_CMD_REFERRAL) {
-        rrp_problem_set(&pb, RRP_UNKNOWN_COMMAND, NULL,
-                        "command REPORT is not served by this regied "
-                        "(version %s)", REGIE_VERSION);
-        s_nack(item, &pb);
+    if (item->req.command == RRP_CMD_REPORT) {
+        if (rrp_report_parse(item->req.body, item->req.body_len,
+                             &item->report, &pb) < 0)
+            s_nack(item, &pb);
+        else
+            item->state = S_PENDING;
         return;
     }
     rrp_rules_t rules = {
@@ -372,6 +458,11 @@ static void s_unavailable(intake_item_t *items, size_t n)
 
 static void s_log_accepted(const intake_item_t *item)
 {
+    if (item->req.command == RRP_CMD_REPORT) {
+        log_info("intake: accepted report agreement=A-%06lld partner=%s",
+                 (long long)item->referral_id, item->partner->id);
+        return;
+    }
     log_info("intake: accepted referral=R-%06lld partner=%s case=C-%06lld "
              "case_status=%s persons=%zu%s",
              (long long)item->referral_id, item->partner->id,
@@ -403,7 +494,9 @@ void intake_run(intake_t *in, intake_item_t *items, size_t n)
     int failed = 0;
     for (size_t i = 0; i < n && !failed; i++)
         if (items[i].state == S_PENDING)
-            failed = s_store(in, &items[i], now) < 0;
+            failed = (items[i].req.command == RRP_CMD_REPORT
+                          ? s_store_report(in, &items[i], now)
+                          : s_store(in, &items[i], now)) < 0;
     if (failed || store_commit(in->store) < 0) {
         store_rollback(in->store);
         s_unavailable(items, n);

@@ -29,6 +29,7 @@ typedef struct {
     /* private to intake */
     rrp_request_t req;
     rrp_referral_t referral;
+    rrp_report_t report;
     int state;
     int64_t referral_id, case_id; /* what was stored */
     const char *case_status;

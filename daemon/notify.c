@@ -21,6 +21,9 @@ enum {
     T_OVERLAP_KERNTEAM,
     T_ASSIGNED_REGISSEUR,
     T_UNASSIGNED_REGISSEUR,
+    T_AGREEMENT_MADE,
+    T_REMINDER,
+    T_ESCALATION,
     T_COUNT
 };
 
@@ -44,6 +47,15 @@ static const struct {
                               {"regisseur", "case", "date"}},
     [T_UNASSIGNED_REGISSEUR] = {"unassigned_regisseur.txt",
                                 {"regisseur", "case", "date"}},
+    [T_AGREEMENT_MADE] = {"agreement_made.txt",
+                          {"owner", "agreement", "description", "case",
+                           "due", "every", "date"}},
+    [T_REMINDER] = {"reminder.txt",
+                    {"owner", "agreement", "description", "case", "due",
+                     "when"}},
+    [T_ESCALATION] = {"escalation.txt",
+                      {"recipient", "owner", "agreement", "description",
+                       "case", "due", "days_late", "level", "reasons"}},
 };
 
 struct notify {
@@ -263,4 +275,153 @@ int notify_assigned(notify_t *n, store_t *s, int64_t case_id,
         return s_tell(n, s, T_UNASSIGNED_REGISSEUR, previous_id, case_id,
                       "unassigned", now);
     return 0;
+}
+
+/* ---- agreements ---------------------------------------------------- */
+
+int notify_owner(const cfg_t *cfg, store_t *s, const char *owner_type,
+                 const char *owner, char **name, char **email)
+{
+    *name = *email = NULL;
+    const cfg_address_t *a = NULL;
+    if (strcmp(owner_type, "regisseur") == 0)
+        return s_regisseur(s, atoll(owner), name, email);
+    if (strcmp(owner_type, "partner") == 0) {
+        const cfg_partner_t *p = cfg_partner_by_id(cfg, owner);
+        if (p) {
+            *name = xstrdup(p->name);
+            *email = p->email ? xstrdup(p->email) : NULL;
+        }
+        return 0;
+    }
+    if (strcmp(owner_type, "kernteam") == 0)
+        a = &cfg->mail.kernteam;
+    else if (cfg_department(cfg, owner))
+        a = &cfg_department(cfg, owner)->addr;
+    if (a) {
+        *name = a->name ? xstrdup(a->name) : xstrdup(owner);
+        *email = a->email ? xstrdup(a->email) : NULL;
+    }
+    return 0;
+}
+
+/* "1 december 2026 om 09:00" in the configured zone. */
+static void s_when_nl(int64_t t, char *buf, size_t len)
+{
+    char date[40];
+    s_date_nl(t, date, sizeof date);
+    time_t tt = (time_t)t;
+    struct tm tm;
+    localtime_r(&tt, &tm);
+    snprintf(buf, len, "%s om %02d:%02d", date, tm.tm_hour, tm.tm_min);
+}
+
+/* The fields every agreement email shares. */
+typedef struct {
+    char agreement[24], kase[24], due[64], date[40];
+} s_agree_vars_t;
+
+static void s_agree_vars(const notify_agreement_t *a, int64_t now,
+                         s_agree_vars_t *v)
+{
+    snprintf(v->agreement, sizeof v->agreement, "A-%06lld",
+             (long long)a->agreement_id);
+    if (a->case_id)
+        snprintf(v->kase, sizeof v->kase, "C-%06lld", (long long)a->case_id);
+    else
+        snprintf(v->kase, sizeof v->kase, "-");
+    s_when_nl(a->due_at, v->due, sizeof v->due);
+    s_date_nl(now, v->date, sizeof v->date);
+}
+
+int notify_agreement_made(notify_t *n, store_t *s,
+                          const notify_agreement_t *a, int64_t now)
+{
+    if (!notify_enabled(n))
+        return 0;
+    char *name, *email;
+    if (notify_owner(n->cfg, s, a->owner_type, a->owner, &name, &email) < 0)
+        return -1;
+    s_agree_vars_t v;
+    s_agree_vars(a, now, &v);
+    char every[48] = "eenmalig", key[96];
+    if (a->period_days > 0)
+        snprintf(every, sizeof every, "elke %d dagen", a->period_days);
+    snprintf(key, sizeof key, "agreement/%lld/made",
+             (long long)a->agreement_id);
+    tmpl_var_t vars[] = {{"owner", name},          {"agreement", v.agreement},
+                         {"description", a->description},
+                         {"case", v.kase},         {"due", v.due},
+                         {"every", every},         {"date", v.date}};
+    outbox_note_t note = {.key = key, .to = email, .to_name = name,
+                          .case_id = a->case_id};
+    int rc = s_queue(n, s, T_AGREEMENT_MADE, vars, 7, &note, now);
+    free(name);
+    free(email);
+    return rc;
+}
+
+/* Queues one step email to one recipient (who: owner, kernteam,
+ * gemeente) under key base/who. */
+static int s_step_to(notify_t *n, store_t *s, const notify_agreement_t *a,
+                     int t, const char *who, const cfg_address_t *to,
+                     const char *owner_name, const char *base, int64_t now)
+{
+    s_agree_vars_t v;
+    s_agree_vars(a, now, &v);
+    char key[160], late[24], level[16], when[32];
+    snprintf(key, sizeof key, "%s/%s", base, who);
+    int64_t days = (now - a->due_at) / 86400;
+    snprintf(late, sizeof late, "%lld", (long long)(days > 0 ? days : 0));
+    snprintf(level, sizeof level, "%d", a->level);
+    snprintf(when, sizeof when, "%s",
+             now >= a->due_at ? "vandaag" : "binnenkort");
+    tmpl_var_t vars[] = {{"recipient", to->name},
+                         {"owner", owner_name},
+                         {"agreement", v.agreement},
+                         {"description", a->description},
+                         {"case", v.kase},
+                         {"due", v.due},
+                         {"days_late", late},
+                         {"level", level},
+                         {"reasons", a->reasons ? a->reasons
+                                                : "Er is geen reden "
+                                                  "opgegeven."},
+                         {"when", when}};
+    outbox_note_t note = {.key = key, .to = to->email, .to_name = to->name,
+                          .case_id = a->case_id};
+    return s_queue(n, s, t, vars, 10, &note, now);
+}
+
+int notify_agreement_step(notify_t *n, store_t *s,
+                          const notify_agreement_t *a, const cfg_step_t *st,
+                          int repeat, int64_t now)
+{
+    if (!notify_enabled(n))
+        return 0;
+    const cfg_mail_t *m = &n->cfg->mail;
+    char *name, *email;
+    if (notify_owner(n->cfg, s, a->owner_type, a->owner, &name, &email) < 0)
+        return -1;
+    char base[96];
+    if (repeat)
+        snprintf(base, sizeof base, "agreement/%lld/%d/repeat/%d",
+                 (long long)a->agreement_id, a->occurrence, repeat);
+    else
+        snprintf(base, sizeof base, "agreement/%lld/%d/step/%d",
+                 (long long)a->agreement_id, a->occurrence, a->step);
+    cfg_address_t owner = {name ? name : (char *)a->owner, email};
+    int t = st->level == 0 ? T_REMINDER : T_ESCALATION;
+    int rc = 0;
+    if (st->to_owner)
+        rc = s_step_to(n, s, a, t, "owner", &owner, owner.name, base, now);
+    if (rc == 0 && st->to_kernteam && strcmp(a->owner_type, "kernteam"))
+        rc = s_step_to(n, s, a, T_ESCALATION, "kernteam", &m->kernteam,
+                       owner.name, base, now);
+    if (rc == 0 && st->to_gemeente)
+        rc = s_step_to(n, s, a, T_ESCALATION, "gemeente", &m->gemeente,
+                       owner.name, base, now);
+    free(name);
+    free(email);
+    return rc;
 }

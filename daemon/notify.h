@@ -33,6 +33,22 @@ typedef struct {
     const char *contact_name, *contact_email, *contact_phone;
 } notify_referral_t;
 
+/* An agreement as its emails need it; borrowed for the call. */
+typedef struct {
+    int64_t agreement_id;
+    int occurrence;
+    const char *kind;         /* progress, assign, partner, request, custom */
+    const char *description;
+    int64_t case_id;          /* 0: none */
+    int64_t due_at;
+    const char *owner_type;   /* regisseur, partner, kernteam, department */
+    const char *owner;        /* its id as text */
+    int period_days;          /* 0: one-off */
+    int level;                /* of the step: 0 reminder, 1.. escalation */
+    int step;                 /* index of the step in its policy */
+    const char *reasons;      /* not-delivered reasons given, or NULL */
+} notify_agreement_t;
+
 /* Loads and checks the templates of cfg->mail (when enabled). Returns a
  * notify, or NULL after writing every template error as "path:line:
  * message" to stderr. cfg is borrowed until notify_destroy. */
@@ -56,5 +72,24 @@ int notify_referral(notify_t *n, store_t *s, const notify_referral_t *r,
  * In the caller's write transaction. Returns 0 or -1. */
 int notify_assigned(notify_t *n, store_t *s, int64_t case_id,
                     int64_t regisseur_id, int64_t previous_id, int64_t now);
+
+/* Queues the owner's confirmation of a new agreement (same day: what is
+ * agreed, by when). Returns 0 or -1. */
+int notify_agreement_made(notify_t *n, store_t *s,
+                          const notify_agreement_t *a, int64_t now);
+
+/* Queues the emails of one step of an agreement's ladder: a reminder to
+ * the owner, or an escalation to the kernteam and/or the gemeente (and
+ * the owner). repeat is 0, or the number of a repeat of the last level.
+ * Each recipient's email has its own key, so none is queued twice.
+ * Returns 0 or -1. */
+int notify_agreement_step(notify_t *n, store_t *s,
+                          const notify_agreement_t *a, const cfg_step_t *st,
+                          int repeat, int64_t now);
+
+/* The name and email of an agreement's owner (copies for the caller to
+ * free; NULL when unknown). Returns 0, or -1 on a store error. */
+int notify_owner(const cfg_t *cfg, store_t *s, const char *owner_type,
+                 const char *owner, char **name, char **email);
 
 #endif

@@ -3,6 +3,7 @@
  * (RRP/1 over ZeroMQ with CURVE), stores and matches them to households.
  */
 #include "cfg.h"
+#include "clock.h"
 #include "log.h"
 #include "notify.h"
 #include "server.h"
@@ -35,6 +36,10 @@ static void s_usage(FILE *out)
 "      --check-config  check the configuration and exit: 0 when good, 78\n"
 "                      with every error as FILE:LINE: MESSAGE otherwise\n"
 "  -v, --verbose       log at debug level, whatever the configuration says\n"
+"      --test-clock    let regiectl set and advance the daemon's clock\n"
+"                      (clock set, clock advance), so that weeks of\n"
+"                      reminders run in seconds; for tests only, never in\n"
+"                      production\n"
 "  -V, --version       print the version and exit\n"
 "  -h, --help          show this help and exit\n"
 "\n"
@@ -58,6 +63,7 @@ int main(int argc, char **argv)
         {"config", required_argument, NULL, 'c'},
         {"check-config", no_argument, NULL, 'C'},
         {"verbose", no_argument, NULL, 'v'},
+        {"test-clock", no_argument, NULL, 'T'},
         {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -69,6 +75,7 @@ int main(int argc, char **argv)
         case 'c': path = optarg; break;
         case 'C': check = 1; break;
         case 'v': verbose = 1; break;
+        case 'T': clock_allow_setting(1); break;
         case 'V': printf("regied %s\n", REGIE_VERSION); return 0;
         case 'h': s_usage(stdout); return 0;
         default: s_usage(stderr); return 64;

@@ -80,6 +80,19 @@ typedef struct {
     size_t persons;
 } rrp_referral_t;
 
+/* A valid REPORT (spec section 4). Strings borrow root, which the
+ * report owns. */
+typedef struct {
+    json_t *root;
+    const char *external_id;
+    const char *agreement;    /* "A-000007" as sent */
+    const char *status;       /* "delivered" (default) or "not_delivered" */
+    const char *reason;       /* NULL when absent */
+    const char *period;       /* NULL when absent */
+    long long count;          /* -1 when absent */
+    const char *note;         /* NULL when absent */
+} rrp_report_t;
+
 /* The spec's name of an error ("invalid_bsn"); "ok" for RRP_OK. */
 const char *rrp_error_name(rrp_error_t e);
 
@@ -101,6 +114,14 @@ int rrp_request_parse(const rrp_frame_t *frames, size_t n, size_t body_max,
  * with rrp_referral_clear), or -1 with pb filled and out cleared. */
 int rrp_referral_parse(const char *body, size_t len, const rrp_rules_t *rules,
                        rrp_referral_t *out, rrp_problem_t *pb);
+
+/* Parses and validates a REPORT body. Returns 0 with out filled (free
+ * with rrp_report_clear), or -1 with pb filled and out cleared. */
+int rrp_report_parse(const char *body, size_t len, rrp_report_t *out,
+                     rrp_problem_t *pb);
+
+/* Frees what a parsed report owns; accepts a cleared one. */
+void rrp_report_clear(rrp_report_t *r);
 
 /* Frees what a parsed referral owns; accepts a cleared one. */
 void rrp_referral_clear(rrp_referral_t *r);

@@ -8,12 +8,14 @@
  */
 #include "server.h"
 
+#include "agree.h"
 #include "clock.h"
 #include "ctl.h"
 #include "dispatch.h"
 #include "intake.h"
 #include "log.h"
 #include "notify.h"
+#include "scheduler.h"
 #include "store.h"
 #include "xmem.h"
 #include "zap.h"
@@ -49,6 +51,7 @@ struct server {
     intake_t *intake;    /* turns requests into replies */
     dispatch_t *dispatch; /* hands due mail to the sender thread */
     ctl_t *ctl;          /* the control socket, or NULL */
+    int64_t sched_hold;  /* after a failed run, the scheduler waits */
     s_msg_t *msgs;       /* batch buffers, cfg->batch of them */
     intake_item_t *items;
     size_t batch_cap;    /* size of msgs and items */
@@ -111,12 +114,61 @@ static void s_alloc_batch(server_t *s)
     s->items = xcalloc(s->batch_cap, sizeof *s->items);
 }
 
+/* Makes the report agreements the configuration's partners need. */
+static int s_sync_partners(server_t *s)
+{
+    if (store_begin(s->store) < 0)
+        return -1;
+    if (agree_sync_partners(s->store, s->cfg, s->notify, clock_now()) < 0 ||
+        store_commit(s->store) < 0) {
+        store_rollback(s->store);
+        log_err("server: cannot make the partners' report agreements");
+        return -1;
+    }
+    return 0;
+}
+
+/* Milliseconds until the scheduler must run (0: now), or -1. */
+static long s_sched_timeout(server_t *s)
+{
+    int64_t at = scheduler_next_at(s->store);
+    if (at < 0)
+        return -1;
+    if (at < s->sched_hold)
+        at = s->sched_hold;
+    int64_t ms = at * 1000 - clock_now_ms();
+    return ms < 0 ? 0 : ms > 3600 * 1000 ? 3600 * 1000 : (long)ms;
+}
+
+/* Runs the agreements that are due; a store error holds the scheduler
+ * back for a few seconds instead of spinning. */
+static void s_run_sched(server_t *s)
+{
+    int64_t now = clock_now();
+    int64_t at = scheduler_next_at(s->store);
+    if (at < 0 || at > now || now < s->sched_hold)
+        return;
+    if (scheduler_run(s->store, s->cfg, s->notify, now, 500) < 0) {
+        s->sched_hold = now + 5;
+        log_warn("server: scheduler failed; trying again in 5 s");
+    }
+}
+
+/* The poll timeout: the earlier of the outbox and the scheduler. */
+static long s_timeout(server_t *s)
+{
+    long a = dispatch_timeout_ms(s->dispatch), b = s_sched_timeout(s);
+    if (a < 0)
+        return b;
+    return b < 0 || a < b ? a : b;
+}
+
 /* Binds the control socket when the configuration names one. */
 static int s_bind_control(server_t *s)
 {
     if (!s->cfg->control)
         return 0;
-    ctl_env_t env = {s->cfg, s->store, s->notify};
+    ctl_env_t env = {.cfg = s->cfg, .store = s->store, .notify = s->notify};
     s->ctl = ctl_new(s->ctx, s->cfg->control, s->cfg->control_mode, &env);
     if (!s->ctl)
         return -1;
@@ -153,6 +205,10 @@ server_t *server_new(cfg_t **cfg)
     if (!notify_enabled(s->notify))
         log_notice("server: notifications off: the configuration has no "
                    "'mail' group");
+    if (s_sync_partners(s) < 0) {
+        server_destroy(&s);
+        return NULL;
+    }
     s->intake = intake_new(s->store, s->cfg, s->notify);
     s_alloc_batch(s);
     return s;
@@ -312,13 +368,14 @@ static void s_reload(server_t *s)
         intake_set_cfg(s->intake, next, notify);
         dispatch_set_cfg(s->dispatch, next);
         if (s->ctl) {
-            ctl_env_t env = {next, s->store, notify};
+            ctl_env_t env = {.cfg = next, .store = s->store, .notify = notify};
             ctl_set_env(s->ctl, &env);
         }
         notify_destroy(&s->notify);
         s->notify = notify;
         cfg_destroy(&s->cfg);
         s->cfg = next;
+        s_sync_partners(s);
         log_notice("server: reloaded partners=%zu", s->cfg->partners_n);
     }
     sd_notify(0, "READY=1");
@@ -353,7 +410,7 @@ int server_run(server_t *s)
             {s->ctl ? ctl_socket(s->ctl) : NULL, 0, ZMQ_POLLIN, 0},
         };
         int n = s->ctl ? 5 : 4;
-        if (zmq_poll(items, n, dispatch_timeout_ms(s->dispatch)) < 0) {
+        if (zmq_poll(items, n, s_timeout(s)) < 0) {
             if (errno == EINTR)
                 continue;
             log_err("server: poll failed error=\"%s\"", zmq_strerror(errno));
@@ -367,6 +424,7 @@ int server_run(server_t *s)
             s_on_intake(s);
         if (n == 5 && (items[4].revents & ZMQ_POLLIN))
             ctl_handle(s->ctl);
+        s_run_sched(s);
         if (items[3].revents & ZMQ_POLLIN)
             dispatch_on_outcome(s->dispatch);
         else

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define STORE_CACHE_MAX 64
+#define STORE_CACHE_MAX 256
 
 struct store {
     sqlite3 *db;                       /* the one connection */

@@ -98,17 +98,19 @@ def test_bad_frame_referral_is_not_stored(daemon, client):
 
 # ------------------------------------------------------ unknown_command
 
-@pytest.mark.parametrize("command", [b"referral", b"REPORT", b"FOO",
+@pytest.mark.parametrize("command", [b"referral", b"report", b"FOO",
                                      b"Ping", b"PING ", b"REFERRALS",
                                      b"ACK", b"\xff\xfe", b""])
 def test_unknown_command(client, command):
-    if command == b"REPORT":
-        body = {"external_id": rrp.new_external_id(), "agreement": "A-000001",
-                "period": "2026-W47", "count": 3, "status": "delivered"}
-    else:
-        body = referral_body()
-    r = client.request(command, body)
+    r = client.request(command, referral_body())
     assert_nack(r, "unknown_command")
+
+
+def test_report_for_no_agreement_is_unknown_agreement(client):
+    body = {"external_id": rrp.new_external_id(), "agreement": "A-000001",
+            "period": "2026-W47", "count": 3, "status": "delivered"}
+    r = client.request(b"REPORT", body)
+    assert_nack(r, "unknown_agreement", "/agreement")
 
 
 # ------------------------------------------------------------ too_large

@@ -130,7 +130,7 @@ BAD_REQUESTS = [
     (b"REFERRAL", b"[]", "bad_json"),
     (b"REFERRAL", b"", "bad_json"),
     (b"FOO", b"{}", "unknown_command"),
-    (b"REPORT", b"{}", "unknown_command"),
+    (b"REPORT", b"{}", "invalid_field"),
 ]
 
 

@@ -40,7 +40,7 @@ static int setup(void **state)
     f->store = store_open(f->path, 1000, 0);
     assert_non_null(f->store);
     memset(f->cfg.pseudo_key, 7, sizeof f->cfg.pseudo_key);
-    f->env = (ctl_env_t){&f->cfg, f->store, NULL};
+    f->env = (ctl_env_t){.cfg = &f->cfg, .store = f->store};
     *state = f;
     return 0;
 }
@@ -67,7 +67,7 @@ static problem_code_t run(fixture_t *f, const char *command, const char *args,
 {
     json_t *a = json_loads(args, 0, NULL);
     assert_non_null(a);
-    int rc = ctlcmd_run(&f->env, command, a, out);
+    int rc = ctlcmd_run(&f->env, command, a, "tester", out);
     json_decref(a);
     assert_false(store_in_transaction(f->store));
     return rc == 0 ? PROBLEM_NONE : out->pb.code;
