@@ -182,10 +182,19 @@ int agree_make(store_t *s, const cfg_t *cfg, notify_t *n,
     const char *policy = a->policy               ? a->policy
                          : cfg->policy_for[a->kind] ? cfg->policy_for[a->kind]
                                                     : cfgagree_kind_name(a->kind);
+    s_row_t r = {.case_id = a->case_id, .period_days = a->period_days,
+                 .occurrence = 1, .due_at = a->due_at,
+                 .description = (char *)a->description};
+    snprintf(r.kind, sizeof r.kind, "%s", cfgagree_kind_name(a->kind));
+    snprintf(r.owner_type, sizeof r.owner_type, "%s", a->owner_type);
+    snprintf(r.owner, sizeof r.owner, "%s", a->owner);
+    snprintf(r.policy, sizeof r.policy, "%s", policy);
+    snprintf(r.status, sizeof r.status, "open");
+    int64_t next = s_next_at(cfg, &r, now);
     sqlite3_stmt *st = store_prepare(s, s_sql_insert);
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, cfgagree_kind_name(a->kind), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, r.kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, a->owner_type, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, a->owner, -1, SQLITE_STATIC);
     if (a->case_id)
@@ -195,32 +204,24 @@ int agree_make(store_t *s, const cfg_t *cfg, notify_t *n,
     if (a->period_days > 0)
         sqlite3_bind_int(st, 7, a->period_days);
     sqlite3_bind_int64(st, 8, a->due_at);
-    sqlite3_bind_int64(st, 9, a->due_at); /* set right below */
+    if (next >= 0)
+        sqlite3_bind_int64(st, 9, next);
     sqlite3_bind_int64(st, 10, now);
     sqlite3_bind_text(st, 11, a->actor, -1, SQLITE_STATIC);
     if (store_step(s, st) != SQLITE_DONE)
         return -1;
-    *id = store_last_id(s);
-    s_row_t r;
-    if (s_load(s, *id, &r) != 1)
-        return -1;
-    int rc = s_save(s, cfg, &r, now, NULL);
+    *id = r.id = store_last_id(s);
     json_t *d = json_pack("{s:s, s:s, s:s, s:I}", "kind", r.kind, "owner",
                           r.owner, "policy", r.policy, "due_at",
                           (json_int_t)r.due_at);
-    if (rc == 0)
-        rc = s_event(s, &r, now, a->actor, "agreement.made", d);
-    else
-        json_decref(d);
+    int rc = s_event(s, &r, now, a->actor, "agreement.made", d);
     notify_agreement_t na = {r.id, r.occurrence, r.kind, r.description,
                              r.case_id, r.due_at, r.owner_type, r.owner,
                              r.period_days, 0, 0, NULL};
     if (rc == 0 && a->confirm)
         rc = notify_agreement_made(n, s, &na, now);
-    free(r.description);
-    log_info("agree: made agreement=A-%06lld kind=%s owner=%s:%s",
-             (long long)*id, cfgagree_kind_name(a->kind), a->owner_type,
-             a->owner);
+    log_debug("agree: made agreement=A-%06lld kind=%s owner=%s:%s",
+              (long long)*id, r.kind, a->owner_type, a->owner);
     return rc;
 }
 

@@ -12,6 +12,7 @@
 #include "cal.h"
 #include "cfgagree.h"
 #include "clock.h"
+#include "mon.h"
 #include "ref.h"
 #include "report.h"
 
@@ -356,6 +357,8 @@ static json_t *s_clock_set(ctlcmd_call_t *c)
     if (cal_parse(ctlcmd_str(c, "at"), &at) < 0)
         return s_bad(c, "at must be RFC 3339 or \"2026-12-01 09:00\"");
     clock_set(at);
+    if (c->env->mon)
+        mon_set_cfg(c->env->mon, c->env->cfg);
     snprintf(c->out->change, sizeof c->out->change, "clock set at=%lld",
              (long long)at);
     return s_now();
@@ -369,6 +372,8 @@ static json_t *s_clock_advance(ctlcmd_call_t *c)
     if (json_integer_value(v) < 0)
         return s_bad(c, "seconds must be 0 or more: time does not go back");
     clock_advance(json_integer_value(v));
+    if (c->env->mon)
+        mon_set_cfg(c->env->mon, c->env->cfg);
     snprintf(c->out->change, sizeof c->out->change,
              "clock advanced seconds=%lld", (long long)json_integer_value(v));
     return s_now();

@@ -31,6 +31,7 @@ struct intake {
     store_t *store;      /* borrowed */
     const cfg_t *cfg;    /* borrowed; swapped on reload */
     notify_t *notify;    /* borrowed; swapped on reload */
+    metrics_t *metrics;  /* borrowed; NULL: not counted */
 };
 
 static const char s_sql_find[] =
@@ -60,6 +61,11 @@ void intake_set_cfg(intake_t *in, const cfg_t *cfg, notify_t *notify)
     in->notify = notify;
 }
 
+void intake_set_metrics(intake_t *in, metrics_t *m)
+{
+    in->metrics = m;
+}
+
 void intake_destroy(intake_t **p)
 {
     if (!p || !*p)
@@ -80,6 +86,7 @@ static void s_nack(intake_item_t *item, const rrp_problem_t *pb)
 {
     free(item->body);
     item->status = "NACK";
+    item->error = rrp_error_name(pb->error);
     item->body = rrp_nack_body(pb);
     item->state = S_DONE;
 }
@@ -279,15 +286,16 @@ static int s_record(intake_t *in, const intake_item_t *item, int64_t id,
     char actor[48], ref[24];
     snprintf(actor, sizeof actor, "partner:%s", item->partner->id);
     ref_format(ref, sizeof ref, "R", id);
-    json_t *d = json_pack("{s:s, s:i}", "kind", item->referral.kind,
-                          "persons", (int)item->referral.persons);
+    json_t *d = json_pack("{s:s, s:i, s:s}", "kind", item->referral.kind,
+                          "persons", (int)item->referral.persons,
+                          "case_status", match_status_name(m->status));
     int rc = audit_add(in->store, now, actor, "referral.accepted",
                        m->case_id, 0, ref, d);
     json_decref(d);
-    if (rc == 0)
-        rc = audit_add(in->store, now, actor,
-                       m->status == MATCH_NEW ? "case.opened" : "case.joined",
-                       m->case_id, 0, ref, NULL);
+    /* Joining a case is in the referral's event; opening one is its own. */
+    if (rc == 0 && m->status == MATCH_NEW)
+        rc = audit_add(in->store, now, actor, "case.opened", m->case_id, 0,
+                       ref, NULL);
     if (rc == 0 && m->status == MATCH_NEW)
         rc = agree_on_new_case(in->store, in->cfg, in->notify, m->case_id,
                                now);
@@ -470,7 +478,29 @@ static void s_log_accepted(const intake_item_t *item)
              item->referral.persons, item->overlap ? " overlap=yes" : "");
 }
 
+/* Counts what a batch did in the metrics: referrals stored, refused. */
+static void s_count(intake_t *in, const intake_item_t *items, size_t n)
+{
+    for (size_t i = 0; in->metrics && i < n; i++) {
+        const intake_item_t *it = &items[i];
+        const char *partner = it->partner ? it->partner->id : "?";
+        if (it->state == S_STORED && it->req.command == RRP_CMD_REFERRAL)
+            metrics_referral(in->metrics, partner, NULL);
+        else if (it->status && strcmp(it->status, "NACK") == 0)
+            metrics_referral(in->metrics, partner,
+                             it->error ? it->error : "bad_frame");
+    }
+}
+
+static void s_run(intake_t *in, intake_item_t *items, size_t n);
+
 void intake_run(intake_t *in, intake_item_t *items, size_t n)
+{
+    s_run(in, items, n);
+    s_count(in, items, n);
+}
+
+static void s_run(intake_t *in, intake_item_t *items, size_t n)
 {
     int64_t now = clock_now();
     time_t t = (time_t)now;

@@ -9,6 +9,7 @@
 #define REGIE_INTAKE_H
 
 #include "cfg.h"
+#include "metrics.h"
 #include "notify.h"
 #include "rrp.h"
 #include "store.h"
@@ -32,6 +33,7 @@ typedef struct {
     rrp_report_t report;
     int state;
     int64_t referral_id, case_id; /* what was stored */
+    const char *error;            /* the NACK's error, for metrics */
     const char *case_status;
     bool overlap;
 } intake_item_t;
@@ -43,6 +45,9 @@ intake_t *intake_new(store_t *store, const cfg_t *cfg, notify_t *notify);
 
 /* Uses cfg and notify from the next batch on (after a reload). */
 void intake_set_cfg(intake_t *in, const cfg_t *cfg, notify_t *notify);
+
+/* Counts accepted and refused referrals in m (borrowed) from now on. */
+void intake_set_metrics(intake_t *in, metrics_t *m);
 
 /* Frees the intake; sets *p to NULL; accepts NULL. */
 void intake_destroy(intake_t **p);

@@ -4,6 +4,7 @@
  */
 #include "cfg.h"
 #include "clock.h"
+#include "digest.h"
 #include "log.h"
 #include "notify.h"
 #include "server.h"
@@ -99,6 +100,12 @@ int main(int argc, char **argv)
         return CFG_EX_CONFIG;
     }
     notify_destroy(&templates);
+    digest_t *dg = digest_new(cfg);
+    if (!dg) {
+        cfg_destroy(&cfg);
+        return CFG_EX_CONFIG;
+    }
+    digest_destroy(&dg);
     if (check) {
         cfg_destroy(&cfg);
         return 0;

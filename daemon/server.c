@@ -11,9 +11,11 @@
 #include "agree.h"
 #include "clock.h"
 #include "ctl.h"
+#include "digest.h"
 #include "dispatch.h"
 #include "intake.h"
 #include "log.h"
+#include "mon.h"
 #include "notify.h"
 #include "scheduler.h"
 #include "store.h"
@@ -26,6 +28,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <systemd/sd-daemon.h>
+#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -52,6 +55,7 @@ struct server {
     dispatch_t *dispatch; /* hands due mail to the sender thread */
     ctl_t *ctl;          /* the control socket, or NULL */
     int64_t sched_hold;  /* after a failed run, the scheduler waits */
+    mon_t *mon;          /* purge, digest, metrics file, backup */
     s_msg_t *msgs;       /* batch buffers, cfg->batch of them */
     intake_item_t *items;
     size_t batch_cap;    /* size of msgs and items */
@@ -154,13 +158,30 @@ static void s_run_sched(server_t *s)
     }
 }
 
-/* The poll timeout: the earlier of the outbox and the scheduler. */
-static long s_timeout(server_t *s)
+/* Milliseconds until the monitoring jobs are due (0: now), or -1. */
+static long s_mon_timeout(server_t *s)
 {
-    long a = dispatch_timeout_ms(s->dispatch), b = s_sched_timeout(s);
+    int64_t at = mon_next_at(s->mon, clock_now());
+    if (at < 0)
+        return -1;
+    int64_t ms = at * 1000 - clock_now_ms();
+    return ms < 0 ? 0 : ms > 3600 * 1000 ? 3600 * 1000 : (long)ms;
+}
+
+static long s_min_timeout(long a, long b)
+{
     if (a < 0)
         return b;
     return b < 0 || a < b ? a : b;
+}
+
+/* The poll timeout: the earliest of the outbox, the scheduler and the
+ * monitoring jobs. */
+static long s_timeout(server_t *s)
+{
+    return s_min_timeout(s_min_timeout(dispatch_timeout_ms(s->dispatch),
+                                       s_sched_timeout(s)),
+                         s_mon_timeout(s));
 }
 
 /* Binds the control socket when the configuration names one. */
@@ -168,7 +189,8 @@ static int s_bind_control(server_t *s)
 {
     if (!s->cfg->control)
         return 0;
-    ctl_env_t env = {.cfg = s->cfg, .store = s->store, .notify = s->notify};
+    ctl_env_t env = {.cfg = s->cfg, .store = s->store, .notify = s->notify,
+                     .mon = s->mon};
     s->ctl = ctl_new(s->ctx, s->cfg->control, s->cfg->control_mode, &env);
     if (!s->ctl)
         return -1;
@@ -198,7 +220,7 @@ server_t *server_new(cfg_t **cfg)
     }
     if (!(s->notify = notify_new(s->cfg)) ||
         !(s->dispatch = dispatch_new(s->ctx, s->store, s->cfg)) ||
-        s_bind_control(s) < 0) {
+        !(s->mon = mon_new(s->cfg, s->store)) || s_bind_control(s) < 0) {
         server_destroy(&s);
         return NULL;
     }
@@ -210,6 +232,7 @@ server_t *server_new(cfg_t **cfg)
         return NULL;
     }
     s->intake = intake_new(s->store, s->cfg, s->notify);
+    intake_set_metrics(s->intake, mon_metrics(s->mon));
     s_alloc_batch(s);
     return s;
 }
@@ -314,8 +337,17 @@ static bool s_prepare(server_t *s, s_msg_t *m, intake_item_t *it)
 }
 
 /* Reads up to a batch of waiting messages and answers them together. */
+/* Seconds on the monotonic clock. */
+static double s_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 static void s_on_intake(server_t *s)
 {
+    double t0 = s_mono();
     size_t n = 0;
     while (n < s->batch_cap && s_recv(s, &s->msgs[n])) {
         if (s_prepare(s, &s->msgs[n], &s->items[n]))
@@ -331,6 +363,9 @@ static void s_on_intake(server_t *s)
         intake_item_clear(&s->items[i]);
         s_msg_close(&s->msgs[i]);
     }
+    double dt = s_mono() - t0;
+    for (size_t i = 0; i < n; i++)
+        metrics_latency(mon_metrics(s->mon), dt);
 }
 
 /* Keeps what cannot change without a restart from the old config. */
@@ -357,24 +392,29 @@ static void s_reload(server_t *s)
     log_notice("server: reloading config=%s", s->cfg->path);
     cfg_t *next = cfg_load(s->cfg->path);
     notify_t *notify = next ? notify_new(next) : NULL;
-    if (!notify) {
+    digest_t *dg = notify ? digest_new(next) : NULL; /* checks its template */
+    if (!dg) {
         log_err("server: reload refused: the configuration has errors "
                 "(see above); the running one stays");
+        notify_destroy(&notify);
         cfg_destroy(&next);
     } else {
+        digest_destroy(&dg);
         s_keep_fixed(s->cfg, next);
         log_set_level(next->log_level);
         zap_set_cfg(s->zap, next);
         intake_set_cfg(s->intake, next, notify);
         dispatch_set_cfg(s->dispatch, next);
         if (s->ctl) {
-            ctl_env_t env = {.cfg = next, .store = s->store, .notify = notify};
+            ctl_env_t env = {.cfg = next, .store = s->store,
+                             .notify = notify, .mon = s->mon};
             ctl_set_env(s->ctl, &env);
         }
         notify_destroy(&s->notify);
         s->notify = notify;
         cfg_destroy(&s->cfg);
         s->cfg = next;
+        mon_set_cfg(s->mon, s->cfg);
         s_sync_partners(s);
         log_notice("server: reloaded partners=%zu", s->cfg->partners_n);
     }
@@ -425,6 +465,7 @@ int server_run(server_t *s)
         if (n == 5 && (items[4].revents & ZMQ_POLLIN))
             ctl_handle(s->ctl);
         s_run_sched(s);
+        mon_run_due(s->mon, clock_now());
         if (items[3].revents & ZMQ_POLLIN)
             dispatch_on_outcome(s->dispatch);
         else
@@ -442,6 +483,7 @@ void server_destroy(server_t **p)
     if (s->intake_sock)
         zmq_close(s->intake_sock);
     ctl_destroy(&s->ctl);
+    mon_destroy(&s->mon);
     dispatch_destroy(&s->dispatch);
     zap_destroy(&s->zap);
     if (s->ctx)

@@ -1,0 +1,76 @@
+/*
+ * auditlog — the audit trail as regiectl reads it. Main thread only.
+ */
+#include "auditlog.h"
+
+#include "ref.h"
+
+static const char s_sql_list[] =
+    "SELECT * FROM (SELECT id, at, actor, action, case_id, agreement_id,"
+    " ref, details FROM event WHERE (?1 IS NULL OR case_id = ?1)"
+    " AND (?2 IS NULL OR agreement_id = ?2) AND at >= ?3"
+    " ORDER BY at DESC, id DESC LIMIT ?4) ORDER BY at, id";
+
+static json_t *s_text(sqlite3_stmt *st, int col)
+{
+    const unsigned char *v = sqlite3_column_text(st, col);
+    return v ? json_string((const char *)v) : json_null();
+}
+
+static json_t *s_ref(sqlite3_stmt *st, int col, const char *prefix)
+{
+    if (sqlite3_column_type(st, col) == SQLITE_NULL)
+        return json_null();
+    return ref_json(prefix, sqlite3_column_int64(st, col));
+}
+
+/* The stored details: a JSON value, or the text itself if it is not
+ * JSON (never expected), or null. */
+static json_t *s_details(sqlite3_stmt *st, int col)
+{
+    const char *v = (const char *)sqlite3_column_text(st, col);
+    if (!v)
+        return json_null();
+    json_t *d = json_loads(v, JSON_DECODE_ANY, NULL);
+    return d ? d : json_string(v);
+}
+
+static json_t *s_row(sqlite3_stmt *st)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
+    json_object_set_new(o, "at", ref_time_json(sqlite3_column_int64(st, 1)));
+    json_object_set_new(o, "actor", s_text(st, 2));
+    json_object_set_new(o, "action", s_text(st, 3));
+    json_object_set_new(o, "case", s_ref(st, 4, REF_CASE));
+    json_object_set_new(o, "agreement", s_ref(st, 5, "A"));
+    json_object_set_new(o, "ref", s_text(st, 6));
+    json_object_set_new(o, "details", s_details(st, 7));
+    return o;
+}
+
+json_t *auditlog_list(store_t *s, const auditlog_filter_t *f, problem_t *pb)
+{
+    sqlite3_stmt *st = store_prepare(s, s_sql_list);
+    if (!st) {
+        problem_store(pb);
+        return NULL;
+    }
+    if (f->case_id)
+        sqlite3_bind_int64(st, 1, f->case_id);
+    if (f->agreement_id)
+        sqlite3_bind_int64(st, 2, f->agreement_id);
+    sqlite3_bind_int64(st, 3, f->since);
+    sqlite3_bind_int(st, 4, f->limit > 0 ? f->limit : AUDITLOG_LIMIT_DEFAULT);
+    json_t *rows = json_array();
+    int rc;
+    while ((rc = store_step(s, st)) == SQLITE_ROW)
+        json_array_append_new(rows, s_row(st));
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        json_decref(rows);
+        problem_store(pb);
+        return NULL;
+    }
+    return rows;
+}

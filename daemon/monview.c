@@ -1,0 +1,405 @@
+/*
+ * monview — human and CSV views of the monitoring commands, for
+ * regiectl.
+ */
+#include "monview.h"
+
+#include "table.h"
+#include "xmem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define S_DETAILS_MAX 70 /* characters of an event's details shown */
+
+static const char *const s_domains[] = {"care", "participation", "safety",
+                                        "other"};
+
+static const char *s_str(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+static long long s_int(const json_t *o, const char *key)
+{
+    return (long long)json_integer_value(json_object_get(o, key));
+}
+
+/* "12 (40%)" of a count and its share (a real or null). */
+static char *s_part(const json_t *o, const char *count, const char *share)
+{
+    json_t *v = json_object_get(o, share);
+    if (!json_is_number(v))
+        return xasprintf("%lld", s_int(o, count));
+    return xasprintf("%lld (%.0f%%)", s_int(o, count),
+                     json_number_value(v) * 100.0);
+}
+
+/* Seconds as days with one decimal, or "-". */
+static void s_days(const json_t *v, char *buf, size_t len)
+{
+    if (json_is_number(v))
+        snprintf(buf, len, "%.1f d", json_number_value(v) / 86400.0);
+    else
+        snprintf(buf, len, "-");
+}
+
+void monview_log(FILE *out, const json_t *rows)
+{
+    static const char *const h[] = {"TIME", "ACTOR", "ACTION", "CASE",
+                                    "AGREEMENT", "REF", "DETAILS"};
+    table_t *t = table_new(7, h);
+    size_t i;
+    json_t *e;
+    json_array_foreach(rows, i, e)
+    {
+        char when[TABLE_TIME_MAX];
+        json_t *d = json_object_get(e, "details");
+        char *text = json_is_null(d) || !d
+                         ? NULL
+                         : json_dumps(d, JSON_COMPACT | JSON_ENCODE_ANY);
+        char *shown = text ? table_clean(text, false, S_DETAILS_MAX) : NULL;
+        const char *cells[] = {
+            table_time(s_str(e, "at"), when, sizeof when), s_str(e, "actor"),
+            s_str(e, "action"), s_str(e, "case"), s_str(e, "agreement"),
+            s_str(e, "ref"), shown};
+        table_add(t, cells);
+        free(text);
+        free(shown);
+    }
+    if (table_rows(t) == 0)
+        fprintf(out, "No events.\n");
+    else
+        table_print(t, out);
+    table_destroy(&t);
+}
+
+/* ------------------------------------------------------------ stats */
+
+static void s_referral_table(FILE *out, const json_t *s)
+{
+    const json_t *weeks = json_object_get(s, "weeks");
+    size_t nw = json_array_size(weeks), n = nw + 4, i, j;
+    const char **h = xcalloc(n, sizeof *h);
+    char **own = xcalloc(n, sizeof *own);
+    h[0] = "PARTNER";
+    json_t *w, *p;
+    json_array_foreach(weeks, i, w)
+    {
+        own[i + 1] = xasprintf(">%s", json_string_value(w) + 5);
+        h[i + 1] = own[i + 1];
+    }
+    h[nw + 1] = ">TOTAL";
+    h[nw + 2] = ">MATCHED";
+    h[nw + 3] = ">SHARE";
+    table_t *t = table_new(n, h);
+    json_array_foreach(json_object_get(json_object_get(s, "referrals"),
+                                       "by_partner"), i, p)
+    {
+        char **c = xcalloc(n, sizeof *c);
+        c[0] = xstrdup(s_str(p, "partner"));
+        json_array_foreach(weeks, j, w) c[j + 1] = xasprintf(
+            "%lld", s_int(json_object_get(p, "weeks"), json_string_value(w)));
+        c[nw + 1] = xasprintf("%lld", s_int(p, "total"));
+        c[nw + 2] = xasprintf("%lld", s_int(p, "matched"));
+        json_t *sh = json_object_get(p, "matched_share");
+        c[nw + 3] = json_is_number(sh)
+                        ? xasprintf("%.0f%%", json_number_value(sh) * 100)
+                        : xstrdup("-");
+        table_add(t, (const char *const *)c);
+        for (j = 0; j < n; j++)
+            free(c[j]);
+        free(c);
+    }
+    if (table_rows(t))
+        table_print(t, out);
+    table_destroy(&t);
+    for (i = 0; i < n; i++)
+        free(own[i]);
+    free(own);
+    free(h);
+}
+
+/* A table of domain counts of rows, keyed by the member key. */
+static void s_domain_table(FILE *out, const json_t *rows, const char *key,
+                           const char *head)
+{
+    const char *h[] = {head, ">CARE", ">PARTICIPATION", ">SAFETY",
+                       ">OTHER"};
+    table_t *t = table_new(5, h);
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        char v[4][24];
+        const char *c[5] = {s_str(r, key)};
+        for (int d = 0; d < 4; d++) {
+            snprintf(v[d], sizeof v[d], "%lld", s_int(r, s_domains[d]));
+            c[d + 1] = v[d];
+        }
+        table_add(t, c);
+    }
+    if (table_rows(t))
+        table_print(t, out);
+    table_destroy(&t);
+}
+
+/* A table of tallies (reports) of rows, keyed by the member key. */
+static void s_tally_table(FILE *out, const json_t *rows, const char *key,
+                          const char *head)
+{
+    const char *h[] = {head,      ">ON TIME",    ">LATE",   ">MISSING",
+                       ">WAIVED", ">EXTENSIONS", ">WAIVERS"};
+    table_t *t = table_new(7, h);
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        char *c[7] = {xstrdup(s_str(r, key)),
+                      s_part(r, "on_time", "on_time_share"),
+                      s_part(r, "late", "late_share"),
+                      s_part(r, "missing", "missing_share"),
+                      xasprintf("%lld", s_int(r, "waived")),
+                      xasprintf("%lld", s_int(r, "extensions")),
+                      xasprintf("%lld", s_int(r, "waivers"))};
+        table_add(t, (const char *const *)c);
+        for (int k = 0; k < 7; k++)
+            free(c[k]);
+    }
+    if (table_rows(t))
+        table_print(t, out);
+    table_destroy(&t);
+}
+
+static void s_assignment(FILE *out, const json_t *a)
+{
+    char med[32], p90[32];
+    s_days(json_object_get(a, "median_s"), med, sizeof med);
+    s_days(json_object_get(a, "p90_s"), p90, sizeof p90);
+    fprintf(out, "\nTime from referral to regisseur: %lld cases assigned, "
+            "median %s, 90th percentile %s\n", s_int(a, "cases"), med, p90);
+    static const char *const h[] = {"ORGANISATION", ">CASES", ">MEDIAN",
+                                    ">90TH PERCENTILE"};
+    table_t *t = table_new(4, h);
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(a, "by_organisation"), i, r)
+    {
+        char n[24];
+        snprintf(n, sizeof n, "%lld", s_int(r, "cases"));
+        s_days(json_object_get(r, "median_s"), med, sizeof med);
+        s_days(json_object_get(r, "p90_s"), p90, sizeof p90);
+        const char *c[] = {s_str(r, "organisation"), n, med, p90};
+        table_add(t, c);
+    }
+    if (table_rows(t))
+        table_print(t, out);
+    table_destroy(&t);
+}
+
+void monview_stats(FILE *out, const json_t *s)
+{
+    char from[TABLE_TIME_MAX], to[TABLE_TIME_MAX];
+    const json_t *r = json_object_get(s, "referrals");
+    const json_t *d = json_object_get(s, "domains");
+    const json_t *rep = json_object_get(s, "reports");
+    const json_t *p = json_object_get(rep, "progress");
+    const json_t *net = json_object_get(s, "network");
+    fprintf(out, "Statistics from %s to %s\n\n",
+            table_time(s_str(s, "from"), from, sizeof from),
+            table_time(s_str(s, "to"), to, sizeof to));
+    char *m = s_part(r, "matched", "matched_share");
+    fprintf(out, "Referrals: %lld, of which matched to an existing case: "
+            "%s\n", s_int(r, "total"), m);
+    free(m);
+    s_referral_table(out, s);
+    const json_t *dt = json_object_get(d, "total");
+    fprintf(out, "\nCare and participation: care %lld, participation %lld, "
+            "safety %lld, other %lld\n", s_int(dt, "care"),
+            s_int(dt, "participation"), s_int(dt, "safety"),
+            s_int(dt, "other"));
+    s_domain_table(out, json_object_get(d, "by_partner"), "partner",
+                   "PARTNER");
+    s_domain_table(out, json_object_get(d, "by_week"), "week", "WEEK");
+    s_assignment(out, json_object_get(s, "assignment"));
+    char *on = s_part(p, "on_time", "on_time_share");
+    char *late = s_part(p, "late", "late_share");
+    char *miss = s_part(p, "missing", "missing_share");
+    fprintf(out, "\nProgress reports: on time %s, late %s, missing %s; "
+            "waived %lld, extensions %lld, waivers %lld\n", on, late, miss,
+            s_int(p, "waived"), s_int(p, "extensions"), s_int(p, "waivers"));
+    free(on);
+    free(late);
+    free(miss);
+    s_tally_table(out, json_object_get(p, "by_organisation"), "organisation",
+                  "ORGANISATION");
+    fprintf(out, "\nPartners' periodic reports:\n");
+    s_tally_table(out,
+                  json_object_get(json_object_get(rep, "partner"),
+                                  "by_partner"),
+                  "partner", "PARTNER");
+    char *mp = s_part(net, "mapped", "mapped_share");
+    char *en = s_part(net, "engaged", "engaged_share");
+    fprintf(out, "\nSocial network of the household, of %lld cases active: "
+            "mapped %s, engaged %s\n", s_int(net, "cases"), mp, en);
+    free(mp);
+    free(en);
+}
+
+/* ------------------------------------------------------------ CSV */
+
+/* A CSV field: quoted when it holds a comma, quote or newline. */
+static void s_field(FILE *out, const char *v)
+{
+    if (!v)
+        return;
+    if (!strpbrk(v, ",\"\n\r")) {
+        fputs(v, out);
+        return;
+    }
+    fputc('"', out);
+    for (; *v; v++) {
+        if (*v == '"')
+            fputc('"', out);
+        fputc(*v, out);
+    }
+    fputc('"', out);
+}
+
+/* One line per number (or null) member of o. */
+static void s_csv(FILE *out, const char *section, const char *partner,
+                  const char *org, const char *week, const char *domain,
+                  const json_t *o)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)o, k, v)
+    {
+        if (!json_is_number(v) && !json_is_null(v))
+            continue;
+        const char *cells[] = {section, partner, org, week, domain, k};
+        for (int i = 0; i < 6; i++) {
+            s_field(out, cells[i]);
+            fputc(',', out);
+        }
+        if (json_is_integer(v))
+            fprintf(out, "%lld\n", (long long)json_integer_value(v));
+        else if (json_is_real(v))
+            fprintf(out, "%.4f\n", json_real_value(v));
+        else
+            fputc('\n', out);
+    }
+}
+
+/* Domain counts of rows, keyed by partner or week. */
+static void s_csv_domains(FILE *out, const json_t *o, const char *partner,
+                          const char *week)
+{
+    for (int d = 0; d < 4; d++) {
+        json_t *one = json_pack("{s:O}", "referrals",
+                                json_object_get(o, s_domains[d]));
+        s_csv(out, "domains", partner, NULL, week, s_domains[d], one);
+        json_decref(one);
+    }
+}
+
+void monview_stats_csv(FILE *out, const json_t *s)
+{
+    size_t i;
+    json_t *r;
+    const char *k;
+    json_t *v;
+    const json_t *ref = json_object_get(s, "referrals");
+    const json_t *d = json_object_get(s, "domains");
+    const json_t *rep = json_object_get(s, "reports");
+    fprintf(out, "section,partner,organisation,week,domain,measure,value\n");
+    s_csv(out, "referrals", NULL, NULL, NULL, NULL, ref);
+    json_array_foreach(json_object_get(ref, "by_partner"), i, r)
+    {
+        s_csv(out, "referrals", s_str(r, "partner"), NULL, NULL, NULL, r);
+        json_object_foreach(json_object_get(r, "weeks"), k, v)
+        {
+            json_t *one = json_pack("{s:O}", "referrals", v);
+            s_csv(out, "referrals", s_str(r, "partner"), NULL, k, NULL, one);
+            json_decref(one);
+        }
+    }
+    s_csv_domains(out, json_object_get(d, "total"), NULL, NULL);
+    json_array_foreach(json_object_get(d, "by_partner"), i, r)
+        s_csv_domains(out, r, s_str(r, "partner"), NULL);
+    json_array_foreach(json_object_get(d, "by_week"), i, r)
+        s_csv_domains(out, r, NULL, s_str(r, "week"));
+    const json_t *a = json_object_get(s, "assignment");
+    s_csv(out, "assignment", NULL, NULL, NULL, NULL, a);
+    json_array_foreach(json_object_get(a, "by_organisation"), i, r)
+        s_csv(out, "assignment", NULL, s_str(r, "organisation"), NULL, NULL,
+              r);
+    const json_t *p = json_object_get(rep, "progress");
+    s_csv(out, "progress_reports", NULL, NULL, NULL, NULL, p);
+    json_array_foreach(json_object_get(p, "by_organisation"), i, r)
+        s_csv(out, "progress_reports", NULL, s_str(r, "organisation"), NULL,
+              NULL, r);
+    p = json_object_get(rep, "partner");
+    s_csv(out, "partner_reports", NULL, NULL, NULL, NULL, p);
+    json_array_foreach(json_object_get(p, "by_partner"), i, r)
+        s_csv(out, "partner_reports", s_str(r, "partner"), NULL, NULL, NULL,
+              r);
+    s_csv(out, "network", NULL, NULL, NULL, NULL,
+          json_object_get(s, "network"));
+}
+
+/* ------------------------------------------------------------ others */
+
+void monview_purge(FILE *out, const json_t *r)
+{
+    const json_t *c = json_object_get(r, "counts");
+    char closed[TABLE_TIME_MAX], old[TABLE_TIME_MAX];
+    bool dry = json_is_true(json_object_get(r, "dry_run"));
+    fprintf(out, "%s\n"
+            "  closed cases (closed before %s): %lld\n"
+            "  referrals (of those cases, and of open cases received before "
+            "%s): %lld\n"
+            "  persons in closed cases (memberships): %lld\n"
+            "  notifications about those referrals: %lld\n"
+            "  close reasons and report notes: %lld\n",
+            dry ? "A purge now would remove:" : "Purged:",
+            table_time(s_str(r, "closed_before"), closed, sizeof closed),
+            s_int(c, "cases"),
+            table_time(s_str(r, "referrals_before"), old, sizeof old),
+            s_int(c, "referrals"), s_int(c, "memberships"),
+            s_int(c, "notifications"), s_int(c, "notes"));
+}
+
+void monview_backup(FILE *out, const json_t *r)
+{
+    char *path = table_clean(s_str(r, "path"), false, 0);
+    if (strcmp(s_str(r, "state"), "done") == 0)
+        fprintf(out, "Backup written to %s (%lld pages; integrity_check "
+                "ok).\n", path, s_int(r, "pages"));
+    else
+        fprintf(out, "The backup to %s failed: %s\n", path,
+                s_str(r, "error") ? s_str(r, "error") : "unknown error");
+    free(path);
+}
+
+void monview_network(FILE *out, const json_t *r)
+{
+    char when[TABLE_TIME_MAX];
+    fprintf(out, "Case %s: network ", s_str(r, "case"));
+    if (s_str(r, "network_engaged_at"))
+        fprintf(out, "engaged since %s (%s)",
+                table_time(s_str(r, "network_engaged_at"), when,
+                           sizeof when),
+                s_str(r, "network_engaged_by"));
+    else
+        fprintf(out, "mapped since %s (%s), not engaged yet",
+                table_time(s_str(r, "network_mapped_at"), when, sizeof when),
+                s_str(r, "network_mapped_by"));
+    fprintf(out, ".\n");
+}
+
+void monview_digest(FILE *out, const json_t *r)
+{
+    fprintf(out, "To: %s\nSubject: %s\n\n%s", s_str(r, "to"),
+            s_str(r, "subject"), s_str(r, "body"));
+}
