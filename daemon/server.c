@@ -9,6 +9,7 @@
 #include "server.h"
 
 #include "agree.h"
+#include "ckpt.h"
 #include "clock.h"
 #include "ctl.h"
 #include "digest.h"
@@ -56,6 +57,7 @@ struct server {
     ctl_t *ctl;          /* the control socket, or NULL */
     int64_t sched_hold;  /* after a failed run, the scheduler waits */
     mon_t *mon;          /* purge, digest, metrics file, backup */
+    ckpt_t *ckpt;        /* WAL checkpoints off the ACK path, or NULL */
     s_msg_t *msgs;       /* batch buffers, cfg->batch of them */
     intake_item_t *items;
     size_t batch_cap;    /* size of msgs and items */
@@ -218,6 +220,11 @@ server_t *server_new(cfg_t **cfg)
         server_destroy(&s);
         return NULL;
     }
+    /* Checkpoints in a thread of their own; without it (it failed to
+     * start), the writer keeps checkpointing after its commits. */
+    if ((s->ckpt = ckpt_new(s->cfg->database, 50)) &&
+        store_manual_checkpoints(s->store) < 0)
+        ckpt_destroy(&s->ckpt);
     if (!(s->notify = notify_new(s->cfg)) ||
         !(s->dispatch = dispatch_new(s->ctx, s->store, s->cfg)) ||
         !(s->mon = mon_new(s->cfg, s->store)) || s_bind_control(s) < 0) {
@@ -490,6 +497,7 @@ void server_destroy(server_t **p)
         zmq_ctx_term(s->ctx);
     intake_destroy(&s->intake);
     notify_destroy(&s->notify);
+    ckpt_destroy(&s->ckpt);
     store_destroy(&s->store);
     if (s->sigfd >= 0)
         close(s->sigfd);

@@ -327,6 +327,24 @@ store_t *store_open(const char *path, int busy_timeout_ms, int max_mb)
     return s;
 }
 
+/* The writer's own checkpoint when the checkpointer falls behind. */
+static int s_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    (void)arg;
+    if (pages >= STORE_WAL_FALLBACK)
+        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL,
+                                  NULL);
+    return SQLITE_OK;
+}
+
+int store_manual_checkpoints(store_t *s)
+{
+    if (store_exec(s, "PRAGMA wal_autocheckpoint=0") < 0)
+        return -1;
+    sqlite3_wal_hook(s->db, s_wal_hook, NULL);
+    return 0;
+}
+
 void store_destroy(store_t **p)
 {
     if (!p || !*p)

@@ -22,6 +22,13 @@ typedef struct store store_t;
  * Returns a store or NULL after logging why. */
 store_t *store_open(const char *path, int busy_timeout_ms, int max_mb);
 
+/* Leaves checkpoints to a checkpointer (see ckpt.h): the writer stops
+ * checkpointing after its commits, but for a WAL that has grown past
+ * STORE_WAL_FALLBACK pages, which it checkpoints itself. Returns 0 or
+ * -1 after logging. */
+#define STORE_WAL_FALLBACK 20000
+int store_manual_checkpoints(store_t *s);
+
 /* Closes the database and frees the store; sets *p to NULL; accepts NULL. */
 void store_destroy(store_t **p);
 
