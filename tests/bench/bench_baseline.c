@@ -7,11 +7,24 @@
  *       the plan (bench_gen.h) straight into a fresh database DB opened
  *       with store_open (the daemon's schema and pragmas: WAL,
  *       synchronous=FULL), with the daemon's SQL and lookups (intake.c
- *       s_known and s_insert, match.c match_find and match_join), in
- *       transactions of the sizes listed in FILE (one a line: the
- *       daemon's "intake: committed ... accepted=N"). Pseudonyms and the
- *       body digest are computed before the clock runs: no JSON, no HMAC,
- *       no ZeroMQ in the timed part.
+ *       s_known and s_insert, match.c match_find and match_join, and
+ *       s_record: audit.c audit_add's referral.accepted event, and for a
+ *       new case its case.opened event and agree.c agree_make's assign
+ *       agreement and agreement.made event), in transactions of the
+ *       sizes listed in FILE (one a line: the daemon's "intake:
+ *       committed ... accepted=N"). Notifications are off, as in the
+ *       daemon runs it is compared with (no 'mail' group): no outbox
+ *       rows. Pseudonyms, the body digest and the assign agreement's due
+ *       time (the defaults: assign_days 5, policy "assign", whose first
+ *       step is on the due day, so next_at = due_at) are computed before
+ *       the clock runs: no JSON (the events' details are formatted with
+ *       snprintf, byte for byte what jansson makes), no HMAC, no ZeroMQ
+ *       in the timed part. Then prints the ROWS line of DB (below).
+ *   bench_baseline --rows DB
+ *       "ROWS table=count ... event_bytes=N agreement_bytes=N": the rows
+ *       of each table the intake writes and the bytes of the events'
+ *       details and the agreements' descriptions, so that scripts/bench
+ *       can check that the baseline wrote what the daemon wrote.
  *   bench_baseline --stages CONFIG --batches FILE [...] DB KEYDIR
  *       the daemon's work per referral without ZeroMQ, in this process:
  *       the cost of each step of intake.c (parse and validate, canonical
@@ -23,6 +36,7 @@
  * line for people each. Exit 0, or 1 on any error or NACK.
  */
 #include "bench_gen.h"
+#include "cal.h"
 #include "cfg.h"
 #include "intake.h"
 #include "keys.h"
@@ -63,6 +77,7 @@ typedef struct {
     char partner[16];
     char postcode[16]; /* normalised "6708PB" */
     char email[48];    /* contact.email */
+    char actor[24];    /* "partner:pN", the events' actor */
     char *body;        /* the request body */
     size_t body_len;
     unsigned char digest[PSEUDO_LEN]; /* of the body */
@@ -89,6 +104,19 @@ static const char s_sql_new_case[] =
 static const char s_sql_join[] =
     "INSERT OR IGNORE INTO membership (pseudonym, case_id, referral_id,"
     " joined_at) VALUES (?1, ?2, ?3, ?4)";
+/* audit.c s_sql_add and agree.c s_sql_insert (scripts/bench checks
+ * them under those names). */
+static const char s_sql_event[] =
+    "INSERT INTO event (at, actor, action, case_id, agreement_id, ref,"
+    " details) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+static const char s_sql_agreement[] =
+    "INSERT INTO agreement (kind, owner_type, owner, case_id, description,"
+    " policy, period_days, due_at, next_at, created_at, created_by)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+
+/* The defaults of the bench's configuration (no 'agreements' group):
+ * a new case's regisseur is due in 5 days (cfgagree.c). */
+#define S_ASSIGN_DAYS 5
 
 /* ---- the rows ------------------------------------------------------ */
 
@@ -105,6 +133,7 @@ static s_row_t *s_rows(const s_plan_t *p, const unsigned char *key)
                  w->ref.pc_letters);
         snprintf(w->email, sizeof w->email, "j.devries@p%d.example",
                  w->partner_no);
+        snprintf(w->actor, sizeof w->actor, "partner:%s", w->partner);
         w->body_len = bench_body(&w->ref, w->partner_no, body, sizeof body);
         w->body = xstrndup(body, w->body_len);
         pseudo_digest(key, body, w->body_len, w->digest);
@@ -243,9 +272,91 @@ static int64_t s_base_insert(store_t *st, const s_row_t *w, int64_t kase,
     return store_last_id(st);
 }
 
+/* audit.c audit_add: one event; case_id, agreement_id 0 and ref,
+ * details NULL are bound as NULL, as the daemon binds them. */
+static int s_base_event(store_t *st, int64_t at, const char *actor,
+                        const char *action, int64_t case_id,
+                        int64_t agreement_id, const char *ref,
+                        const char *details)
+{
+    sqlite3_stmt *q = store_prepare(st, s_sql_event);
+    if (!q)
+        return -1;
+    sqlite3_bind_int64(q, 1, at);
+    sqlite3_bind_text(q, 2, actor, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, action, -1, SQLITE_STATIC);
+    if (case_id)
+        sqlite3_bind_int64(q, 4, case_id);
+    if (agreement_id)
+        sqlite3_bind_int64(q, 5, agreement_id);
+    if (ref)
+        sqlite3_bind_text(q, 6, ref, -1, SQLITE_STATIC);
+    if (details)
+        sqlite3_bind_text(q, 7, details, -1, SQLITE_STATIC);
+    return store_step(st, q) == SQLITE_DONE ? 0 : -1;
+}
+
+/* agree.c agree_make for agree_on_new_case: the assign agreement of a
+ * new case (owner kernteam, one-off, policy assign, next_at = due_at)
+ * and its agreement.made event (details sorted by key, as jansson's
+ * JSON_SORT_KEYS makes them). */
+static int s_base_assign(store_t *st, int64_t kase, int64_t now,
+                         int64_t due)
+{
+    char desc[96], ref[24], details[160];
+    snprintf(desc, sizeof desc, "Een planregisseur toewijzen aan casus "
+             "C-%06lld", (long long)kase);
+    sqlite3_stmt *q = store_prepare(st, s_sql_agreement);
+    if (!q)
+        return -1;
+    sqlite3_bind_text(q, 1, "assign", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, "kernteam", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, "kernteam", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 4, kase);
+    sqlite3_bind_text(q, 5, desc, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 6, "assign", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 8, due);
+    sqlite3_bind_int64(q, 9, due);
+    sqlite3_bind_int64(q, 10, now);
+    sqlite3_bind_text(q, 11, "daemon", -1, SQLITE_STATIC);
+    if (store_step(st, q) != SQLITE_DONE)
+        return -1;
+    int64_t id = store_last_id(st);
+    snprintf(ref, sizeof ref, "A-%06lld", (long long)id);
+    snprintf(details, sizeof details,
+             "{\"due_at\":%lld,\"kind\":\"assign\",\"occurrence\":1,"
+             "\"owner\":\"kernteam\",\"policy\":\"assign\"}",
+             (long long)due);
+    return s_base_event(st, now, "daemon", "agreement.made", kase, id, ref,
+                        details);
+}
+
+/* intake.c s_record: the referral's event; for a new case its
+ * case.opened event and the assign agreement. */
+static int s_base_record(store_t *st, const s_row_t *w, int64_t id,
+                         int64_t kase, int cases, int64_t now, int64_t due)
+{
+    char ref[24], details[128];
+    snprintf(ref, sizeof ref, "R-%06lld", (long long)id);
+    snprintf(details, sizeof details,
+             "{\"case_status\":\"%s\",\"kind\":\"%s\",\"persons\":%d}",
+             cases ? "unassigned" : "new", w->ref.kind, w->ref.persons);
+    if (s_base_event(st, now, w->actor, "referral.accepted", kase, 0, ref,
+                     details) < 0)
+        return -1;
+    if (cases)
+        return 0;
+    if (s_base_event(st, now, w->actor, "case.opened", kase, 0, ref, NULL) <
+        0)
+        return -1;
+    return s_base_assign(st, kase, now, due);
+}
+
 /* What the daemon runs for one new referral inside the transaction:
- * s_known, match_find, s_insert, match_join. Returns 0 or -1. */
-static int s_base_one(store_t *st, const s_row_t *w, int64_t now)
+ * s_known, match_find, s_insert, match_join, s_record. Returns 0 or
+ * -1. */
+static int s_base_one(store_t *st, const s_row_t *w, int64_t now,
+                      int64_t due)
 {
     sqlite3_stmt *q = store_prepare(st, s_sql_find);
     if (!q)
@@ -271,7 +382,7 @@ static int s_base_one(store_t *st, const s_row_t *w, int64_t now)
         if (store_step(st, q) != SQLITE_DONE)
             return -1;
     }
-    return 0;
+    return s_base_record(st, w, id, kase, cases, now, due);
 }
 
 /* Opens a fresh database at path with store_open, then runs pragmas
@@ -300,6 +411,7 @@ static double s_replay(const s_plan_t *p, const s_row_t *rows, const char *db,
     if (!st)
         return -1;
     int64_t now = (int64_t)time(NULL);
+    int64_t due = cal_add_days(now, S_ASSIGN_DAYS);
     size_t j = 0;
     int failed = 0;
     double t0 = bench_now(), c0 = s_cpu();
@@ -307,7 +419,7 @@ static double s_replay(const s_plan_t *p, const s_row_t *rows, const char *db,
         size_t b = s_batch(p, *tx);
         failed = store_begin(st) < 0;
         for (size_t k = 0; k < b && j < p->count && !failed; k++, j++)
-            failed = s_base_one(st, &rows[j], now) < 0;
+            failed = s_base_one(st, &rows[j], now, due) < 0;
         if (failed)
             store_rollback(st);
         else
@@ -328,6 +440,41 @@ static double s_proc_cpu(void)
            (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
+/* Prints the ROWS line of database path (see the header). Returns 0 or
+ * -1 after a message. */
+static int s_print_rows(const char *path)
+{
+    static const char sql[] =
+        "SELECT (SELECT count(*) FROM referral), (SELECT count(*) FROM cases),"
+        " (SELECT count(*) FROM membership), (SELECT count(*) FROM event),"
+        " (SELECT count(*) FROM agreement),"
+        " (SELECT count(*) FROM notification),"
+        " (SELECT total(length(details)) FROM event),"
+        " (SELECT total(length(description)) FROM agreement)";
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL);
+    if (rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW) {
+        printf("ROWS referral=%lld cases=%lld membership=%lld event=%lld "
+               "agreement=%lld notification=%lld event_bytes=%.0f "
+               "agreement_bytes=%.0f\n",
+               sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1),
+               sqlite3_column_int64(q, 2), sqlite3_column_int64(q, 3),
+               sqlite3_column_int64(q, 4), sqlite3_column_int64(q, 5),
+               sqlite3_column_double(q, 6), sqlite3_column_double(q, 7));
+        rc = SQLITE_OK;
+    } else {
+        fprintf(stderr, "bench: cannot count the rows of %s: %s\n", path,
+                db ? sqlite3_errmsg(db) : "out of memory");
+        rc = SQLITE_ERROR;
+    }
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
 static int s_baseline(const s_plan_t *p, const s_row_t *rows, const char *db)
 {
     size_t tx = 0, listed = 0;
@@ -345,7 +492,7 @@ static int s_baseline(const s_plan_t *p, const s_row_t *rows, const char *db)
            "synchronous=FULL): %zu transactions of %.1f on average, the "
            "daemon's batch sizes replayed\n",
            rps, tx, mean);
-    return wall > 0 ? 0 : -1;
+    return wall > 0 ? s_print_rows(db) : -1;
 }
 
 /* ---- where the daemon's time goes --------------------------------- */
@@ -358,6 +505,10 @@ typedef struct {
     double hmac;      /* pseudo_digest + pseudo_person per person */
     double reply;     /* the ACK body: json_pack + json_dumps */
     double log;       /* one log_info line (the "accepted" line) */
+    double audit;     /* s_record outside SQLite: the events' details
+                       * (json_pack + json_dumps, sorted keys) and, for
+                       * a new case, the assign agreement's times
+                       * (cal_add_days, as agree_make and ladder_plan) */
 } s_steps_t;
 
 /* Frames of a REFERRAL request for row w; corr is the caller's. */
@@ -367,6 +518,30 @@ static void s_frames(const s_row_t *w, const char *corr, rrp_frame_t f[4])
     f[1] = (rrp_frame_t){"REFERRAL", 8};
     f[2] = (rrp_frame_t){corr, strlen(corr)};
     f[3] = (rrp_frame_t){w->body, w->body_len};
+}
+
+/* What s_record and agree_make compute outside SQLite for row w: the
+ * details of its events and, for a new case, the assign agreement's due
+ * time and next step (two calendar additions, as agree_on_new_case and
+ * ladder_plan of the assign policy make them). */
+static void s_steps_audit(const s_row_t *w)
+{
+    int64_t now = (int64_t)time(NULL);
+    const char *status = w->ref.shared ? "unassigned" : "new";
+    json_t *d = json_pack("{s:s, s:i, s:s}", "kind", w->ref.kind, "persons",
+                          w->ref.persons, "case_status", status);
+    free(json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS));
+    json_decref(d);
+    if (w->ref.shared)
+        return;
+    int64_t due = cal_add_days(now, S_ASSIGN_DAYS);
+    volatile int64_t step = cal_add_days(due, 3);
+    (void)step;
+    d = json_pack("{s:s, s:s, s:s, s:I}", "kind", "assign", "owner",
+                  "kernteam", "policy", "assign", "due_at", (json_int_t)due);
+    json_object_set_new(d, "occurrence", json_integer(1));
+    free(json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS));
+    json_decref(d);
 }
 
 /* Times the steps of one row; adds seconds to out. Returns 0 or -1. */
@@ -407,6 +582,8 @@ static int s_steps_one(const cfg_t *cfg, const s_row_t *w, s_steps_t *out)
              "case_status=%s persons=%zu%s",
              42LL, w->partner, 17LL, "unassigned", r.persons, "");
     double t5 = bench_now();
+    s_steps_audit(w);
+    double t5a = bench_now();
     free(canon);
     double t6 = bench_now();
     rrp_referral_clear(&r);
@@ -416,6 +593,7 @@ static int s_steps_one(const cfg_t *cfg, const s_row_t *w, s_steps_t *out)
     out->hmac += t3 - t2;
     out->reply += t4 - t3;
     out->log += t5 - t4;
+    out->audit += t5a - t5;
     return 0;
 }
 
@@ -497,10 +675,10 @@ static int s_stages(const s_plan_t *p, const s_row_t *rows, const char *db,
     }
     printf("RESULT mode=stages n=%zu transactions=%zu parse_us=%.2f "
            "canonical_us=%.2f hmac_us=%.2f reply_us=%.2f log_us=%.2f "
-           "intake_us=%.2f intake_cpu_us=%.2f sql_us=%.2f sql_cpu_us=%.2f "
+           "audit_us=%.2f intake_us=%.2f intake_cpu_us=%.2f sql_us=%.2f sql_cpu_us=%.2f "
            "sql_nosync_us=%.2f sql_nocheckpoint_us=%.2f ok=%d\n",
            p->count, tx, s.parse * us, s.canonical * us, s.hmac * us,
-           s.reply * us, s.log * us, c[0].wall, c[0].cpu, c[1].wall, c[1].cpu,
+           s.reply * us, s.log * us, s.audit * us, c[0].wall, c[0].cpu, c[1].wall, c[1].cpu,
            c[2].wall, c[3].wall, rc == 0);
     cfg_destroy(&cfg);
     return rc == 0 ? 0 : -1;
@@ -515,6 +693,7 @@ static void s_usage(FILE *out)
         "Usage: bench_baseline --batches FILE [options] DB KEYDIR\n"
         "       bench_baseline --stages CONFIG --batches FILE [options] DB "
         "KEYDIR\n"
+        "       bench_baseline --rows DB\n"
         "\n"
         "KEYDIR holds pseudonym.key. DB is made anew (and its -wal, -shm).\n"
         "\n"
@@ -540,13 +719,15 @@ int main(int argc, char **argv)
         {"batches", required_argument, NULL, 'b'},
         {"stages", required_argument, NULL, 's'},
         {"pragmas", required_argument, NULL, 'x'},
+        {"rows", no_argument, NULL, 'r'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     s_plan_t p = {.tag = "B", .clients = 1, .partners = 4, .count = 20000};
     const char *batches = NULL, *config = NULL;
-    int c;
-    while ((c = getopt_long(argc, argv, "c:n:p:t:b:s:x:h", opts, NULL)) != -1) {
+    int c, rows_only = 0;
+    while ((c = getopt_long(argc, argv, "c:n:p:t:b:s:x:rh", opts, NULL)) !=
+           -1) {
         switch (c) {
         case 'c':
             p.clients = atoi(optarg);
@@ -569,6 +750,9 @@ int main(int argc, char **argv)
         case 'x':
             p.pragmas = optarg;
             break;
+        case 'r':
+            rows_only = 1;
+            break;
         case 'h':
             s_usage(stdout);
             return 0;
@@ -577,6 +761,8 @@ int main(int argc, char **argv)
             return 64;
         }
     }
+    if (rows_only && argc - optind == 1)
+        return s_print_rows(argv[optind]) == 0 ? 0 : 1;
     if (argc - optind != 2 || !batches || p.clients < 1 || p.partners < 1 ||
         p.count < 1 || p.count > BENCH_COUNT_MAX) {
         s_usage(stderr);

@@ -36,6 +36,8 @@ typedef struct {
     char pc_letters[3];
     char bsn[BENCH_PERSONS_MAX][16];
     int persons;
+    int shared; /* 1: bsn[1] is the subject of an earlier referral of
+                 * the same client, whose case it joins; 0: a new case */
 } bench_ref_t;
 
 /* The note of every referral (about 190 bytes). */
@@ -114,8 +116,10 @@ static inline void bench_gen(const char *tag, int clients, size_t j,
     r->pc_letters[1] = (char)('A' + (h >> 34) % 26);
     r->pc_letters[2] = '\0';
     r->persons = 0;
+    r->shared = 0;
     bench_bsn(j * 3, r->bsn[r->persons++]);
     if (((h >> 40) & 1) && pos >= BENCH_SHARE_MIN) {
+        r->shared = 1;
         size_t back = BENCH_SHARE_BACK + (h >> 41) % BENCH_SHARE_SPREAD;
         bench_bsn(((pos - back) * (size_t)clients + c) * 3,
                   r->bsn[r->persons++]);
