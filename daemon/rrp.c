@@ -269,6 +269,12 @@ static int s_no_unknown(const json_t *obj, const char *base,
         bool ok = false;
         for (size_t i = 0; allowed[i] && !ok; i++)
             ok = strcmp(key, allowed[i]) == 0;
+        if (!ok && strlen(key) > 64) { /* its pointer would not fit */
+            rrp_problem_set(pb, RRP_INVALID_FIELD, base,
+                            "unknown field with a name of %zu characters "
+                            "in %s", strlen(key), base[0] ? base : "the body");
+            return -1;
+        }
         if (!ok) {
             char ptr[160], shown[40];
             s_pointer(ptr, sizeof ptr, base, key);

@@ -48,6 +48,13 @@ static const s_bad_t s_bad[] = {
      "/foo"},
     {"unknown_field_escaped", "{" HEAD SUBJ CONTACT ",\"a/b~\":1}",
      RRP_INVALID_FIELD, "/a~1b~0"},
+    {"unknown_field_long_name", "{" HEAD SUBJ CONTACT ",\"contact_person_"
+     "of_the_partner_organisation_who_sent_this_referral_x\":1}",
+     RRP_INVALID_FIELD, ""},
+    {"unknown_field_long_name_in_subject",
+     "{" HEAD "\"subject\":{\"bsn\":\"999990019\",\"the_date_of_birth_of_"
+     "the_person_this_referral_is_about_and_more_words\":1}," CONTACT "}",
+     RRP_INVALID_FIELD, "/subject"},
     {"missing_external_id",
      "{\"kind\":\"melding\",\"category\":\"ggz\"," SUBJ CONTACT "}",
      RRP_INVALID_FIELD, "/external_id"},
