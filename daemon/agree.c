@@ -217,7 +217,7 @@ int agree_make(store_t *s, const cfg_t *cfg, notify_t *n,
     int rc = s_event(s, &r, now, a->actor, "agreement.made", d);
     notify_agreement_t na = {r.id, r.occurrence, r.kind, r.description,
                              r.case_id, r.due_at, r.owner_type, r.owner,
-                             r.period_days, 0, 0, NULL};
+                             r.period_days, 0, 0, 0, NULL};
     if (rc == 0 && a->confirm)
         rc = notify_agreement_made(n, s, &na, now);
     log_debug("agree: made agreement=A-%06lld kind=%s owner=%s:%s",
@@ -465,7 +465,7 @@ static int s_sync_partner(store_t *s, const cfg_t *cfg, notify_t *n,
         return -1;
     int64_t due;
     if (!p->report.first_due || cal_parse(p->report.first_due, &due) < 0)
-        due = cal_add_days(now, p->report.every_days);
+        due = cal_add_days(now - now % 60, p->report.every_days);
     agree_new_t a = {.kind = CFG_KIND_PARTNER, .owner_type = "partner",
                      .owner = p->id, .description = p->report.description,
                      .due_at = due, .period_days = p->report.every_days,

@@ -36,3 +36,19 @@ bool bsn_valid(const char *s)
     char why[64];
     return bsn_check(s, why, sizeof why);
 }
+
+bool bsn_in_text(const char *text)
+{
+    for (const char *p = text; p && *p;) {
+        size_t n = strspn(p, "0123456789");
+        if (n == 9) {
+            char nine[10];
+            memcpy(nine, p, 9);
+            nine[9] = '\0';
+            if (bsn_valid(nine))
+                return true;
+        }
+        p += n ? n : 1;
+    }
+    return false;
+}

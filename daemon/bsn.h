@@ -16,4 +16,9 @@ bool bsn_valid(const char *s);
  * "is not 9 digits", "is all zeros" or "fails the elfproef". */
 bool bsn_check(const char *s, char *why, unsigned long why_len);
 
+/* Whether text holds nine digits in a row (no digit before or after)
+ * that pass the elfproef: what looks like a BSN, which must not travel in
+ * a text that is emailed. */
+bool bsn_in_text(const char *text);
+
 #endif

@@ -40,24 +40,6 @@ static const char *s_actor(const ctlcmd_call_t *c, char *buf, size_t len)
     return buf;
 }
 
-/* Whether text holds nine digits in a row that pass the elfproef: a BSN
- * must not travel in an agreement's description (it is emailed). */
-static bool s_has_bsn(const char *text)
-{
-    for (const char *p = text; *p; p++) {
-        size_t n = strspn(p, "0123456789");
-        if (n == 9) {
-            char nine[10];
-            memcpy(nine, p, 9);
-            nine[9] = '\0';
-            if (bsn_valid(nine))
-                return true;
-        }
-        p += n ? n - 1 : 0;
-    }
-    return false;
-}
-
 /* Resolves owner_type and owner into the stored owner id text. */
 static bool s_owner(ctlcmd_call_t *c, const char *type, const char *owner,
                     char *out, size_t len)
@@ -166,6 +148,12 @@ static const char *s_reason(ctlcmd_call_t *c)
                     "a reason is required (1 to 2000 characters)");
         return NULL;
     }
+    if (bsn_in_text(r)) {
+        problem_set(&c->out->pb, PROBLEM_BAD_REQUEST,
+                    "the reason holds what looks like a BSN; reasons are "
+                    "emailed, so leave it out");
+        return NULL;
+    }
     return r;
 }
 
@@ -190,12 +178,14 @@ static json_t *s_make(ctlcmd_call_t *c)
     if (!*desc || strlen(desc) > S_DESCRIPTION_MAX || strchr(desc, '\n'))
         return s_bad(c, "description must be one line of 1 to 300 "
                         "characters");
-    if (s_has_bsn(desc))
+    if (bsn_in_text(desc))
         return s_bad(c, "description holds what looks like a BSN; it is "
                         "emailed, so leave it out");
     if (cal_parse(ctlcmd_str(c, "due"), &a.due_at) < 0)
         return s_bad(c, "due must be like \"2026-12-01 09:00\" (local) or "
                         "RFC 3339");
+    if (a.due_at <= c->now)
+        return s_bad(c, "due must be in the future");
     if (period && json_integer_value(period) < 1)
         return s_bad(c, "period_days must be 1 or more");
     a.period_days = period ? (int)json_integer_value(period) : 0;
@@ -219,8 +209,34 @@ static json_t *s_make(ctlcmd_call_t *c)
     return s_one(c, id, 0);
 }
 
+/* Whether v (NULL: absent) is one of the words in list. */
+static bool s_one_of(const char *v, const char *const *list)
+{
+    if (!v)
+        return true;
+    for (size_t i = 0; list[i]; i++)
+        if (strcmp(v, list[i]) == 0)
+            return true;
+    return false;
+}
+
 static json_t *s_list(ctlcmd_call_t *c)
 {
+    static const char *const statuses[] = {"open",   "met",    "met_late",
+                                           "waived", "closed", "all", NULL};
+    static const char *const kinds[] = {"progress", "assign", "partner",
+                                        "request",  "custom", NULL};
+    static const char *const owners[] = {"regisseur", "partner", "kernteam",
+                                         "department", NULL};
+    if (!s_one_of(ctlcmd_str(c, "status"), statuses))
+        return s_bad(c, "status must be open, met, met_late, waived, closed "
+                        "or all");
+    if (!s_one_of(ctlcmd_str(c, "kind"), kinds))
+        return s_bad(c, "kind must be progress, assign, partner, request or "
+                        "custom");
+    if (!s_one_of(ctlcmd_str(c, "owner_type"), owners))
+        return s_bad(c, "owner_type must be regisseur, partner, kernteam or "
+                        "department");
     agreeq_filter_t f = {.status = ctlcmd_str(c, "status"),
                          .kind = ctlcmd_str(c, "kind"),
                          .owner_type = ctlcmd_str(c, "owner_type")};

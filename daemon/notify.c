@@ -369,13 +369,18 @@ static int s_step_to(notify_t *n, store_t *s, const notify_agreement_t *a,
 {
     s_agree_vars_t v;
     s_agree_vars(a, now, &v);
-    char key[160], late[24], level[16], when[32];
+    char key[160], late[24], level[16], when[40];
     snprintf(key, sizeof key, "%s/%s", base, who);
     int64_t days = (now - a->due_at) / 86400;
     snprintf(late, sizeof late, "%lld", (long long)(days > 0 ? days : 0));
     snprintf(level, sizeof level, "%d", a->level);
+    char today[40], due_day[40];
+    s_date_nl(now, today, sizeof today);
+    s_date_nl(a->due_at, due_day, sizeof due_day);
     snprintf(when, sizeof when, "%s",
-             now >= a->due_at ? "vandaag" : "binnenkort");
+             strcmp(today, due_day) == 0 ? "vandaag verloopt"
+             : now < a->due_at           ? "binnenkort verloopt"
+                                         : "al verlopen is");
     tmpl_var_t vars[] = {{"recipient", to->name},
                          {"owner", owner_name},
                          {"agreement", v.agreement},
@@ -404,17 +409,22 @@ int notify_agreement_step(notify_t *n, store_t *s,
     if (notify_owner(n->cfg, s, a->owner_type, a->owner, &name, &email) < 0)
         return -1;
     char base[96];
+    /* An extension starts a new ladder: its steps are new notifications. */
     if (repeat)
-        snprintf(base, sizeof base, "agreement/%lld/%d/repeat/%d",
-                 (long long)a->agreement_id, a->occurrence, repeat);
+        snprintf(base, sizeof base, "agreement/%lld/%d.%d/repeat/%d",
+                 (long long)a->agreement_id, a->occurrence, a->extensions,
+                 repeat);
     else
-        snprintf(base, sizeof base, "agreement/%lld/%d/step/%d",
-                 (long long)a->agreement_id, a->occurrence, a->step);
+        snprintf(base, sizeof base, "agreement/%lld/%d.%d/step/%d",
+                 (long long)a->agreement_id, a->occurrence, a->extensions,
+                 a->step);
     cfg_address_t owner = {name ? name : (char *)a->owner, email};
-    int t = st->level == 0 ? T_REMINDER : T_ESCALATION;
+    /* The owner gets a reminder, also when the step escalates: the
+     * escalation text asks others to contact the owner. */
     int rc = 0;
     if (st->to_owner)
-        rc = s_step_to(n, s, a, t, "owner", &owner, owner.name, base, now);
+        rc = s_step_to(n, s, a, T_REMINDER, "owner", &owner, owner.name, base,
+                       now);
     if (rc == 0 && st->to_kernteam && strcmp(a->owner_type, "kernteam"))
         rc = s_step_to(n, s, a, T_ESCALATION, "kernteam", &m->kernteam,
                        owner.name, base, now);

@@ -46,6 +46,7 @@ typedef struct {
     int period_days;          /* 0: one-off */
     int level;                /* of the step: 0 reminder, 1.. escalation */
     int step;                 /* index of the step in its policy */
+    int extensions;           /* of this occurrence: a new ladder each */
     const char *reasons;      /* not-delivered reasons given, or NULL */
 } notify_agreement_t;
 

@@ -18,7 +18,7 @@ static const char s_sql_find[] =
     "SELECT id, digest, agreement_id, outcome, next_due, reconciled"
     " FROM report WHERE source = ?1 AND external_id = ?2";
 static const char s_sql_agreement[] =
-    "SELECT occurrence, due_at, period_days, case_id, owner"
+    "SELECT occurrence, due_at, period_days, case_id, owner, owner_type"
     " FROM agreement WHERE id = ?1 AND status = 'open'";
 static const char s_sql_received[] =
     "SELECT count(*) FROM referral WHERE partner = ?1"
@@ -87,7 +87,8 @@ int report_find(store_t *s, const char *source, const char *external_id,
 typedef struct {
     int occurrence, period_days;
     int64_t due_at, case_id;
-    char owner[64];
+    char owner[64];        /* the partner, when owner_type is partner */
+    int partner;           /* owned by a partner: counts reconcile */
 } s_agreement_t;
 
 static int s_agreement(store_t *s, int64_t id, s_agreement_t *a)
@@ -103,12 +104,14 @@ static int s_agreement(store_t *s, int64_t id, s_agreement_t *a)
         a->period_days = sqlite3_column_int(st, 2);
         a->case_id = sqlite3_column_int64(st, 3);
         snprintf(a->owner, sizeof a->owner, "%s", sqlite3_column_text(st, 4));
+        a->partner = strcmp((const char *)sqlite3_column_text(st, 5),
+                            "partner") == 0;
     }
     sqlite3_reset(st);
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* Counts the referrals source sent in the report's period: the period
+/* Counts the referrals the owning partner sent in the report's period: the period
  * named, or else the occurrence's period (a recurring agreement's last
  * period before its due time). Returns the count, -2 when no period
  * applies, -1 on a store error. */
@@ -116,6 +119,8 @@ static long long s_received(store_t *s, const report_in_t *r,
                             const s_agreement_t *a)
 {
     int64_t from, to;
+    if (!a->partner) /* only a partner's forwarding is counted */
+        return -2;
     if (r->period) {
         if (cal_period(r->period, &from, &to) < 0)
             return -2;
@@ -128,7 +133,7 @@ static long long s_received(store_t *s, const report_in_t *r,
     sqlite3_stmt *st = store_prepare(s, s_sql_received);
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, r->source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, a->owner, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, from);
     sqlite3_bind_int64(st, 3, to);
     long long n = store_step(s, st) == SQLITE_ROW

@@ -692,6 +692,12 @@ int rrp_report_parse(const char *body, size_t len, rrp_report_t *out,
                         "say why the agreed report is not coming");
         goto bad;
     }
+    if (out->reason && bsn_in_text(out->reason)) {
+        rrp_problem_set(pb, RRP_INVALID_FIELD, "/reason",
+                        "reason holds what looks like a BSN; it is emailed "
+                        "to the gemeente, so leave it out");
+        goto bad;
+    }
     if (out->period && !s_period_ok(out->period)) {
         rrp_problem_set(pb, RRP_INVALID_FIELD, "/period",
                         "period must be an ISO week like \"2026-W47\" or a "

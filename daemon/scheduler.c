@@ -21,7 +21,7 @@ static const char s_sql_due[] =
     " ORDER BY next_at LIMIT ?2";
 static const char s_sql_row[] =
     "SELECT kind, description, case_id, due_at, owner_type, owner,"
-    " period_days, occurrence, step, repeats, level, policy"
+    " period_days, occurrence, step, repeats, level, policy, extensions"
     " FROM agreement WHERE id = ?1 AND status = 'open'";
 static const char s_sql_update[] =
     "UPDATE agreement SET step = ?2, repeats = ?3, level = max(level, ?4),"
@@ -76,6 +76,7 @@ static int s_read(store_t *s, int64_t id, s_due_t *d)
         d->a.level = sqlite3_column_int(st, 10);
         snprintf(d->policy, sizeof d->policy, "%s",
                  sqlite3_column_text(st, 11));
+        d->a.extensions = sqlite3_column_int(st, 12);
     }
     sqlite3_reset(st);
     d->a.agreement_id = id;
