@@ -22,7 +22,7 @@ typedef struct {
     char kind[16], owner_type[16], owner[64], policy[64], status[16];
     int64_t case_id;
     char *description;
-    int period_days;           /* 0: one-off */
+    int period_days; /* 0: one-off */
     int occurrence, step, level, repeats, extensions;
     int64_t due_at;
 } s_row_t;
@@ -72,8 +72,7 @@ static int s_load(store_t *s, int64_t id, s_row_t *r)
     if (rc == SQLITE_ROW) {
         r->id = sqlite3_column_int64(st, 0);
         s_copy(r->kind, sizeof r->kind, sqlite3_column_text(st, 1));
-        s_copy(r->owner_type, sizeof r->owner_type,
-               sqlite3_column_text(st, 2));
+        s_copy(r->owner_type, sizeof r->owner_type, sqlite3_column_text(st, 2));
         s_copy(r->owner, sizeof r->owner, sqlite3_column_text(st, 3));
         r->case_id = sqlite3_column_int64(st, 4);
         r->description = store_column_dup(st, 5);
@@ -99,14 +98,13 @@ static int64_t s_next_at(const cfg_t *cfg, const s_row_t *r, int64_t now)
     if (strcmp(r->status, "open") != 0 || !p)
         return -1;
     ladder_plan_t plan;
-    ladder_plan(p, r->due_at, r->period_days, r->step, r->repeats, now,
-                &plan);
+    ladder_plan(p, r->due_at, r->period_days, r->step, r->repeats, now, &plan);
     return plan.send != -1 ? now : plan.next_at;
 }
 
 /* Writes the state of r; closed_at set when not open. */
-static int s_save(store_t *s, const cfg_t *cfg, const s_row_t *r,
-                  int64_t now, const char *reason)
+static int s_save(store_t *s, const cfg_t *cfg, const s_row_t *r, int64_t now,
+                  const char *reason)
 {
     sqlite3_stmt *st = store_prepare(s, s_sql_save);
     if (!st)
@@ -164,26 +162,28 @@ static void s_advance(s_row_t *r, const char *end)
     }
 }
 
-static int s_event(store_t *s, const s_row_t *r, int64_t now,
-                   const char *actor, const char *action, json_t *details)
+static int s_event(store_t *s, const s_row_t *r, int64_t now, const char *actor,
+                   const char *action, json_t *details)
 {
     char ref[24];
     ref_format(ref, sizeof ref, "A", r->id);
     json_object_set_new(details, "occurrence", json_integer(r->occurrence));
-    int rc = audit_add(s, now, actor, action, r->case_id, r->id, ref,
-                       details);
+    int rc = audit_add(s, now, actor, action, r->case_id, r->id, ref, details);
     json_decref(details);
     return rc;
 }
 
-int agree_make(store_t *s, const cfg_t *cfg, notify_t *n,
-               const agree_new_t *a, int64_t now, int64_t *id)
+int agree_make(store_t *s, const cfg_t *cfg, notify_t *n, const agree_new_t *a,
+               int64_t now, int64_t *id)
 {
-    const char *policy = a->policy               ? a->policy
-                         : cfg->policy_for[a->kind] ? cfg->policy_for[a->kind]
-                                                    : cfgagree_kind_name(a->kind);
-    s_row_t r = {.case_id = a->case_id, .period_days = a->period_days,
-                 .occurrence = 1, .due_at = a->due_at,
+    const char *policy = a->policy ? a->policy
+                         : cfg->policy_for[a->kind]
+                             ? cfg->policy_for[a->kind]
+                             : cfgagree_kind_name(a->kind);
+    s_row_t r = {.case_id = a->case_id,
+                 .period_days = a->period_days,
+                 .occurrence = 1,
+                 .due_at = a->due_at,
                  .description = (char *)a->description};
     snprintf(r.kind, sizeof r.kind, "%s", cfgagree_kind_name(a->kind));
     snprintf(r.owner_type, sizeof r.owner_type, "%s", a->owner_type);
@@ -211,13 +211,23 @@ int agree_make(store_t *s, const cfg_t *cfg, notify_t *n,
     if (store_step(s, st) != SQLITE_DONE)
         return -1;
     *id = r.id = store_last_id(s);
-    json_t *d = json_pack("{s:s, s:s, s:s, s:I}", "kind", r.kind, "owner",
-                          r.owner, "policy", r.policy, "due_at",
-                          (json_int_t)r.due_at);
+    json_t *d =
+        json_pack("{s:s, s:s, s:s, s:I}", "kind", r.kind, "owner", r.owner,
+                  "policy", r.policy, "due_at", (json_int_t)r.due_at);
     int rc = s_event(s, &r, now, a->actor, "agreement.made", d);
-    notify_agreement_t na = {r.id, r.occurrence, r.kind, r.description,
-                             r.case_id, r.due_at, r.owner_type, r.owner,
-                             r.period_days, 0, 0, 0, NULL};
+    notify_agreement_t na = {r.id,
+                             r.occurrence,
+                             r.kind,
+                             r.description,
+                             r.case_id,
+                             r.due_at,
+                             r.owner_type,
+                             r.owner,
+                             r.period_days,
+                             0,
+                             0,
+                             0,
+                             NULL};
     if (rc == 0 && a->confirm)
         rc = notify_agreement_made(n, s, &na, now);
     log_debug("agree: made agreement=A-%06lld kind=%s owner=%s:%s",
@@ -240,7 +250,8 @@ int agree_meet(store_t *s, const cfg_t *cfg, int64_t id, int64_t report_id,
     if (rc == 0)
         rc = s_event(s, &r, now, actor,
                      strcmp(outcome, "met") == 0 ? "agreement.met"
-                                                 : "agreement.met_late", d);
+                                                 : "agreement.met_late",
+                     d);
     else
         json_decref(d);
     s_advance(&r, outcome);
@@ -278,9 +289,9 @@ int agree_extend(store_t *s, const cfg_t *cfg, int64_t id, int64_t until,
 
 /* Ends the current occurrence of id with outcome and action; a recurring
  * agreement rolls on. */
-static int s_end(store_t *s, const cfg_t *cfg, int64_t id,
-                 const char *outcome, const char *action, const char *reason,
-                 const char *actor, int64_t now)
+static int s_end(store_t *s, const cfg_t *cfg, int64_t id, const char *outcome,
+                 const char *action, const char *reason, const char *actor,
+                 int64_t now)
 {
     s_row_t r;
     if (s_load(s, id, &r) != 1)
@@ -302,17 +313,16 @@ static int s_end(store_t *s, const cfg_t *cfg, int64_t id,
     return rc;
 }
 
-int agree_waive(store_t *s, const cfg_t *cfg, int64_t id,
-                const char *reason, const char *actor, int64_t now)
+int agree_waive(store_t *s, const cfg_t *cfg, int64_t id, const char *reason,
+                const char *actor, int64_t now)
 {
-    return s_end(s, cfg, id, "waived", "agreement.waived", reason, actor,
-                 now);
+    return s_end(s, cfg, id, "waived", "agreement.waived", reason, actor, now);
 }
 
 int agree_roll(store_t *s, const cfg_t *cfg, int64_t id, int64_t now)
 {
-    return s_end(s, cfg, id, "missed", "agreement.missed", NULL,
-                 "scheduler", now);
+    return s_end(s, cfg, id, "missed", "agreement.missed", NULL, "scheduler",
+                 now);
 }
 
 /* The progress period of a case by its type; -1 on a store error. */
@@ -352,10 +362,14 @@ int agree_on_new_case(store_t *s, const cfg_t *cfg, notify_t *n,
                       int64_t case_id, int64_t now)
 {
     char desc[96];
-    snprintf(desc, sizeof desc, "Een planregisseur toewijzen aan casus "
-             "C-%06lld", (long long)case_id);
-    agree_new_t a = {.kind = CFG_KIND_ASSIGN, .owner_type = "kernteam",
-                     .owner = "kernteam", .case_id = case_id,
+    snprintf(desc, sizeof desc,
+             "Een planregisseur toewijzen aan casus "
+             "C-%06lld",
+             (long long)case_id);
+    agree_new_t a = {.kind = CFG_KIND_ASSIGN,
+                     .owner_type = "kernteam",
+                     .owner = "kernteam",
+                     .case_id = case_id,
                      .description = desc,
                      .due_at = cal_add_days(now, cfg->assign_days),
                      .actor = "daemon"};
@@ -363,9 +377,8 @@ int agree_on_new_case(store_t *s, const cfg_t *cfg, notify_t *n,
     return agree_make(s, cfg, n, &a, now, &id);
 }
 
-int agree_on_assign(store_t *s, const cfg_t *cfg, notify_t *n,
-                    int64_t case_id, int64_t regisseur_id, int64_t now,
-                    const char *actor)
+int agree_on_assign(store_t *s, const cfg_t *cfg, notify_t *n, int64_t case_id,
+                    int64_t regisseur_id, int64_t now, const char *actor)
 {
     int64_t ids[16];
     int k = s_of_case(s, case_id, "assign", ids, 16);
@@ -393,8 +406,10 @@ int agree_on_assign(store_t *s, const cfg_t *cfg, notify_t *n,
     }
     if (k > 0)
         return 0;
-    agree_new_t a = {.kind = CFG_KIND_PROGRESS, .owner_type = "regisseur",
-                     .owner = owner, .case_id = case_id,
+    agree_new_t a = {.kind = CFG_KIND_PROGRESS,
+                     .owner_type = "regisseur",
+                     .owner = owner,
+                     .case_id = case_id,
                      .description = "Voortgangsrapportage over het plan",
                      .actor = actor};
     a.period_days = s_case_period(s, cfg, case_id);
@@ -408,9 +423,8 @@ int agree_on_assign(store_t *s, const cfg_t *cfg, notify_t *n,
 int agree_on_type(store_t *s, const cfg_t *cfg, int64_t case_id,
                   const char *type, int64_t now)
 {
-    int period = strcmp(type, "intensive") == 0
-                     ? cfg->progress_days_intensive
-                     : cfg->progress_days_complex;
+    int period = strcmp(type, "intensive") == 0 ? cfg->progress_days_intensive
+                                                : cfg->progress_days_complex;
     int64_t ids[16];
     int k = s_of_case(s, case_id, "progress", ids, 16);
     for (int i = 0; i < k; i++) {
@@ -426,8 +440,8 @@ int agree_on_type(store_t *s, const cfg_t *cfg, int64_t case_id,
     return k < 0 ? -1 : 0;
 }
 
-int agree_on_close(store_t *s, int64_t case_id, const char *actor,
-                   int64_t now, const cfg_t *cfg)
+int agree_on_close(store_t *s, int64_t case_id, const char *actor, int64_t now,
+                   const cfg_t *cfg)
 {
     int64_t ids[64];
     int k = s_of_case(s, case_id, NULL, ids, 64);
@@ -466,16 +480,18 @@ static int s_sync_partner(store_t *s, const cfg_t *cfg, notify_t *n,
     int64_t due;
     if (!p->report.first_due || cal_parse(p->report.first_due, &due) < 0)
         due = cal_add_days(now - now % 60, p->report.every_days);
-    agree_new_t a = {.kind = CFG_KIND_PARTNER, .owner_type = "partner",
-                     .owner = p->id, .description = p->report.description,
-                     .due_at = due, .period_days = p->report.every_days,
+    agree_new_t a = {.kind = CFG_KIND_PARTNER,
+                     .owner_type = "partner",
+                     .owner = p->id,
+                     .description = p->report.description,
+                     .due_at = due,
+                     .period_days = p->report.every_days,
                      .actor = "daemon"};
     int64_t id;
     return agree_make(s, cfg, n, &a, now, &id);
 }
 
-int agree_sync_partners(store_t *s, const cfg_t *cfg, notify_t *n,
-                        int64_t now)
+int agree_sync_partners(store_t *s, const cfg_t *cfg, notify_t *n, int64_t now)
 {
     for (size_t i = 0; i < cfg->partners_n; i++)
         if (cfg->partners[i].report.enabled &&

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_COLUMNS                                                            \
-    "id, kind, owner_type, owner, case_id, description, policy,"             \
-    " period_days, status, occurrence, due_at, level, next_at, extensions,"  \
+#define S_COLUMNS                                                              \
+    "id, kind, owner_type, owner, case_id, description, policy,"               \
+    " period_days, status, occurrence, due_at, level, next_at, extensions,"    \
     " created_at, created_by, reason"
 
 static const char s_sql_one[] =
@@ -47,8 +47,8 @@ static json_t *s_time(sqlite3_stmt *st, int col)
     if (sqlite3_column_type(st, col) == SQLITE_NULL)
         return json_null();
     char buf[40];
-    return json_string(ref_time(buf, sizeof buf,
-                                sqlite3_column_int64(st, col)));
+    return json_string(
+        ref_time(buf, sizeof buf, sqlite3_column_int64(st, col)));
 }
 
 static json_t *s_text(sqlite3_stmt *st, int col)
@@ -88,8 +88,8 @@ static json_t *s_row(store_t *s, const cfg_t *cfg, sqlite3_stmt *st)
     json_object_set_new(o, "kind", s_text(st, 1));
     json_object_set_new(o, "owner_type", json_string(type));
     json_object_set_new(o, "owner", s_owner_ref(type, owner));
-    json_object_set_new(o, "owner_name", name ? json_string(name)
-                                              : json_null());
+    json_object_set_new(o, "owner_name",
+                        name ? json_string(name) : json_null());
     json_object_set_new(
         o, "case",
         sqlite3_column_type(st, 4) == SQLITE_NULL
@@ -221,8 +221,7 @@ json_t *agreeq_list(store_t *s, const cfg_t *cfg, const agreeq_filter_t *f)
     sqlite3_stmt *st = store_prepare(s, s_sql_list);
     if (!st)
         return NULL;
-    sqlite3_bind_text(st, 1, f->status ? f->status : "open", -1,
-                      SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, f->status ? f->status : "open", -1, SQLITE_STATIC);
     if (f->kind)
         sqlite3_bind_text(st, 2, f->kind, -1, SQLITE_STATIC);
     if (f->owner_type)
@@ -282,13 +281,11 @@ json_t *agreeq_overdue(store_t *s, const cfg_t *cfg, int64_t now)
     json_array_foreach(rows, i, o)
     {
         int64_t id = 0, due = 0;
-        ref_parse(json_string_value(json_object_get(o, "agreement")), "A",
-                  &id);
+        ref_parse(json_string_value(json_object_get(o, "agreement")), "A", &id);
         ref_time_parse(json_string_value(json_object_get(o, "due_at")), &due);
         int occurrence =
             (int)json_integer_value(json_object_get(o, "occurrence"));
-        json_object_set_new(o, "days_late",
-                            json_integer((now - due) / 86400));
+        json_object_set_new(o, "days_late", json_integer((now - due) / 86400));
         json_t *reasons = s_rows(s, s_sql_reasons, id, occurrence, s_reason);
         int missed = s_missed_in_row(s, id);
         if (!reasons || missed < 0) {

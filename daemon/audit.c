@@ -16,8 +16,8 @@ int audit_add(store_t *s, int64_t at, const char *actor, const char *action,
     sqlite3_stmt *st = store_prepare(s, s_sql_add);
     if (!st)
         return -1;
-    char *text = details ? json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS)
-                         : NULL;
+    char *text =
+        details ? json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     sqlite3_bind_int64(st, 1, at);
     sqlite3_bind_text(st, 2, actor, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);

@@ -74,8 +74,8 @@ int64_t cal_add_working_days(int64_t t, int days)
 /* Local midnight of a calendar date. */
 static int64_t s_midnight(int y, int m, int d)
 {
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d,
-                    .tm_isdst = -1};
+    struct tm tm = {
+        .tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_isdst = -1};
     return (int64_t)mktime(&tm);
 }
 
@@ -85,18 +85,22 @@ int cal_parse(const char *text, int64_t *t)
     if (!text)
         return -1;
     if (sscanf(text, "%4d-%2d-%2d %2d:%2d%n", &y, &mo, &d, &h, &mi, &used) ==
-            5 && used == (int)strlen(text)) {
-        struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-                        .tm_hour = h, .tm_min = mi, .tm_isdst = -1};
+            5 &&
+        used == (int)strlen(text)) {
+        struct tm tm = {.tm_year = y - 1900,
+                        .tm_mon = mo - 1,
+                        .tm_mday = d,
+                        .tm_hour = h,
+                        .tm_min = mi,
+                        .tm_isdst = -1};
         *t = (int64_t)mktime(&tm);
-        return mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24 &&
-                       mi < 60
+        return mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24 && mi < 60
                    ? 0
                    : -1;
     }
     char zone[8] = "";
-    if (sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d%7s", &y, &mo, &d, &h, &mi,
-               &sec, zone) != 7)
+    if (sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d%7s", &y, &mo, &d, &h, &mi, &sec,
+               zone) != 7)
         return -1;
     int off = 0;
     if (strcmp(zone, "Z") != 0 && strcmp(zone, "z") != 0) {
@@ -106,8 +110,12 @@ int cal_parse(const char *text, int64_t *t)
             return -1;
         off = (zone[0] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
     }
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-                    .tm_hour = h, .tm_min = mi, .tm_sec = sec};
+    struct tm tm = {.tm_year = y - 1900,
+                    .tm_mon = mo - 1,
+                    .tm_mday = d,
+                    .tm_hour = h,
+                    .tm_min = mi,
+                    .tm_sec = sec};
     *t = (int64_t)timegm(&tm) - off;
     return 0;
 }
@@ -118,8 +126,8 @@ int cal_period(const char *text, int64_t *from, int64_t *to)
     if (sscanf(text, "%4d-W%2d%n", &y, &w, &used) == 2 &&
         used == (int)strlen(text) && w >= 1 && w <= 53) {
         /* ISO week 1 holds January 4th; weeks start on Monday. */
-        struct tm jan4 = {.tm_year = y - 1900, .tm_mday = 4, .tm_hour = 12,
-                          .tm_isdst = -1};
+        struct tm jan4 = {
+            .tm_year = y - 1900, .tm_mday = 4, .tm_hour = 12, .tm_isdst = -1};
         mktime(&jan4);
         int back = (jan4.tm_wday + 6) % 7; /* days since Monday */
         *from = s_midnight(y, 1, 4 - back + (w - 1) * 7);
@@ -127,8 +135,7 @@ int cal_period(const char *text, int64_t *from, int64_t *to)
         return 0;
     }
     if (sscanf(text, "%4d-%2d-%2d%n", &y, &m, &d, &used) == 3 &&
-        used == (int)strlen(text) && m >= 1 && m <= 12 && d >= 1 &&
-        d <= 31) {
+        used == (int)strlen(text) && m >= 1 && m <= 12 && d >= 1 && d <= 31) {
         *from = s_midnight(y, m, d);
         *to = s_midnight(y, m, d + 1);
         return 0;

@@ -23,8 +23,9 @@
 #include <unistd.h>
 
 static const char *s_default_categories[] = {
-    "huiselijk_geweld", "kindermishandeling", "ggz", "verslaving",
-    "schulden", "huisvesting", "inkomen", "jeugd", "overig",
+    "huiselijk_geweld", "kindermishandeling", "ggz",     "verslaving",
+    "schulden",         "huisvesting",        "inkomen", "jeugd",
+    "overig",
 };
 
 static const char *s_kinds[] = {"melding", "verwijzing", "aanmelding",
@@ -68,16 +69,18 @@ static void s_control(cfgparse_t *ctx, const config_setting_t *g)
         cfgparse_string(ctx, g, "control", false, &cfg->control);
     cfgparse_resolve(ctx, &cfg->control);
     if (s && strlen(cfg->control) > 107)
-        cfgparse_error(ctx, s, "control: the socket path must be at most 107 "
-                "bytes");
+        cfgparse_error(ctx, s,
+                       "control: the socket path must be at most 107 "
+                       "bytes");
     char *mode = NULL;
     s = cfgparse_string(ctx, g, "control_mode", false, &mode);
     if (s) {
         char *end;
         long m = strtol(mode, &end, 8);
         if (*end || end == mode || m < 0600 || m > 0666 || (m & 0111))
-            cfgparse_error(ctx, s, "control_mode must be an octal file mode "
-                    "between \"0600\" and \"0666\", like \"0660\"");
+            cfgparse_error(ctx, s,
+                           "control_mode must be an octal file mode "
+                           "between \"0600\" and \"0666\", like \"0660\"");
         else
             cfg->control_mode = (int)m;
     }
@@ -87,9 +90,9 @@ static void s_control(cfgparse_t *ctx, const config_setting_t *g)
 static void s_daemon(cfgparse_t *ctx, const config_setting_t *root)
 {
     static const char *const known[] = {
-        "intake", "server_secret_key", "database", "pseudonym_key",
-        "log_level", "busy_timeout_ms", "max_database_mb", "control",
-        "control_mode",
+        "intake",          "server_secret_key", "database",
+        "pseudonym_key",   "log_level",         "busy_timeout_ms",
+        "max_database_mb", "control",           "control_mode",
     };
     cfg_t *cfg = ctx->cfg;
     const config_setting_t *g = config_setting_get_member(root, "daemon");
@@ -108,15 +111,15 @@ static void s_daemon(cfgparse_t *ctx, const config_setting_t *root)
     for (size_t i = 0; i < cfg->intake_n; i++) {
         char why[128];
         if (!s_endpoint_ok(cfg->intake[i], why, sizeof why))
-            cfgparse_error(ctx, s, "bad intake endpoint '%s': %s", cfg->intake[i],
-                    why);
+            cfgparse_error(ctx, s, "bad intake endpoint '%s': %s",
+                           cfg->intake[i], why);
     }
 
     char *path = NULL, err[512];
     s = cfgparse_string(ctx, g, "server_secret_key", true, &path);
     cfgparse_resolve(ctx, &path);
-    if (s && keys_read_secret(path, cfg->server_public, cfg->server_secret,
-                              err, sizeof err) < 0)
+    if (s && keys_read_secret(path, cfg->server_public, cfg->server_secret, err,
+                              sizeof err) < 0)
         cfgparse_error(ctx, s, "server_secret_key: %s", err);
     free(path);
     path = NULL;
@@ -143,8 +146,10 @@ static void s_daemon(cfgparse_t *ctx, const config_setting_t *root)
     char *level = NULL;
     s = cfgparse_string(ctx, g, "log_level", false, &level);
     if (s && (cfg->log_level = log_level_parse(level)) < 0)
-        cfgparse_error(ctx, s, "log_level must be error, warning, notice, info "
-                "or debug, not '%s'", level);
+        cfgparse_error(ctx, s,
+                       "log_level must be error, warning, notice, info "
+                       "or debug, not '%s'",
+                       level);
     free(level);
 
     s_control(ctx, g);
@@ -177,11 +182,13 @@ static void s_limits(cfgparse_t *ctx, const config_setting_t *root)
     cfgparse_int(ctx, g, "household", 0, 1000, &hh);
     cfgparse_int(ctx, g, "batch", 1, 100000, &batch);
     if (msg <= body)
-        cfgparse_error(ctx, config_setting_get_member(g, "message_bytes")
-                         ? config_setting_get_member(g, "message_bytes")
-                         : g,
-                "message_bytes (%lld) must be larger than body_bytes (%lld)",
-                msg, body);
+        cfgparse_error(
+            ctx,
+            config_setting_get_member(g, "message_bytes")
+                ? config_setting_get_member(g, "message_bytes")
+                : g,
+            "message_bytes (%lld) must be larger than body_bytes (%lld)", msg,
+            body);
     cfg->body_bytes = (size_t)body;
     cfg->message_bytes = (size_t)msg;
     cfg->household = (size_t)hh;
@@ -203,9 +210,8 @@ static bool s_is_word(const char *name, bool dash)
 static void s_categories(cfgparse_t *ctx, const config_setting_t *root)
 {
     cfg_t *cfg = ctx->cfg;
-    const config_setting_t *s = cfgparse_strings(ctx, root, "categories",
-                                          &cfg->categories,
-                                          &cfg->categories_n);
+    const config_setting_t *s = cfgparse_strings(
+        ctx, root, "categories", &cfg->categories, &cfg->categories_n);
     if (!s && !config_setting_get_member(root, "categories")) {
         size_t n = sizeof s_default_categories / sizeof *s_default_categories;
         cfg->categories = xcalloc(n, sizeof *cfg->categories);
@@ -218,8 +224,10 @@ static void s_categories(cfgparse_t *ctx, const config_setting_t *root)
         cfgparse_error(ctx, s, "'categories' needs at least one category");
     for (size_t i = 0; i < cfg->categories_n; i++)
         if (!s_is_word(cfg->categories[i], false))
-            cfgparse_error(ctx, s, "category '%s': use lower-case letters, digits "
-                    "and '_'", cfg->categories[i]);
+            cfgparse_error(ctx, s,
+                           "category '%s': use lower-case letters, digits "
+                           "and '_'",
+                           cfg->categories[i]);
 }
 
 /* Parses "NNNN" or "NNNN-NNNN" into r. */
@@ -246,19 +254,23 @@ static void s_postcodes(cfgparse_t *ctx, const config_setting_t *root)
     cfg_t *cfg = ctx->cfg;
     char **list;
     size_t n;
-    const config_setting_t *s = cfgparse_strings(ctx, root, "postcodes", &list, &n);
+    const config_setting_t *s =
+        cfgparse_strings(ctx, root, "postcodes", &list, &n);
     if (!s)
         return;
     if (n == 0)
-        cfgparse_error(ctx, s, "'postcodes' is empty: leave it out to accept "
-                "every postcode");
+        cfgparse_error(ctx, s,
+                       "'postcodes' is empty: leave it out to accept "
+                       "every postcode");
     cfg->postcodes = xcalloc(n, sizeof *cfg->postcodes);
     for (size_t i = 0; i < n; i++) {
         if (s_postcode_range(list[i], &cfg->postcodes[cfg->postcodes_n]))
             cfg->postcodes_n++;
         else
-            cfgparse_error(ctx, s, "postcode area '%s': use four digits (\"6700\") "
-                    "or a range (\"6700-6709\")", list[i]);
+            cfgparse_error(ctx, s,
+                           "postcode area '%s': use four digits (\"6700\") "
+                           "or a range (\"6700-6709\")",
+                           list[i]);
     }
     cfgparse_free_strings(list, n);
 }
@@ -281,23 +293,27 @@ static void s_partner(cfgparse_t *ctx, const config_setting_t *g,
                       cfg_partner_t *p)
 {
     static const char *const known[] = {
-        "id", "name", "public_key", "contact", "disclose_regisseur",
-        "kinds", "categories", "email", "report",
+        "id",    "name",       "public_key", "contact", "disclose_regisseur",
+        "kinds", "categories", "email",      "report",
     };
     cfg_t *cfg = ctx->cfg;
     cfgparse_check_known(ctx, g, known, sizeof known / sizeof *known);
     const config_setting_t *s = cfgparse_string(ctx, g, "id", true, &p->id);
     if (s && (!s_is_word(p->id, true) || strlen(p->id) > 32))
-        cfgparse_error(ctx, s, "partner id '%s': use 1 to 32 lower-case letters, "
-                "digits, '-' and '_'", p->id);
+        cfgparse_error(ctx, s,
+                       "partner id '%s': use 1 to 32 lower-case letters, "
+                       "digits, '-' and '_'",
+                       p->id);
     cfgparse_string(ctx, g, "name", true, &p->name);
     cfgparse_string(ctx, g, "contact", false, &p->contact);
     char *key = NULL;
     s = cfgparse_string(ctx, g, "public_key", true, &key);
     if (s && !keys_z85_valid(key))
-        cfgparse_error(ctx, s, "public_key of partner '%s' is not a Z85 CURVE "
-                "public key (40 characters, as in the partner's .pub file)",
-                p->id ? p->id : "?");
+        cfgparse_error(
+            ctx, s,
+            "public_key of partner '%s' is not a Z85 CURVE "
+            "public key (40 characters, as in the partner's .pub file)",
+            p->id ? p->id : "?");
     else if (s)
         memcpy(p->public_key, key, KEYS_Z85_LEN + 1);
     free(key);
@@ -306,7 +322,8 @@ static void s_partner(cfgparse_t *ctx, const config_setting_t *g,
     if (s)
         s_subset(ctx, s, p->kinds, p->kinds_n, s_kinds,
                  sizeof s_kinds / sizeof *s_kinds, "kind");
-    s = cfgparse_strings(ctx, g, "categories", &p->categories, &p->categories_n);
+    s = cfgparse_strings(ctx, g, "categories", &p->categories,
+                         &p->categories_n);
     if (s)
         s_subset(ctx, s, p->categories, p->categories_n,
                  (const char *const *)cfg->categories, cfg->categories_n,
@@ -319,12 +336,14 @@ static void s_partners(cfgparse_t *ctx, const config_setting_t *root)
     cfg_t *cfg = ctx->cfg;
     const config_setting_t *l = config_setting_get_member(root, "partners");
     if (!l) {
-        cfgparse_error(ctx, NULL, "missing setting 'partners': no partner could "
-                "post a referral");
+        cfgparse_error(ctx, NULL,
+                       "missing setting 'partners': no partner could "
+                       "post a referral");
         return;
     }
     if (!config_setting_is_list(l)) {
-        cfgparse_error(ctx, l, "'partners' must be a list of groups: ( { ... } )");
+        cfgparse_error(ctx, l,
+                       "'partners' must be a list of groups: ( { ... } )");
         return;
     }
     int n = config_setting_length(l);
@@ -342,9 +361,10 @@ static void s_partners(cfgparse_t *ctx, const config_setting_t *root)
             if (p->id && q->id && strcmp(p->id, q->id) == 0)
                 cfgparse_error(ctx, g, "partner id '%s' is used twice", p->id);
             if (p->public_key[0] && strcmp(p->public_key, q->public_key) == 0)
-                cfgparse_error(ctx, g, "partners '%s' and '%s' have the same "
-                        "public key", q->id ? q->id : "?",
-                        p->id ? p->id : "?");
+                cfgparse_error(ctx, g,
+                               "partners '%s' and '%s' have the same "
+                               "public key",
+                               q->id ? q->id : "?", p->id ? p->id : "?");
         }
     }
 }
@@ -356,16 +376,19 @@ static void s_address(cfgparse_t *ctx, const config_setting_t *g,
     static const char *const known[] = {"name", "email"};
     const config_setting_t *s = config_setting_get_member(g, name);
     if (!s || !config_setting_is_group(s)) {
-        cfgparse_error(ctx, s ? s : g, "'%s' must be a group { name = \"...\"; "
-                "email = \"...\"; }", name);
+        cfgparse_error(ctx, s ? s : g,
+                       "'%s' must be a group { name = \"...\"; "
+                       "email = \"...\"; }",
+                       name);
         return;
     }
     cfgparse_check_known(ctx, s, known, 2);
     cfgparse_string(ctx, s, "name", true, &a->name);
-    const config_setting_t *e = cfgparse_string(ctx, s, "email", true, &a->email);
+    const config_setting_t *e =
+        cfgparse_string(ctx, s, "email", true, &a->email);
     if (e && (!strchr(a->email, '@') || strpbrk(a->email, " <>,\r\n")))
         cfgparse_error(ctx, e, "%s.email '%s' is not an email address", name,
-                a->email);
+                       a->email);
 }
 
 /* quiet_hours = "20:00-07:00" (or "" for none) into minutes. */
@@ -379,15 +402,16 @@ static void s_quiet(cfgparse_t *ctx, const config_setting_t *g, cfg_mail_t *m)
     int h1, m1, h2, m2, used = 0;
     if (!*text) {
         m->quiet_start = m->quiet_end = 0;
-    } else if (sscanf(text, "%2d:%2d-%2d:%2d%n", &h1, &m1, &h2, &m2,
-                      &used) == 4 && used == (int)strlen(text) &&
-               h1 < 24 && h2 < 24 && m1 < 60 && m2 < 60 && h1 >= 0 &&
-               h2 >= 0 && m1 >= 0 && m2 >= 0) {
+    } else if (sscanf(text, "%2d:%2d-%2d:%2d%n", &h1, &m1, &h2, &m2, &used) ==
+                   4 &&
+               used == (int)strlen(text) && h1 < 24 && h2 < 24 && m1 < 60 &&
+               m2 < 60 && h1 >= 0 && h2 >= 0 && m1 >= 0 && m2 >= 0) {
         m->quiet_start = h1 * 60 + m1;
         m->quiet_end = h2 * 60 + m2;
     } else {
-        cfgparse_error(ctx, s, "quiet_hours must be like \"20:00-07:00\", or "
-                "\"\" for none");
+        cfgparse_error(ctx, s,
+                       "quiet_hours must be like \"20:00-07:00\", or "
+                       "\"\" for none");
     }
     free(text);
 }
@@ -407,7 +431,7 @@ static void s_secret_file(cfgparse_t *ctx, const config_setting_t *g,
     char line[512];
     if (!f || !fgets(line, sizeof line, f)) {
         cfgparse_error(ctx, s, "%s: cannot read %s%s%s", name, path,
-                f ? "" : ": ", f ? "" : strerror(errno));
+                       f ? "" : ": ", f ? "" : strerror(errno));
     } else {
         line[strcspn(line, "\r\n")] = '\0';
         *out = xstrdup(line);
@@ -420,13 +444,14 @@ static void s_secret_file(cfgparse_t *ctx, const config_setting_t *g,
 
 static void s_smtp(cfgparse_t *ctx, const config_setting_t *mg, cfg_mail_t *m)
 {
-    static const char *const known[] = {"host", "port", "starttls",
-                                        "ca_file", "user", "password_file",
+    static const char *const known[] = {"host",      "port", "starttls",
+                                        "ca_file",   "user", "password_file",
                                         "timeout_ms"};
     const config_setting_t *g = config_setting_get_member(mg, "smtp");
     if (!g || !config_setting_is_group(g)) {
-        cfgparse_error(ctx, g ? g : mg, "mail needs a group 'smtp: { host = "
-                "\"...\"; ... };'");
+        cfgparse_error(ctx, g ? g : mg,
+                       "mail needs a group 'smtp: { host = "
+                       "\"...\"; ... };'");
         return;
     }
     cfgparse_check_known(ctx, g, known, sizeof known / sizeof *known);
@@ -440,7 +465,7 @@ static void s_smtp(cfgparse_t *ctx, const config_setting_t *mg, cfg_mail_t *m)
     cfgparse_resolve(ctx, &m->smtp_ca_file);
     if (s && access(m->smtp_ca_file, R_OK) != 0)
         cfgparse_error(ctx, s, "ca_file: cannot read %s: %s", m->smtp_ca_file,
-                strerror(errno));
+                       strerror(errno));
     cfgparse_string(ctx, g, "user", false, &m->smtp_user);
     s_secret_file(ctx, g, "password_file", &m->smtp_password);
     if (m->smtp_user && !m->smtp_password)
@@ -453,7 +478,8 @@ static void s_smtp(cfgparse_t *ctx, const config_setting_t *mg, cfg_mail_t *m)
 static void s_mail(cfgparse_t *ctx, const config_setting_t *root)
 {
     static const char *const known[] = {
-        "templates", "from", "kernteam", "gemeente", "quiet_hours", "smtp",
+        "templates",   "from",        "kernteam",
+        "gemeente",    "quiet_hours", "smtp",
         "retry_min_s", "retry_max_s", "lifetime_hours"};
     cfg_mail_t *m = &ctx->cfg->mail;
     const config_setting_t *g = config_setting_get_member(root, "mail");
@@ -478,8 +504,9 @@ static void s_mail(cfgparse_t *ctx, const config_setting_t *root)
     cfgparse_int(ctx, g, "retry_max_s", 1, 7 * 86400, &hi);
     cfgparse_int(ctx, g, "lifetime_hours", 1, 24 * 365, &life);
     if (hi < lo)
-        cfgparse_error(ctx, g, "retry_max_s (%lld) is less than retry_min_s (%lld)",
-                hi, lo);
+        cfgparse_error(ctx, g,
+                       "retry_max_s (%lld) is less than retry_min_s (%lld)", hi,
+                       lo);
     m->retry_min_s = (int)lo;
     m->retry_max_s = (int)hi;
     m->lifetime_h = (int)life;
@@ -496,8 +523,10 @@ static void s_timezone(cfgparse_t *ctx, const config_setting_t *root)
     }
     char *path = xasprintf("/usr/share/zoneinfo/%s", cfg->timezone);
     if (strstr(cfg->timezone, "..") || access(path, R_OK) != 0)
-        cfgparse_error(ctx, s, "timezone '%s' is not a known zone (like "
-                "\"Europe/Amsterdam\")", cfg->timezone);
+        cfgparse_error(ctx, s,
+                       "timezone '%s' is not a known zone (like "
+                       "\"Europe/Amsterdam\")",
+                       cfg->timezone);
     free(path);
 }
 
@@ -523,11 +552,10 @@ static void s_defaults(cfg_t *cfg)
 
 cfg_t *cfg_load(const char *path)
 {
-    static const char *const known[] = {"daemon", "limits", "categories",
-                                        "postcodes", "partners", "timezone",
-                                        "mail", "policies", "agreements",
-                                        "departments", "monitoring",
-                                        "domains"};
+    static const char *const known[] = {
+        "daemon",     "limits",      "categories", "postcodes",
+        "partners",   "timezone",    "mail",       "policies",
+        "agreements", "departments", "monitoring", "domains"};
     config_t lc;
     config_init(&lc);
     cfgparse_t ctx = {.path = path, .cfg = xcalloc(1, sizeof(cfg_t))};

@@ -12,7 +12,8 @@
 #include <string.h>
 
 /* Reports "file:line: message" for setting s (or the file when NULL). */
-void cfgparse_error(cfgparse_t *ctx, const config_setting_t *s, const char *fmt, ...)
+void cfgparse_error(cfgparse_t *ctx, const config_setting_t *s, const char *fmt,
+                    ...)
 {
     const char *file = s ? config_setting_source_file(s) : NULL;
     unsigned line = s ? config_setting_source_line(s) : 0;
@@ -82,8 +83,8 @@ void cfgparse_int(cfgparse_t *ctx, const config_setting_t *g, const char *name,
     }
     long long v = config_setting_get_int64(s);
     if (v < min || v > max) {
-        cfgparse_error(ctx, s, "'%s' must be between %lld and %lld, not %lld", name,
-                min, max, v);
+        cfgparse_error(ctx, s, "'%s' must be between %lld and %lld, not %lld",
+                       name, min, max, v);
         return;
     }
     *out = v;
@@ -116,8 +117,10 @@ const config_setting_t *cfgparse_strings(cfgparse_t *ctx,
     if (!s)
         return NULL;
     if (!config_setting_is_aggregate(s) || config_setting_is_group(s)) {
-        cfgparse_error(ctx, s, "'%s' must be a list of strings, like "
-                "[ \"a\", \"b\" ]", name);
+        cfgparse_error(ctx, s,
+                       "'%s' must be a list of strings, like "
+                       "[ \"a\", \"b\" ]",
+                       name);
         return NULL;
     }
     int count = config_setting_length(s);

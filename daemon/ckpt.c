@@ -14,13 +14,13 @@
 #include <time.h>
 
 struct ckpt {
-    sqlite3 *db;            /* the thread's own connection */
+    sqlite3 *db; /* the thread's own connection */
     int interval_ms;
     pthread_t thread;
-    pthread_mutex_t lock;   /* guards stop, with wake */
+    pthread_mutex_t lock; /* guards stop, with wake */
     pthread_cond_t wake;
     bool stop;
-    bool started;           /* thread is running */
+    bool started; /* thread is running */
 };
 
 /* Waits interval_ms or until told to stop; returns whether to stop. */
@@ -46,9 +46,8 @@ static void *s_thread(void *arg)
     bool stop = false;
     while (!stop) {
         stop = s_wait(c);
-        int rc = sqlite3_wal_checkpoint_v2(c->db, NULL,
-                                           SQLITE_CHECKPOINT_PASSIVE, NULL,
-                                           NULL);
+        int rc = sqlite3_wal_checkpoint_v2(
+            c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
         if (rc != SQLITE_OK && rc != SQLITE_BUSY)
             log_warn("ckpt: checkpoint failed error=\"%s\"",
                      sqlite3_errmsg(c->db));

@@ -23,8 +23,7 @@
 
 #define S_DESCRIPTION_MAX 300
 
-static const char s_sql_case_open[] =
-    "SELECT status FROM cases WHERE id = ?1";
+static const char s_sql_case_open[] = "SELECT status FROM cases WHERE id = ?1";
 static const char s_sql_regisseur_active[] =
     "SELECT active FROM regisseur WHERE id = ?1";
 
@@ -52,8 +51,7 @@ static bool s_owner(ctlcmd_call_t *c, const char *type, const char *owner,
                         "owner must be a regisseur like RG-000003");
             return false;
         }
-        sqlite3_stmt *st = store_prepare(c->env->store,
-                                         s_sql_regisseur_active);
+        sqlite3_stmt *st = store_prepare(c->env->store, s_sql_regisseur_active);
         if (!st) {
             problem_store(&c->out->pb);
             return false;
@@ -63,8 +61,8 @@ static bool s_owner(ctlcmd_call_t *c, const char *type, const char *owner,
         int active = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
         sqlite3_reset(st);
         if (!active) {
-            problem_set(&c->out->pb, rc == SQLITE_ROW ? PROBLEM_CONFLICT
-                                                      : PROBLEM_NOT_FOUND,
+            problem_set(&c->out->pb,
+                        rc == SQLITE_ROW ? PROBLEM_CONFLICT : PROBLEM_NOT_FOUND,
                         "regisseur %s %s", owner,
                         rc == SQLITE_ROW ? "is not active" : "does not exist");
             return false;
@@ -73,17 +71,15 @@ static bool s_owner(ctlcmd_call_t *c, const char *type, const char *owner,
         return true;
     }
     bool ok = (strcmp(type, "partner") == 0 && cfg_partner_by_id(cfg, owner)) ||
-              (strcmp(type, "department") == 0 &&
-               cfg_department(cfg, owner)) ||
+              (strcmp(type, "department") == 0 && cfg_department(cfg, owner)) ||
               (strcmp(type, "kernteam") == 0);
     if (!ok) {
         problem_set(&c->out->pb, PROBLEM_NOT_FOUND,
-                    "there is no %s '%.40s' in the configuration", type,
-                    owner);
+                    "there is no %s '%.40s' in the configuration", type, owner);
         return false;
     }
-    snprintf(out, len, "%s", strcmp(type, "kernteam") == 0 ? "kernteam"
-                                                            : owner);
+    snprintf(out, len, "%s",
+             strcmp(type, "kernteam") == 0 ? "kernteam" : owner);
     return true;
 }
 
@@ -129,8 +125,8 @@ static bool s_open_agreement(ctlcmd_call_t *c, int64_t *id)
     json_t *o = s_one(c, *id, 0);
     if (!o)
         return false;
-    bool open = strcmp(json_string_value(json_object_get(o, "status")),
-                       "open") == 0;
+    bool open =
+        strcmp(json_string_value(json_object_get(o, "status")), "open") == 0;
     if (!open)
         problem_set(&c->out->pb, PROBLEM_CONFLICT,
                     "agreement A-%06lld is %s, not open", (long long)*id,
@@ -159,14 +155,16 @@ static const char *s_reason(ctlcmd_call_t *c)
 
 static json_t *s_make(ctlcmd_call_t *c)
 {
-    const char *kind = ctlcmd_str(c, "kind") ? ctlcmd_str(c, "kind")
-                                             : "custom";
+    const char *kind = ctlcmd_str(c, "kind") ? ctlcmd_str(c, "kind") : "custom";
     const char *type = ctlcmd_str(c, "owner_type");
     const char *desc = ctlcmd_str(c, "description");
     const char *policy = ctlcmd_str(c, "policy");
     json_t *period = json_object_get(c->args, "period_days");
-    agree_new_t a = {.kind = cfgagree_kind(kind), .owner_type = type,
-                     .description = desc, .policy = policy, .confirm = true};
+    agree_new_t a = {.kind = cfgagree_kind(kind),
+                     .owner_type = type,
+                     .description = desc,
+                     .policy = policy,
+                     .confirm = true};
     char owner[64], actor[80];
     if (a.kind < 0)
         return s_bad(c, "kind must be custom, request, progress, assign or "
@@ -204,8 +202,8 @@ static json_t *s_make(ctlcmd_call_t *c)
         return NULL;
     }
     snprintf(c->out->change, sizeof c->out->change,
-             "made agreement=A-%06lld kind=%s owner=%s:%s", (long long)id,
-             kind, type, owner);
+             "made agreement=A-%06lld kind=%s owner=%s:%s", (long long)id, kind,
+             type, owner);
     return s_one(c, id, 0);
 }
 
@@ -222,8 +220,8 @@ static bool s_one_of(const char *v, const char *const *list)
 
 static json_t *s_list(ctlcmd_call_t *c)
 {
-    static const char *const statuses[] = {"open",   "met",    "met_late",
-                                           "waived", "closed", "all", NULL};
+    static const char *const statuses[] = {
+        "open", "met", "met_late", "waived", "closed", "all", NULL};
     static const char *const kinds[] = {"progress", "assign", "partner",
                                         "request",  "custom", NULL};
     static const char *const owners[] = {"regisseur", "partner", "kernteam",
@@ -285,10 +283,13 @@ static json_t *s_report(ctlcmd_call_t *c)
         return NULL;
     char actor[80];
     report_in_t r = {.source = s_actor(c, actor, sizeof actor),
-                     .agreement_id = id, .delivered = delivered,
-                     .reason = ctlcmd_str(c, "reason"), .period = period,
+                     .agreement_id = id,
+                     .delivered = delivered,
+                     .reason = ctlcmd_str(c, "reason"),
+                     .period = period,
                      .count = count ? json_integer_value(count) : -1,
-                     .note = ctlcmd_str(c, "note"), .actor = actor};
+                     .note = ctlcmd_str(c, "note"),
+                     .actor = actor};
     json_t *reply;
     if (report_store(c->env->store, c->env->cfg, &r, c->now, &reply) < 0) {
         problem_store(&c->out->pb);
@@ -336,8 +337,8 @@ static json_t *s_waive(ctlcmd_call_t *c)
         problem_store(&c->out->pb);
         return NULL;
     }
-    snprintf(c->out->change, sizeof c->out->change,
-             "waived agreement=A-%06lld", (long long)id);
+    snprintf(c->out->change, sizeof c->out->change, "waived agreement=A-%06lld",
+             (long long)id);
     return s_one(c, id, 0);
 }
 

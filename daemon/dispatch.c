@@ -14,10 +14,10 @@
 #include <stdlib.h>
 
 struct dispatch {
-    store_t *store;     /* borrowed: the outbox table */
-    const cfg_t *cfg;   /* borrowed: mail settings */
-    sender_t *sender;   /* the SMTP thread */
-    int out_attempts;   /* attempts before the one out with the sender */
+    store_t *store;      /* borrowed: the outbox table */
+    const cfg_t *cfg;    /* borrowed: mail settings */
+    sender_t *sender;    /* the SMTP thread */
+    int out_attempts;    /* attempts before the one out with the sender */
     int64_t out_created; /* when the one out was queued */
 };
 
@@ -68,16 +68,16 @@ static void s_record(dispatch_t *d, int64_t id, const smtp_result_t *r,
     int rc;
     if (r->outcome == SMTP_RESULT_SENT) {
         rc = outbox_sent(d->store, id, now);
-        log_info("dispatch: sent notification=%lld attempts=%d",
-                 (long long)id, attempts + 1);
+        log_info("dispatch: sent notification=%lld attempts=%d", (long long)id,
+                 attempts + 1);
     } else if (r->outcome == SMTP_RESULT_PERMANENT && !r->affects_all) {
         rc = outbox_failed(d->store, id, now, r->reason);
         log_warn("dispatch: failed notification=%lld reason=\"%s\"",
                  (long long)id, r->reason);
     } else if (now - created >= (int64_t)m->lifetime_h * 3600) {
         char why[SMTP_REASON_LEN + 64];
-        snprintf(why, sizeof why, "gave up after %d attempts: %s",
-                 attempts + 1, r->reason);
+        snprintf(why, sizeof why, "gave up after %d attempts: %s", attempts + 1,
+                 r->reason);
         rc = outbox_failed(d->store, id, now, why);
         log_warn("dispatch: gave up notification=%lld reason=\"%s\"",
                  (long long)id, r->reason);
@@ -87,12 +87,13 @@ static void s_record(dispatch_t *d, int64_t id, const smtp_result_t *r,
         int64_t at = now + s_backoff(m, attempts + 1);
         rc = outbox_retry_later(d->store, id, now, at, r->reason);
         log_warn("dispatch: retry notification=%lld in=%llds "
-                 "reason=\"%s\"", (long long)id, (long long)(at - now),
-                 r->reason);
+                 "reason=\"%s\"",
+                 (long long)id, (long long)(at - now), r->reason);
     }
     if (rc < 0)
         log_err("dispatch: outcome not recorded notification=%lld; it "
-                "stays pending", (long long)id);
+                "stays pending",
+                (long long)id);
 }
 
 void dispatch_on_outcome(dispatch_t *d)

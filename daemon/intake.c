@@ -28,10 +28,10 @@ enum {
 };
 
 struct intake {
-    store_t *store;      /* borrowed */
-    const cfg_t *cfg;    /* borrowed; swapped on reload */
-    notify_t *notify;    /* borrowed; swapped on reload */
-    metrics_t *metrics;  /* borrowed; NULL: not counted */
+    store_t *store;     /* borrowed */
+    const cfg_t *cfg;   /* borrowed; swapped on reload */
+    notify_t *notify;   /* borrowed; swapped on reload */
+    metrics_t *metrics; /* borrowed; NULL: not counted */
 };
 
 static const char s_sql_find[] =
@@ -142,7 +142,8 @@ static bool s_allowed(const intake_t *in, const cfg_partner_t *p,
         if (!inside) {
             rrp_problem_set(pb, RRP_FORBIDDEN, "/postcode",
                             "postcode %s is outside the area this gemeente "
-                            "serves", r->postcode);
+                            "serves",
+                            r->postcode);
             return false;
         }
     }
@@ -171,8 +172,7 @@ static int s_known(intake_t *in, intake_item_t *item,
         time_t when = (time_t)sqlite3_column_int64(st, 5);
         char date[32];
         struct tm tm;
-        strftime(date, sizeof date, "%Y-%m-%d %H:%M",
-                 localtime_r(&when, &tm));
+        strftime(date, sizeof date, "%Y-%m-%d %H:%M", localtime_r(&when, &tm));
         rrp_problem_set(&pb, RRP_CONFLICT, "/external_id",
                         "external_id was used on %s for a different "
                         "referral (R-%06lld); use a new external_id",
@@ -181,11 +181,10 @@ static int s_known(intake_t *in, intake_item_t *item,
         item->state = S_ANSWERED;
     } else {
         item->status = "ACK";
-        item->body = s_ack_body(
-            "duplicate", sqlite3_column_int64(st, 0),
-            sqlite3_column_int64(st, 2),
-            (const char *)sqlite3_column_text(st, 3),
-            (const char *)sqlite3_column_text(st, 4));
+        item->body = s_ack_body("duplicate", sqlite3_column_int64(st, 0),
+                                sqlite3_column_int64(st, 2),
+                                (const char *)sqlite3_column_text(st, 3),
+                                (const char *)sqlite3_column_text(st, 4));
         item->state = S_ANSWERED;
     }
     sqlite3_reset(st);
@@ -246,8 +245,7 @@ static int64_t s_insert(intake_t *in, intake_item_t *item,
     sqlite3_bind_int64(st, 15, (sqlite3_int64)r->persons);
     sqlite3_bind_int(st, 16, m->open_cases > 1);
     sqlite3_bind_int64(st, 17, now);
-    sqlite3_bind_text(st, 18, match_status_name(m->status), -1,
-                      SQLITE_STATIC);
+    sqlite3_bind_text(st, 18, match_status_name(m->status), -1, SQLITE_STATIC);
     s_bind_opt(st, 19, regisseur);
     if (store_step(in->store, st) != SQLITE_DONE)
         return -1;
@@ -287,18 +285,17 @@ static int s_record(intake_t *in, const intake_item_t *item, int64_t id,
     snprintf(actor, sizeof actor, "partner:%s", item->partner->id);
     ref_format(ref, sizeof ref, "R", id);
     json_t *d = json_pack("{s:s, s:i, s:s}", "kind", item->referral.kind,
-                          "persons", (int)item->referral.persons,
-                          "case_status", match_status_name(m->status));
-    int rc = audit_add(in->store, now, actor, "referral.accepted",
-                       m->case_id, 0, ref, d);
+                          "persons", (int)item->referral.persons, "case_status",
+                          match_status_name(m->status));
+    int rc = audit_add(in->store, now, actor, "referral.accepted", m->case_id,
+                       0, ref, d);
     json_decref(d);
     /* Joining a case is in the referral's event; opening one is its own. */
     if (rc == 0 && m->status == MATCH_NEW)
-        rc = audit_add(in->store, now, actor, "case.opened", m->case_id, 0,
-                       ref, NULL);
+        rc = audit_add(in->store, now, actor, "case.opened", m->case_id, 0, ref,
+                       NULL);
     if (rc == 0 && m->status == MATCH_NEW)
-        rc = agree_on_new_case(in->store, in->cfg, in->notify, m->case_id,
-                               now);
+        rc = agree_on_new_case(in->store, in->cfg, in->notify, m->case_id, now);
     return rc;
 }
 
@@ -328,26 +325,30 @@ static int s_store_report(intake_t *in, intake_item_t *item, int64_t now)
         return 0;
     }
     int owned = found == 0 && ref_parse(r->agreement, "A", &agreement)
-                    ? agree_owned_open(in->store, agreement,
-                                       item->partner->id)
+                    ? agree_owned_open(in->store, agreement, item->partner->id)
                     : 0;
     if (owned < 0)
         return -1;
     if (found == 0 && !owned) {
         rrp_problem_set(&pb, RRP_UNKNOWN_AGREEMENT, "/agreement",
                         "there is no open agreement %.40s that partner %s "
-                        "reports on", r->agreement, item->partner->id);
+                        "reports on",
+                        r->agreement, item->partner->id);
         s_nack(item, &pb);
         return 0;
     }
     char actor[48];
     snprintf(actor, sizeof actor, "partner:%s", item->partner->id);
-    report_in_t in_r = {
-        .source = item->partner->id, .external_id = r->external_id,
-        .digest = digest, .agreement_id = agreement,
-        .delivered = strcmp(r->status, "delivered") == 0,
-        .reason = r->reason, .period = r->period, .count = r->count,
-        .note = r->note, .actor = actor};
+    report_in_t in_r = {.source = item->partner->id,
+                        .external_id = r->external_id,
+                        .digest = digest,
+                        .agreement_id = agreement,
+                        .delivered = strcmp(r->status, "delivered") == 0,
+                        .reason = r->reason,
+                        .period = r->period,
+                        .count = r->count,
+                        .note = r->note,
+                        .actor = actor};
     if (found == 0 && report_store(in->store, in->cfg, &in_r, now, &reply) < 0)
         return -1;
     item->status = "ACK";
@@ -390,14 +391,13 @@ static int s_store(intake_t *in, intake_item_t *item, int64_t now)
         id = s_insert(in, item, digest, &m, reg, now);
     }
     if (id > 0 &&
-        match_join(in->store, m.case_id, (const void *)persons, r->persons,
-                   id, now) == 0 &&
+        match_join(in->store, m.case_id, (const void *)persons, r->persons, id,
+                   now) == 0 &&
         s_notify(in, item, id, &m, now) == 0 &&
         s_record(in, item, id, &m, now) == 0) {
         item->status = "ACK";
-        item->body =
-            s_ack_body("accepted", id, m.case_id, match_status_name(m.status),
-                       reg);
+        item->body = s_ack_body("accepted", id, m.case_id,
+                                match_status_name(m.status), reg);
         item->state = S_STORED;
         item->referral_id = id;
         item->case_id = m.case_id;
@@ -430,8 +430,8 @@ static void s_validate(intake_t *in, intake_item_t *item, const char *today)
         return;
     }
     if (item->req.command == RRP_CMD_REPORT) {
-        if (rrp_report_parse(item->req.body, item->req.body_len,
-                             &item->report, &pb) < 0)
+        if (rrp_report_parse(item->req.body, item->req.body_len, &item->report,
+                             &pb) < 0)
             s_nack(item, &pb);
         else
             item->state = S_PENDING;
@@ -517,8 +517,7 @@ static void s_run(intake_t *in, intake_item_t *items, size_t n)
         return;
     if (store_begin(in->store) < 0) {
         s_unavailable(items, n);
-        log_warn("intake: batch refused reason=store referrals=%zu",
-                 pending);
+        log_warn("intake: batch refused reason=store referrals=%zu", pending);
         return;
     }
     int failed = 0;

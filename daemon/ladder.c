@@ -35,19 +35,18 @@ static int64_t s_min(int64_t a, int64_t b)
     return a < b ? a : b;
 }
 
-void ladder_plan(const cfg_policy_t *p, int64_t due, int period_days,
-                 int step, int repeats, int64_t now, ladder_plan_t *out)
+void ladder_plan(const cfg_policy_t *p, int64_t due, int period_days, int step,
+                 int repeats, int64_t now, ladder_plan_t *out)
 {
-    *out = (ladder_plan_t){.send = -1, .step = step, .repeats = repeats,
-                           .next_at = -1};
+    *out = (ladder_plan_t){
+        .send = -1, .step = step, .repeats = repeats, .next_at = -1};
     /* The latest step that fell due; earlier ones are passed over. */
     for (size_t i = (size_t)step; i < p->steps_n; i++)
         if (ladder_step_time(p, due, i) <= now) {
             out->send = (int)i;
             out->step = (int)i + 1;
         }
-    if (out->step >= (int)p->steps_n && p->repeat_days > 0 &&
-        out->send < 0) {
+    if (out->step >= (int)p->steps_n && p->repeat_days > 0 && out->send < 0) {
         int k = repeats;
         while (s_repeat_time(p, due, k + 1) <= now)
             k++;

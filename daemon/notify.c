@@ -48,19 +48,19 @@ static const struct {
     [T_UNASSIGNED_REGISSEUR] = {"unassigned_regisseur.txt",
                                 {"regisseur", "case", "date"}},
     [T_AGREEMENT_MADE] = {"agreement_made.txt",
-                          {"owner", "agreement", "description", "case",
-                           "due", "every", "date"}},
+                          {"owner", "agreement", "description", "case", "due",
+                           "every", "date"}},
     [T_REMINDER] = {"reminder.txt",
                     {"owner", "agreement", "description", "case", "due",
                      "when"}},
     [T_ESCALATION] = {"escalation.txt",
-                      {"recipient", "owner", "agreement", "description",
-                       "case", "due", "days_late", "level", "reasons"}},
+                      {"recipient", "owner", "agreement", "description", "case",
+                       "due", "days_late", "level", "reasons"}},
 };
 
 struct notify {
-    const cfg_t *cfg;           /* borrowed */
-    tmpl_t *tmpl[T_COUNT];      /* NULL when mail is off */
+    const cfg_t *cfg;      /* borrowed */
+    tmpl_t *tmpl[T_COUNT]; /* NULL when mail is off */
 };
 
 static const char s_sql_regisseur[] =
@@ -82,12 +82,12 @@ notify_t *notify_new(const cfg_t *cfg)
         return n;
     int errors = 0;
     for (int i = 0; i < T_COUNT; i++) {
-        char *path = xasprintf("%s/%s", cfg->mail.templates,
-                               s_templates[i].file);
+        char *path =
+            xasprintf("%s/%s", cfg->mail.templates, s_templates[i].file);
         char err[512];
-        n->tmpl[i] = tmpl_load(path, s_templates[i].names,
-                               s_count_names(s_templates[i].names), err,
-                               sizeof err);
+        n->tmpl[i] =
+            tmpl_load(path, s_templates[i].names,
+                      s_count_names(s_templates[i].names), err, sizeof err);
         if (!n->tmpl[i]) {
             fprintf(stderr, "%s\n", err);
             errors++;
@@ -225,7 +225,7 @@ int notify_referral(notify_t *n, store_t *s, const notify_referral_t *r,
     }
     if (rc == 0 && r->open_cases > 1) {
         char *cases = s_case_list(r);
-        tmpl_var_t ov[] = {{"case", kase},  {"cases", cases},
+        tmpl_var_t ov[] = {{"case", kase},    {"cases", cases},
                            {"referral", ref}, {"partner", r->partner_name},
                            {"kind", r->kind}, {"date", date}};
         snprintf(key, sizeof key, "referral/%lld/overlap",
@@ -255,8 +255,8 @@ static int s_tell(notify_t *n, store_t *s, int t, int64_t id, int64_t case_id,
     snprintf(key, sizeof key, "case/%lld/%s/%lld/%lld", (long long)case_id,
              what, (long long)id, (long long)now);
     tmpl_var_t vars[] = {{"regisseur", name}, {"case", kase}, {"date", date}};
-    outbox_note_t note = {.key = key, .to = email, .to_name = name,
-                          .case_id = case_id};
+    outbox_note_t note = {
+        .key = key, .to = email, .to_name = name, .case_id = case_id};
     int rc = s_queue(n, s, t, vars, 3, &note, now);
     free(name);
     free(email);
@@ -268,8 +268,8 @@ int notify_assigned(notify_t *n, store_t *s, int64_t case_id,
 {
     if (!notify_enabled(n))
         return 0;
-    if (s_tell(n, s, T_ASSIGNED_REGISSEUR, regisseur_id, case_id,
-               "assigned", now) < 0)
+    if (s_tell(n, s, T_ASSIGNED_REGISSEUR, regisseur_id, case_id, "assigned",
+               now) < 0)
         return -1;
     if (previous_id && previous_id != regisseur_id)
         return s_tell(n, s, T_UNASSIGNED_REGISSEUR, previous_id, case_id,
@@ -334,8 +334,8 @@ static void s_agree_vars(const notify_agreement_t *a, int64_t now,
     s_date_nl(now, v->date, sizeof v->date);
 }
 
-int notify_agreement_made(notify_t *n, store_t *s,
-                          const notify_agreement_t *a, int64_t now)
+int notify_agreement_made(notify_t *n, store_t *s, const notify_agreement_t *a,
+                          int64_t now)
 {
     if (!notify_enabled(n))
         return 0;
@@ -349,12 +349,15 @@ int notify_agreement_made(notify_t *n, store_t *s,
         snprintf(every, sizeof every, "elke %d dagen", a->period_days);
     snprintf(key, sizeof key, "agreement/%lld/made",
              (long long)a->agreement_id);
-    tmpl_var_t vars[] = {{"owner", name},          {"agreement", v.agreement},
+    tmpl_var_t vars[] = {{"owner", name},
+                         {"agreement", v.agreement},
                          {"description", a->description},
-                         {"case", v.kase},         {"due", v.due},
-                         {"every", every},         {"date", v.date}};
-    outbox_note_t note = {.key = key, .to = email, .to_name = name,
-                          .case_id = a->case_id};
+                         {"case", v.kase},
+                         {"due", v.due},
+                         {"every", every},
+                         {"date", v.date}};
+    outbox_note_t note = {
+        .key = key, .to = email, .to_name = name, .case_id = a->case_id};
     int rc = s_queue(n, s, T_AGREEMENT_MADE, vars, 7, &note, now);
     free(name);
     free(email);
@@ -393,14 +396,15 @@ static int s_step_to(notify_t *n, store_t *s, const notify_agreement_t *a,
                                                 : "Er is geen reden "
                                                   "opgegeven."},
                          {"when", when}};
-    outbox_note_t note = {.key = key, .to = to->email, .to_name = to->name,
+    outbox_note_t note = {.key = key,
+                          .to = to->email,
+                          .to_name = to->name,
                           .case_id = a->case_id};
     return s_queue(n, s, t, vars, 10, &note, now);
 }
 
-int notify_agreement_step(notify_t *n, store_t *s,
-                          const notify_agreement_t *a, const cfg_step_t *st,
-                          int repeat, int64_t now)
+int notify_agreement_step(notify_t *n, store_t *s, const notify_agreement_t *a,
+                          const cfg_step_t *st, int repeat, int64_t now)
 {
     if (!notify_enabled(n))
         return 0;

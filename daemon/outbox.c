@@ -62,11 +62,12 @@ int outbox_add(store_t *s, const outbox_note_t *n, int64_t now)
     sqlite3_bind_text(st, 4, n->subject, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, n->body, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 6, n->urgent);
-    sqlite3_bind_text(st, 7, n->to ? "pending" : "failed", -1,
-                      SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, n->to ? "pending" : "failed", -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 8, now);
-    s_text(st, 9, n->to ? NULL : "no address for this recipient in the "
-                                 "configuration");
+    s_text(st, 9,
+           n->to ? NULL
+                 : "no address for this recipient in the "
+                   "configuration");
     if (n->case_id)
         sqlite3_bind_int64(st, 10, n->case_id);
     if (n->referral_id)
@@ -169,8 +170,7 @@ int outbox_retry(store_t *s, int64_t id, int64_t now)
     return sqlite3_changes(store_db(s)) > 0;
 }
 
-int outbox_counts(store_t *s, int64_t *pending, int64_t *sent,
-                  int64_t *failed)
+int outbox_counts(store_t *s, int64_t *pending, int64_t *sent, int64_t *failed)
 {
     *pending = *sent = *failed = 0;
     sqlite3_stmt *st = store_prepare(s, s_sql_counts);

@@ -7,10 +7,10 @@
  */
 #include "cli.h"
 #include "ctlclient.h"
-#include "rcagree.h"
-#include "rcmon.h"
 #include "ctlview.h"
 #include "prompt.h"
+#include "rcagree.h"
+#include "rcmon.h"
 #include "table.h"
 #include "xmem.h"
 
@@ -48,9 +48,9 @@ static int s_regisseur_add(cli_opts_t *o, int argc, char **argv)
         return rc;
     if (!name || !org || !email)
         return cli_usage_error("regisseur add: %s is required",
-                             !name  ? "--name"
-                             : !org ? "--organisation"
-                                    : "--email");
+                               !name  ? "--name"
+                               : !org ? "--organisation"
+                                      : "--email");
     json_t *args = json_pack("{s:s, s:s, s:s}", "name", name, "organisation",
                              org, "email", email);
     cli_put(args, "phone", phone);
@@ -70,8 +70,8 @@ static int s_regisseur_update(cli_opts_t *o, int argc, char **argv)
         return rc;
     if (!name && !org && !email && !phone)
         return cli_usage_error("%s: give at least one of --name, "
-                             "--organisation, --email, --phone",
-                             "regisseur update");
+                               "--organisation, --email, --phone",
+                               "regisseur update");
     json_t *args = json_pack("{s:s}", "regisseur", reg);
     cli_put(args, "name", name);
     cli_put(args, "organisation", org);
@@ -89,7 +89,7 @@ static int s_regisseur_one(cli_opts_t *o, int argc, char **argv,
     if (rc)
         return rc;
     return cli_show(o, command, json_pack("{s:s}", "regisseur", reg),
-                  ctlview_regisseur);
+                    ctlview_regisseur);
 }
 
 static int s_regisseur_deactivate(cli_opts_t *o, int argc, char **argv)
@@ -115,7 +115,7 @@ static int s_regisseur_list(cli_opts_t *o, int argc, char **argv)
     if (rc)
         return rc;
     return cli_show(o, "regisseur.list", json_pack("{s:b}", "all", all),
-                  all ? s_view_all_regisseurs : s_view_regisseurs);
+                    all ? s_view_all_regisseurs : s_view_regisseurs);
 }
 
 /* ------------------------------------------------------------ cases */
@@ -125,9 +125,9 @@ static int s_case_list(cli_opts_t *o, int argc, char **argv)
     const char *status = NULL, *reg = NULL;
     bool unassigned = false;
     const cli_opt_t opts[] = {{"status", &status, NULL},
-                            {"regisseur", &reg, NULL},
-                            {"unassigned", NULL, &unassigned},
-                            {NULL, NULL, NULL}};
+                              {"regisseur", &reg, NULL},
+                              {"unassigned", NULL, &unassigned},
+                              {NULL, NULL, NULL}};
     int rc = cli_args(o, argc, argv, opts, NULL, 0);
     if (rc)
         return rc;
@@ -146,7 +146,7 @@ static int s_case_show(cli_opts_t *o, int argc, char **argv)
     if (rc)
         return rc;
     return cli_show(o, "case.show", json_pack("{s:s}", "case", kase),
-                  ctlview_case);
+                    ctlview_case);
 }
 
 static void s_view_assigned(FILE *out, const json_t *c)
@@ -167,9 +167,10 @@ static int s_case_assign(cli_opts_t *o, int argc, char **argv)
     int rc = cli_args(o, argc, argv, NULL, pos, 2);
     if (rc)
         return rc;
-    return cli_show(o, "case.assign",
-                  json_pack("{s:s, s:s}", "case", pos[0], "regisseur", pos[1]),
-                  s_view_assigned);
+    return cli_show(
+        o, "case.assign",
+        json_pack("{s:s, s:s}", "case", pos[0], "regisseur", pos[1]),
+        s_view_assigned);
 }
 
 static void s_view_typed(FILE *out, const json_t *c)
@@ -187,8 +188,8 @@ static int s_case_type(cli_opts_t *o, int argc, char **argv)
     if (rc)
         return rc;
     return cli_show(o, "case.type",
-                  json_pack("{s:s, s:s}", "case", pos[0], "type", pos[1]),
-                  s_view_typed);
+                    json_pack("{s:s, s:s}", "case", pos[0], "type", pos[1]),
+                    s_view_typed);
 }
 
 static void s_view_closed(FILE *out, const json_t *c)
@@ -207,8 +208,8 @@ static int s_case_close(cli_opts_t *o, int argc, char **argv)
     if (!reason)
         return cli_usage_error("%s: --reason is required", "case close");
     return cli_show(o, "case.close",
-                  json_pack("{s:s, s:s}", "case", kase, "reason", reason),
-                  s_view_closed);
+                    json_pack("{s:s, s:s}", "case", kase, "reason", reason),
+                    s_view_closed);
 }
 
 /* ------------------------------------------------------------ lookup */
@@ -220,9 +221,9 @@ static int s_lookup(cli_opts_t *o, int argc, char **argv)
     for (int i = 1; i < argc; i++)
         if (argv[i][0] != '-' || strchr(argv[i], '='))
             return cli_usage_error("%s: the BSN is read from the terminal or "
-                                 "standard input, never from the command "
-                                 "line",
-                                 "lookup");
+                                   "standard input, never from the command "
+                                   "line",
+                                   "lookup");
     int rc = cli_args(o, argc, argv, opts, NULL, 0);
     if (rc)
         return rc;
@@ -293,7 +294,7 @@ static int s_outbox_retry(cli_opts_t *o, int argc, char **argv)
     if (rc)
         return rc;
     return cli_show(o, "outbox.retry", json_pack("{s:s}", "id", id),
-                  s_view_retry);
+                    s_view_retry);
 }
 
 /* ------------------------------------------------------------ misc */
@@ -554,14 +555,14 @@ static int s_global(cli_opts_t *o, int argc, char **argv, int *rc)
             t = strtol(optarg, &end, 10);
             if (*end || end == optarg || t < 1 || t > 3600) {
                 *rc = cli_usage_error("--timeout %s: give 1 to 3600 seconds",
-                                    optarg);
+                                      optarg);
                 return -1;
             }
             o->timeout_ms = (int)t * 1000;
             break;
         default:
             *rc = cli_usage_error("%s: unknown option, or its value missing",
-                                argv[optind - 1]);
+                                  argv[optind - 1]);
             return -1;
         }
     }
@@ -587,5 +588,6 @@ int main(int argc, char **argv)
     if (!cli_current)
         return cli_usage_error("unknown command '%s'", argv[first]);
     /* The command's last word stands in for argv[0] of its options. */
-    return cli_current->run(&o, argc - first - used + 1, argv + first + used - 1);
+    return cli_current->run(&o, argc - first - used + 1,
+                            argv + first + used - 1);
 }

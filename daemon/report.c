@@ -39,13 +39,11 @@ static json_t *s_reply(const char *status, int64_t report, int64_t agreement,
     ref_format(rref, sizeof rref, "P", report);
     ref_format(aref, sizeof aref, "A", agreement);
     json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "status", status, "report",
-                          rref, "agreement", aref, "agreement_status",
-                          outcome);
+                          rref, "agreement", aref, "agreement_status", outcome);
     json_object_set_new(o, "next_due",
-                        next_due >= 0
-                            ? json_string(cal_local_rfc3339(next_due, due,
-                                                            sizeof due))
-                            : json_null());
+                        next_due >= 0 ? json_string(cal_local_rfc3339(
+                                            next_due, due, sizeof due))
+                                      : json_null());
     json_object_set_new(o, "reconciled",
                         reconciled < 0 ? json_null()
                                        : json_boolean(reconciled));
@@ -68,16 +66,15 @@ int report_find(store_t *s, const char *source, const char *external_id,
     if (sqlite3_column_bytes(st, 1) == PSEUDO_LEN &&
         memcmp(sqlite3_column_blob(st, 1), digest, PSEUDO_LEN) == 0) {
         found = 1;
-        *reply = s_reply(
-            "duplicate", sqlite3_column_int64(st, 0),
-            sqlite3_column_int64(st, 2),
-            (const char *)sqlite3_column_text(st, 3),
-            sqlite3_column_type(st, 4) == SQLITE_NULL
-                ? -1
-                : sqlite3_column_int64(st, 4),
-            sqlite3_column_type(st, 5) == SQLITE_NULL
-                ? -1
-                : sqlite3_column_int(st, 5));
+        *reply = s_reply("duplicate", sqlite3_column_int64(st, 0),
+                         sqlite3_column_int64(st, 2),
+                         (const char *)sqlite3_column_text(st, 3),
+                         sqlite3_column_type(st, 4) == SQLITE_NULL
+                             ? -1
+                             : sqlite3_column_int64(st, 4),
+                         sqlite3_column_type(st, 5) == SQLITE_NULL
+                             ? -1
+                             : sqlite3_column_int(st, 5));
     }
     sqlite3_reset(st);
     return found;
@@ -87,8 +84,8 @@ int report_find(store_t *s, const char *source, const char *external_id,
 typedef struct {
     int occurrence, period_days;
     int64_t due_at, case_id;
-    char owner[64];        /* the partner, when owner_type is partner */
-    int partner;           /* owned by a partner: counts reconcile */
+    char owner[64]; /* the partner, when owner_type is partner */
+    int partner;    /* owned by a partner: counts reconcile */
 } s_agreement_t;
 
 static int s_agreement(store_t *s, int64_t id, s_agreement_t *a)
@@ -104,15 +101,15 @@ static int s_agreement(store_t *s, int64_t id, s_agreement_t *a)
         a->period_days = sqlite3_column_int(st, 2);
         a->case_id = sqlite3_column_int64(st, 3);
         snprintf(a->owner, sizeof a->owner, "%s", sqlite3_column_text(st, 4));
-        a->partner = strcmp((const char *)sqlite3_column_text(st, 5),
-                            "partner") == 0;
+        a->partner =
+            strcmp((const char *)sqlite3_column_text(st, 5), "partner") == 0;
     }
     sqlite3_reset(st);
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* Counts the referrals the owning partner sent in the report's period: the period
- * named, or else the occurrence's period (a recurring agreement's last
+/* Counts the referrals the owning partner sent in the report's period: the
+ * period named, or else the occurrence's period (a recurring agreement's last
  * period before its due time). Returns the count, -2 when no period
  * applies, -1 on a store error. */
 static long long s_received(store_t *s, const report_in_t *r,
@@ -136,9 +133,8 @@ static long long s_received(store_t *s, const report_in_t *r,
     sqlite3_bind_text(st, 1, a->owner, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, from);
     sqlite3_bind_int64(st, 3, to);
-    long long n = store_step(s, st) == SQLITE_ROW
-                      ? sqlite3_column_int64(st, 0)
-                      : -1;
+    long long n =
+        store_step(s, st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
     sqlite3_reset(st);
     return n;
 }
@@ -150,8 +146,7 @@ static void s_opt(sqlite3_stmt *st, int col, const char *v)
 }
 
 static int64_t s_insert(store_t *s, const report_in_t *r,
-                        const s_agreement_t *a, long long received,
-                        int64_t now)
+                        const s_agreement_t *a, long long received, int64_t now)
 {
     sqlite3_stmt *st = store_prepare(s, s_sql_insert);
     if (!st)
@@ -162,8 +157,8 @@ static int64_t s_insert(store_t *s, const report_in_t *r,
         sqlite3_bind_blob(st, 3, r->digest, PSEUDO_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, r->agreement_id);
     sqlite3_bind_int(st, 5, a->occurrence);
-    sqlite3_bind_text(st, 6, r->delivered ? "delivered" : "not_delivered",
-                      -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, r->delivered ? "delivered" : "not_delivered", -1,
+                      SQLITE_STATIC);
     s_opt(st, 7, r->reason);
     s_opt(st, 8, r->period);
     if (r->count >= 0)
@@ -187,11 +182,11 @@ static int s_not_reconciled(store_t *s, const report_in_t *r,
 {
     char ref[24];
     ref_format(ref, sizeof ref, "A", r->agreement_id);
-    json_t *d = json_pack("{s:I, s:I, s:s?}", "count", (json_int_t)r->count,
-                          "received", (json_int_t)received, "period",
-                          r->period);
-    int rc = audit_add(s, now, r->actor, "agreement.not_reconciled",
-                       a->case_id, r->agreement_id, ref, d);
+    json_t *d =
+        json_pack("{s:I, s:I, s:s?}", "count", (json_int_t)r->count, "received",
+                  (json_int_t)received, "period", r->period);
+    int rc = audit_add(s, now, r->actor, "agreement.not_reconciled", a->case_id,
+                       r->agreement_id, ref, d);
     json_decref(d);
     log_warn("report: not reconciled agreement=%s count=%lld received=%lld",
              ref, r->count, received);
@@ -208,11 +203,10 @@ int report_store(store_t *s, const cfg_t *cfg, const report_in_t *r,
     long long received = r->count >= 0 ? s_received(s, r, &a) : -2;
     if (received == -1)
         return -1;
-    int reconciled = r->count >= 0 && received >= 0 ? received == r->count
-                                                    : -1;
+    int reconciled = r->count >= 0 && received >= 0 ? received == r->count : -1;
     int64_t id = s_insert(s, r, &a, received, now);
-    if (id < 0 || (reconciled == 0 &&
-                   s_not_reconciled(s, r, &a, received, now) < 0))
+    if (id < 0 ||
+        (reconciled == 0 && s_not_reconciled(s, r, &a, received, now) < 0))
         return -1;
     const char *outcome = "open";
     int64_t next_due = -1;
@@ -243,7 +237,7 @@ int report_store(store_t *s, const cfg_t *cfg, const report_in_t *r,
         sqlite3_bind_int64(st, 3, next_due);
     if (store_step(s, st) != SQLITE_DONE)
         return -1;
-    *reply = s_reply("accepted", id, r->agreement_id, outcome, next_due,
-                     reconciled);
+    *reply =
+        s_reply("accepted", id, r->agreement_id, outcome, next_due, reconciled);
     return 0;
 }

@@ -96,16 +96,15 @@ static char *s_reasons(store_t *s, int64_t id, int occurrence)
         return NULL;
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int(st, 2, occurrence);
-    char *out = store_step(s, st) == SQLITE_ROW ? store_column_dup(st, 0)
-                                                : NULL;
+    char *out =
+        store_step(s, st) == SQLITE_ROW ? store_column_dup(st, 0) : NULL;
     sqlite3_reset(st);
     return out;
 }
 
 /* Sends what plan says and records the step taken. */
 static int s_take(store_t *s, const cfg_t *cfg, notify_t *n, s_due_t *d,
-                  const cfg_policy_t *p, const ladder_plan_t *plan,
-                  int64_t now)
+                  const cfg_policy_t *p, const ladder_plan_t *plan, int64_t now)
 {
     int idx = plan->send == LADDER_REPEAT ? (int)p->steps_n - 1 : plan->send;
     const cfg_step_t *st = &p->steps[idx];
@@ -113,19 +112,16 @@ static int s_take(store_t *s, const cfg_t *cfg, notify_t *n, s_due_t *d,
     d->a.step = idx;
     d->reasons = s_reasons(s, d->a.agreement_id, d->a.occurrence);
     d->a.reasons = d->reasons;
-    int rc = notify_agreement_step(n, s, &d->a, st,
-                                   plan->send == LADDER_REPEAT ? plan->repeat
-                                                               : 0,
-                                   now);
+    int rc = notify_agreement_step(
+        n, s, &d->a, st, plan->send == LADDER_REPEAT ? plan->repeat : 0, now);
     char ref[24];
     ref_format(ref, sizeof ref, "A", d->a.agreement_id);
-    json_t *det = json_pack("{s:i, s:i, s:i, s:I}", "occurrence",
-                            d->a.occurrence, "step", idx, "level", st->level,
-                            "due_at", (json_int_t)d->a.due_at);
+    json_t *det =
+        json_pack("{s:i, s:i, s:i, s:I}", "occurrence", d->a.occurrence, "step",
+                  idx, "level", st->level, "due_at", (json_int_t)d->a.due_at);
     if (rc == 0)
         rc = audit_add(s, now, "scheduler",
-                       st->level ? "agreement.escalated"
-                                 : "agreement.reminder",
+                       st->level ? "agreement.escalated" : "agreement.reminder",
                        d->a.case_id, d->a.agreement_id, ref, det);
     json_decref(det);
     (void)cfg;
@@ -153,7 +149,8 @@ static int s_one(store_t *s, const cfg_t *cfg, notify_t *n, int64_t id,
     const cfg_policy_t *p = cfg_policy(cfg, d.policy);
     if (!p) {
         log_warn("scheduler: agreement=A-%06lld names policy=%s which is not "
-                 "configured; it waits", (long long)id, d.policy);
+                 "configured; it waits",
+                 (long long)id, d.policy);
         sqlite3_stmt *st = store_prepare(s, s_sql_done);
         rc = st ? (sqlite3_bind_int64(st, 1, id), store_step(s, st)) : -1;
         rc = rc == SQLITE_DONE ? 0 : -1;
@@ -181,7 +178,7 @@ done:
 }
 
 int scheduler_run(store_t *s, const cfg_t *cfg, notify_t *n, int64_t now,
-              int batch)
+                  int batch)
 {
     int total = 0;
     int64_t *ids = xcalloc((size_t)batch, sizeof *ids);

@@ -19,16 +19,15 @@
 #define SENDER_ENDPOINT "inproc://regie-sender"
 
 struct sender {
-    void *ctx;          /* the ZeroMQ context (borrowed) */
-    void *sock;         /* main thread's PAIR end */
-    pthread_t thread;   /* the delivering thread */
-    bool started;       /* thread is running */
-    bool busy;          /* a job is out */
-    int64_t job_id;     /* the notification out */
+    void *ctx;        /* the ZeroMQ context (borrowed) */
+    void *sock;       /* main thread's PAIR end */
+    pthread_t thread; /* the delivering thread */
+    bool started;     /* thread is running */
+    bool busy;        /* a job is out */
+    int64_t job_id;   /* the notification out */
 };
 
-void sender_message_id(const char *key, const char *from, char *buf,
-                       size_t len)
+void sender_message_id(const char *key, const char *from, char *buf, size_t len)
 {
     unsigned char h[crypto_generichash_BYTES_MIN];
     char hex[2 * sizeof h + 1];
@@ -74,11 +73,11 @@ static char *s_deliver(const json_t *job)
     };
     smtp_result_t res;
     smtp_deliver(&st, &mail, &res);
-    json_t *out = json_pack(
-        "{s:I, s:i, s:b, s:i, s:s}", "id",
-        json_integer_value(json_object_get(job, "id")), "outcome",
-        (int)res.outcome, "affects_all", res.affects_all, "code", res.code,
-        "reason", res.reason);
+    json_t *out =
+        json_pack("{s:I, s:i, s:b, s:i, s:s}", "id",
+                  json_integer_value(json_object_get(job, "id")), "outcome",
+                  (int)res.outcome, "affects_all", res.affects_all, "code",
+                  res.code, "reason", res.reason);
     char *text = json_dumps(out, JSON_COMPACT);
     json_decref(out);
     return text;
@@ -107,8 +106,7 @@ static void *s_thread(void *arg)
         char *out = s_deliver(job);
         json_decref(job);
         if (zmq_send(sock, out, strlen(out), 0) < 0)
-            log_err("sender: cannot report error=\"%s\"",
-                    zmq_strerror(errno));
+            log_err("sender: cannot report error=\"%s\"", zmq_strerror(errno));
         free(out);
     }
     zmq_close(sock);
@@ -181,8 +179,7 @@ int sender_submit(sender_t *s, const outbox_row_t *row, const cfg_mail_t *m,
     char *text = job ? json_dumps(job, JSON_COMPACT) : NULL;
     json_decref(job);
     if (!text) {
-        log_err("sender: cannot encode notification=%lld",
-                (long long)row->id);
+        log_err("sender: cannot encode notification=%lld", (long long)row->id);
         return -1;
     }
     int rc = zmq_send(s->sock, text, strlen(text), ZMQ_DONTWAIT);

@@ -38,30 +38,30 @@
 /* One received message: its frames, and where the envelope ends. */
 typedef struct {
     zmq_msg_t frames[SERVER_FRAMES_MAX];
-    int n;        /* frames kept */
-    int total;    /* frames received */
-    int payload;  /* index of the first frame after the envelope */
+    int n;       /* frames kept */
+    int total;   /* frames received */
+    int payload; /* index of the first frame after the envelope */
     rrp_frame_t view[SERVER_FRAMES_MAX];
 } s_msg_t;
 
 struct server {
-    cfg_t *cfg;          /* the configuration in force (owned) */
-    void *ctx;           /* the ZeroMQ context */
-    zap_t *zap;          /* authentication handler, bound first */
-    void *intake_sock;   /* ROUTER, CURVE server */
-    int sigfd;           /* signalfd for TERM, INT, HUP */
-    store_t *store;      /* the database */
-    notify_t *notify;    /* who is told what; templates */
-    intake_t *intake;    /* turns requests into replies */
+    cfg_t *cfg;           /* the configuration in force (owned) */
+    void *ctx;            /* the ZeroMQ context */
+    zap_t *zap;           /* authentication handler, bound first */
+    void *intake_sock;    /* ROUTER, CURVE server */
+    int sigfd;            /* signalfd for TERM, INT, HUP */
+    store_t *store;       /* the database */
+    notify_t *notify;     /* who is told what; templates */
+    intake_t *intake;     /* turns requests into replies */
     dispatch_t *dispatch; /* hands due mail to the sender thread */
-    ctl_t *ctl;          /* the control socket, or NULL */
-    int64_t sched_hold;  /* after a failed run, the scheduler waits */
-    mon_t *mon;          /* purge, digest, metrics file, backup */
-    ckpt_t *ckpt;        /* WAL checkpoints off the ACK path, or NULL */
-    s_msg_t *msgs;       /* batch buffers, cfg->batch of them */
+    ctl_t *ctl;           /* the control socket, or NULL */
+    int64_t sched_hold;   /* after a failed run, the scheduler waits */
+    mon_t *mon;           /* purge, digest, metrics file, backup */
+    ckpt_t *ckpt;         /* WAL checkpoints off the ACK path, or NULL */
+    s_msg_t *msgs;        /* batch buffers, cfg->batch of them */
     intake_item_t *items;
-    size_t batch_cap;    /* size of msgs and items */
-    bool stop;           /* set by SIGTERM/SIGINT */
+    size_t batch_cap; /* size of msgs and items */
+    bool stop;        /* set by SIGTERM/SIGINT */
 };
 
 /* Applies socket options and binds every intake endpoint. */
@@ -181,9 +181,9 @@ static long s_min_timeout(long a, long b)
  * monitoring jobs. */
 static long s_timeout(server_t *s)
 {
-    return s_min_timeout(s_min_timeout(dispatch_timeout_ms(s->dispatch),
-                                       s_sched_timeout(s)),
-                         s_mon_timeout(s));
+    return s_min_timeout(
+        s_min_timeout(dispatch_timeout_ms(s->dispatch), s_sched_timeout(s)),
+        s_mon_timeout(s));
 }
 
 /* Binds the control socket when the configuration names one. */
@@ -191,8 +191,8 @@ static int s_bind_control(server_t *s)
 {
     if (!s->cfg->control)
         return 0;
-    ctl_env_t env = {.cfg = s->cfg, .store = s->store, .notify = s->notify,
-                     .mon = s->mon};
+    ctl_env_t env = {
+        .cfg = s->cfg, .store = s->store, .notify = s->notify, .mon = s->mon};
     s->ctl = ctl_new(s->ctx, s->cfg->control, s->cfg->control_mode, &env);
     if (!s->ctl)
         return -1;
@@ -252,8 +252,8 @@ static int s_recv(server_t *s, s_msg_t *m)
     while (more) {
         zmq_msg_t f;
         zmq_msg_init(&f);
-        if (zmq_msg_recv(&f, s->intake_sock,
-                         m->total == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+        if (zmq_msg_recv(&f, s->intake_sock, m->total == 0 ? ZMQ_DONTWAIT : 0) <
+            0) {
             zmq_msg_close(&f);
             return m->total > 0;
         }
@@ -330,12 +330,12 @@ static bool s_prepare(server_t *s, s_msg_t *m, intake_item_t *it)
     it->nframes = (size_t)(m->total - m->payload);
     if (!delim || !it->partner || m->total > SERVER_FRAMES_MAX) {
         rrp_problem_t pb;
-        rrp_problem_set(&pb, it->partner ? RRP_BAD_FRAME : RRP_FORBIDDEN,
-                        NULL, "%s",
+        rrp_problem_set(&pb, it->partner ? RRP_BAD_FRAME : RRP_FORBIDDEN, NULL,
+                        "%s",
                         !it->partner ? "this partner is no longer configured"
-                        : !delim ? "the envelope lacks the empty delimiter "
-                                   "frame (a DEALER must send it first)"
-                                 : "too many frames: a request has 4");
+                        : !delim     ? "the envelope lacks the empty delimiter "
+                                       "frame (a DEALER must send it first)"
+                                     : "too many frames: a request has 4");
         it->status = "NACK";
         it->body = rrp_nack_body(&pb);
         it->nframes = 0;
@@ -413,8 +413,10 @@ static void s_reload(server_t *s)
         intake_set_cfg(s->intake, next, notify);
         dispatch_set_cfg(s->dispatch, next);
         if (s->ctl) {
-            ctl_env_t env = {.cfg = next, .store = s->store,
-                             .notify = notify, .mon = s->mon};
+            ctl_env_t env = {.cfg = next,
+                             .store = s->store,
+                             .notify = notify,
+                             .mon = s->mon};
             ctl_set_env(s->ctl, &env);
         }
         notify_destroy(&s->notify);

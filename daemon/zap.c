@@ -17,8 +17,8 @@
 #define ZAP_FRAMES 7 /* version, id, domain, address, identity, mech, key */
 
 struct zap {
-    void *sock;        /* REP bound on ZAP_ENDPOINT */
-    const cfg_t *cfg;  /* borrowed: the partners and their keys */
+    void *sock;       /* REP bound on ZAP_ENDPOINT */
+    const cfg_t *cfg; /* borrowed: the partners and their keys */
 };
 
 zap_t *zap_new(void *ctx, const cfg_t *cfg)
@@ -61,8 +61,7 @@ static void s_reply(zap_t *z, zmq_msg_t *req, int n, const char *code,
     const void *id = n >= 2 ? zmq_msg_data(&req[1]) : "";
     size_t id_len = n >= 2 ? zmq_msg_size(&req[1]) : 0;
     if (s_send(z->sock, "1.0", 3, 1) < 0 ||
-        s_send(z->sock, id, id_len, 1) < 0 ||
-        s_send(z->sock, code, 3, 1) < 0 ||
+        s_send(z->sock, id, id_len, 1) < 0 || s_send(z->sock, code, 3, 1) < 0 ||
         s_send(z->sock, text, strlen(text), 1) < 0 ||
         s_send(z->sock, user, strlen(user), 1) < 0 ||
         s_send(z->sock, "", 0, 0) < 0)
@@ -74,9 +73,10 @@ static void s_decide(zap_t *z, zmq_msg_t *req, int n)
 {
     char address[64] = "?";
     if (n >= 4)
-        snprintf(address, sizeof address, "%.*s",
-                 (int)zmq_msg_size(&req[3]), (char *)zmq_msg_data(&req[3]));
-    if (n != ZAP_FRAMES || zmq_msg_size(&req[0]) != 3 || zmq_msg_size(&req[5]) != 5 ||
+        snprintf(address, sizeof address, "%.*s", (int)zmq_msg_size(&req[3]),
+                 (char *)zmq_msg_data(&req[3]));
+    if (n != ZAP_FRAMES || zmq_msg_size(&req[0]) != 3 ||
+        zmq_msg_size(&req[5]) != 5 ||
         memcmp(zmq_msg_data(&req[5]), "CURVE", 5) != 0 ||
         zmq_msg_size(&req[6]) != 32) {
         log_warn("zap: refused reason=not-curve address=%s", address);
