@@ -69,6 +69,8 @@ all: $(BINS) $(UNIT_BINS) $(TOOL_BINS) $(BENCH_BINS)
 # Install missing packages first when a library is not there.
 deps:
 	@pkg-config --exists $(PKGS) cmocka && \
+	  command -v openssl sqlite3 >/dev/null && \
+	  test -e /usr/share/zoneinfo/Europe/Amsterdam && \
 	  /usr/bin/python3 -c 'import zmq, aiosmtpd, pytest' 2>/dev/null || \
 	  scripts/install-deps
 
