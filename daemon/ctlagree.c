@@ -179,7 +179,11 @@ static json_t *s_make(ctlcmd_call_t *c)
     if (bsn_in_text(desc))
         return s_bad(c, "description holds what looks like a BSN; it is "
                         "emailed, so leave it out");
-    if (cal_parse(ctlcmd_str(c, "due"), &a.due_at) < 0)
+    if (!ctlcmd_str(c, "due") && a.kind == CFG_KIND_REQUEST)
+        /* a department's response time, from the configuration */
+        a.due_at = cal_add_days(c->now - c->now % 60,
+                                c->env->cfg->request_days);
+    else if (cal_parse(ctlcmd_str(c, "due"), &a.due_at) < 0)
         return s_bad(c, "due must be like \"2026-12-01 09:00\" (local) or "
                         "RFC 3339");
     if (a.due_at <= c->now)
@@ -405,7 +409,7 @@ const ctlcmd_t ctlagree_commands[] = {
       {"owner", 's', true},
       {"case", 'r', false},
       {"description", 's', true},
-      {"due", 's', true},
+      {"due", 's', false},
       {"period_days", 'i', false},
       {"policy", 's', false}}},
     {"agreement.list",

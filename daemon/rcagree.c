@@ -153,7 +153,9 @@ static int s_agree(cli_opts_t *o, int argc, char **argv)
     int rc = cli_args(o, argc, argv, opts, NULL, 0);
     if (rc)
         return rc;
-    if (!owner || !desc || !due)
+    bool request = (kind && strcmp(kind, "request") == 0) ||
+                   (!kind && owner && strncmp(owner, "department:", 11) == 0);
+    if (!owner || !desc || (!due && !request))
         return cli_usage_error("agree: %s is required", !owner ? "--owner"
                                                         : !desc
                                                             ? "--description"
@@ -359,7 +361,9 @@ const cli_cmd_t rcagree_cmds[] = {
     {"agree", s_agree,
      "--owner OWNER [--case CASE] --description TEXT\n"
      "          --due WHEN [--every DAYS] [--policy NAME]\n"
-     "          [--kind custom|request]",
+     "          [--kind custom|request]\n"
+     "      (a request to a department may leave out --due: it is then due\n"
+     "      after the configured response time, agreements.request_days)",
      "      Makes an agreement: OWNER delivers what TEXT says by WHEN. With\n"
      "      --every the agreement is recurring: after each report (or a\n"
      "      missed due time) the next one is due DAYS days later, at the\n"

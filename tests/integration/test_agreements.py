@@ -436,6 +436,17 @@ def test_agree_makes_agreements_put_in_writing_the_same_day(mk):
     assert re.search(r"A-\d{6}", made) and "2026-12-20 09:00" in made
 
 
+def test_a_department_request_is_due_after_its_response_time(mk):
+    r = mk(vt_report=None, overrides={"agreements": {"request_days": 10}})
+    r.set_clock("2026-11-24 10:00")
+    a = r.js("agree", "--owner", "department:inkomen", "--description",
+             "Besluit op aanvraag bijzondere bijstand")
+    assert a["kind"] == "request" and a["policy"] == "request"
+    assert a["due_at"] == "2026-12-04T09:00:00Z"    # 10 days, 10:00 local
+    # Any other agreement needs its due time.
+    r.fails(64, "agree", "--owner", "kernteam", "--description", "Evaluatie")
+
+
 def test_closing_a_case_closes_and_reassigning_moves(mk):
     r = mk()
     case, reg, email, a = assigned(r, local("2026-11-24 09:00"))
