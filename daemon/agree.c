@@ -48,8 +48,8 @@ static const char s_sql_of_case[] =
     "SELECT id FROM agreement WHERE case_id = ?1 AND status = 'open'"
     " AND (?2 IS NULL OR kind = ?2)";
 static const char s_sql_partner_open[] =
-    "SELECT id, period_days FROM agreement WHERE kind = 'partner'"
-    " AND owner = ?1 AND status = 'open'";
+    "SELECT id, period_days FROM agreement WHERE owner_type = 'partner'"
+    " AND owner = ?1 AND kind = 'partner' AND status = 'open'";
 static const char s_sql_case_type[] = "SELECT type FROM cases WHERE id = ?1";
 static const char s_sql_owned[] =
     "SELECT 1 FROM agreement WHERE id = ?1 AND status = 'open'"

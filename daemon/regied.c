@@ -10,6 +10,7 @@
 #include "server.h"
 
 #include <getopt.h>
+#include <malloc.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +88,11 @@ int main(int argc, char **argv)
         return 64;
     }
     umask(077);
+    /* Keep freed memory instead of giving the top of the heap back after
+     * every statement: SQLite builds and frees small tables for each
+     * CHECK ... IN list, and trimming made intake fault pages back in
+     * (measured: half the main thread's time at 16 clients). */
+    mallopt(M_TRIM_THRESHOLD, 128 * 1024 * 1024);
     if (sodium_init() < 0) {
         log_err("regied: libsodium cannot start");
         return 69;

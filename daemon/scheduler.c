@@ -180,32 +180,26 @@ done:
 int scheduler_run(store_t *s, const cfg_t *cfg, notify_t *n, int64_t now,
                   int batch)
 {
-    int total = 0;
+    /* One batch per call: the server's loop comes back at once while
+     * more is due, so intake, handshakes and regiectl are served between
+     * batches. */
     int64_t *ids = xcalloc((size_t)batch, sizeof *ids);
-    for (;;) {
-        sqlite3_stmt *st = store_prepare(s, s_sql_due);
-        if (!st)
-            break;
+    int k = 0, rc, total = -1;
+    sqlite3_stmt *st = store_prepare(s, s_sql_due);
+    if (st) {
         sqlite3_bind_int64(st, 1, now);
         sqlite3_bind_int(st, 2, batch);
-        int k = 0, rc;
         while ((rc = store_step(s, st)) == SQLITE_ROW)
             ids[k++] = sqlite3_column_int64(st, 0);
-        if (rc != SQLITE_DONE || k == 0 || store_begin(s) < 0) {
-            total = rc != SQLITE_DONE ? -1 : total;
-            break;
+        if (rc == SQLITE_DONE && (k == 0 || store_begin(s) == 0)) {
+            int failed = 0;
+            for (int i = 0; i < k && !failed; i++)
+                failed = s_one(s, cfg, n, ids[i], now) < 0;
+            if (k > 0 && (failed || store_commit(s) < 0))
+                store_rollback(s);
+            else
+                total = k;
         }
-        int failed = 0;
-        for (int i = 0; i < k && !failed; i++)
-            failed = s_one(s, cfg, n, ids[i], now) < 0;
-        if (failed || store_commit(s) < 0) {
-            store_rollback(s);
-            total = -1;
-            break;
-        }
-        total += k;
-        if (k < batch)
-            break;
     }
     free(ids);
     return total;

@@ -17,9 +17,9 @@
 /* The earliest next_at of an open agreement, or -1 when none. */
 int64_t scheduler_next_at(store_t *s);
 
-/* Handles every agreement due at now, in transactions of at most batch
- * agreements. Returns the number handled, or -1 on a store error (what
- * was committed stays; the rest is handled at the next call). */
+/* Handles at most batch agreements due at now, in one transaction (call
+ * again while more is due). Returns the number handled, or -1 on a store
+ * error (nothing of this batch was committed). */
 int scheduler_run(store_t *s, const cfg_t *cfg, notify_t *n, int64_t now,
               int batch);
 

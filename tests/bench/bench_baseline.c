@@ -21,10 +21,11 @@
  *       snprintf, byte for byte what jansson makes), no HMAC, no ZeroMQ
  *       in the timed part. Then prints the ROWS line of DB (below).
  *   bench_baseline --rows DB
- *       "ROWS table=count ... event_bytes=N agreement_bytes=N": the rows
- *       of each table the intake writes and the bytes of the events'
- *       details and the agreements' descriptions, so that scripts/bench
- *       can check that the baseline wrote what the daemon wrote.
+ *       "ROWS table=count ... event_bytes=N agreement_bytes=N sent=N":
+ *       the rows of each table the intake writes, the bytes of the
+ *       events' details and the agreements' descriptions (so that
+ *       scripts/bench can check that the baseline wrote what the daemon
+ *       wrote), and the notifications sent.
  *   bench_baseline --stages CONFIG --batches FILE [...] DB KEYDIR
  *       the daemon's work per referral without ZeroMQ, in this process:
  *       the cost of each step of intake.c (parse and validate, canonical
@@ -34,6 +35,17 @@
  *
  * KEYDIR holds pseudonym.key. Prints "RESULT key=value ..." lines and one
  * line for people each. Exit 0, or 1 on any error or NACK.
+ *
+ * The process runs with glibc's trim threshold at 256 MiB (mallopt
+ * M_TRIM_THRESHOLD): every INSERT INTO agreement builds and frees
+ * SQLite's ephemeral tables for the table's CHECK (... IN (...)) lists,
+ * and with the default threshold each free may give the top of the heap
+ * back to the kernel and the next statement fault it in again. Whether
+ * it does depends on the heap's layout (here it made the replay up to
+ * four times slower, or not at all), so the baseline (and --stages)
+ * stays clear of it and measures SQLite's work; scripts/bench runs
+ * regied as it is, and once with MALLOC_TRIM_THRESHOLD_ set to show what
+ * that costs it.
  */
 #include "bench_gen.h"
 #include "cal.h"
@@ -50,6 +62,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <malloc.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -300,12 +313,13 @@ static int s_base_event(store_t *st, int64_t at, const char *actor,
  * new case (owner kernteam, one-off, policy assign, next_at = due_at)
  * and its agreement.made event (details sorted by key, as jansson's
  * JSON_SORT_KEYS makes them). */
-static int s_base_assign(store_t *st, int64_t kase, int64_t now,
-                         int64_t due)
+static int s_base_assign(store_t *st, int64_t kase, int64_t now, int64_t due)
 {
     char desc[96], ref[24], details[160];
-    snprintf(desc, sizeof desc, "Een planregisseur toewijzen aan casus "
-             "C-%06lld", (long long)kase);
+    snprintf(desc, sizeof desc,
+             "Een planregisseur toewijzen aan casus "
+             "C-%06lld",
+             (long long)kase);
     sqlite3_stmt *q = store_prepare(st, s_sql_agreement);
     if (!q)
         return -1;
@@ -346,8 +360,7 @@ static int s_base_record(store_t *st, const s_row_t *w, int64_t id,
         return -1;
     if (cases)
         return 0;
-    if (s_base_event(st, now, w->actor, "case.opened", kase, 0, ref, NULL) <
-        0)
+    if (s_base_event(st, now, w->actor, "case.opened", kase, 0, ref, NULL) < 0)
         return -1;
     return s_base_assign(st, kase, now, due);
 }
@@ -355,8 +368,7 @@ static int s_base_record(store_t *st, const s_row_t *w, int64_t id,
 /* What the daemon runs for one new referral inside the transaction:
  * s_known, match_find, s_insert, match_join, s_record. Returns 0 or
  * -1. */
-static int s_base_one(store_t *st, const s_row_t *w, int64_t now,
-                      int64_t due)
+static int s_base_one(store_t *st, const s_row_t *w, int64_t now, int64_t due)
 {
     sqlite3_stmt *q = store_prepare(st, s_sql_find);
     if (!q)
@@ -450,7 +462,8 @@ static int s_print_rows(const char *path)
         " (SELECT count(*) FROM agreement),"
         " (SELECT count(*) FROM notification),"
         " (SELECT total(length(details)) FROM event),"
-        " (SELECT total(length(description)) FROM agreement)";
+        " (SELECT total(length(description)) FROM agreement),"
+        " (SELECT count(*) FROM notification WHERE status = 'sent')";
     sqlite3 *db = NULL;
     sqlite3_stmt *q = NULL;
     int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
@@ -459,11 +472,12 @@ static int s_print_rows(const char *path)
     if (rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW) {
         printf("ROWS referral=%lld cases=%lld membership=%lld event=%lld "
                "agreement=%lld notification=%lld event_bytes=%.0f "
-               "agreement_bytes=%.0f\n",
+               "agreement_bytes=%.0f sent=%lld\n",
                sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1),
                sqlite3_column_int64(q, 2), sqlite3_column_int64(q, 3),
                sqlite3_column_int64(q, 4), sqlite3_column_int64(q, 5),
-               sqlite3_column_double(q, 6), sqlite3_column_double(q, 7));
+               sqlite3_column_double(q, 6), sqlite3_column_double(q, 7),
+               sqlite3_column_int64(q, 8));
         rc = SQLITE_OK;
     } else {
         fprintf(stderr, "bench: cannot count the rows of %s: %s\n", path,
@@ -537,8 +551,8 @@ static void s_steps_audit(const s_row_t *w)
     int64_t due = cal_add_days(now, S_ASSIGN_DAYS);
     volatile int64_t step = cal_add_days(due, 3);
     (void)step;
-    d = json_pack("{s:s, s:s, s:s, s:I}", "kind", "assign", "owner",
-                  "kernteam", "policy", "assign", "due_at", (json_int_t)due);
+    d = json_pack("{s:s, s:s, s:s, s:I}", "kind", "assign", "owner", "kernteam",
+                  "policy", "assign", "due_at", (json_int_t)due);
     json_object_set_new(d, "occurrence", json_integer(1));
     free(json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS));
     json_decref(d);
@@ -675,11 +689,12 @@ static int s_stages(const s_plan_t *p, const s_row_t *rows, const char *db,
     }
     printf("RESULT mode=stages n=%zu transactions=%zu parse_us=%.2f "
            "canonical_us=%.2f hmac_us=%.2f reply_us=%.2f log_us=%.2f "
-           "audit_us=%.2f intake_us=%.2f intake_cpu_us=%.2f sql_us=%.2f sql_cpu_us=%.2f "
+           "audit_us=%.2f intake_us=%.2f intake_cpu_us=%.2f sql_us=%.2f "
+           "sql_cpu_us=%.2f "
            "sql_nosync_us=%.2f sql_nocheckpoint_us=%.2f ok=%d\n",
            p->count, tx, s.parse * us, s.canonical * us, s.hmac * us,
-           s.reply * us, s.log * us, s.audit * us, c[0].wall, c[0].cpu, c[1].wall, c[1].cpu,
-           c[2].wall, c[3].wall, rc == 0);
+           s.reply * us, s.log * us, s.audit * us, c[0].wall, c[0].cpu,
+           c[1].wall, c[1].cpu, c[2].wall, c[3].wall, rc == 0);
     cfg_destroy(&cfg);
     return rc == 0 ? 0 : -1;
 }
@@ -779,6 +794,7 @@ int main(int argc, char **argv)
         return 1;
     }
     log_set_level(LOG_LEVEL_WARNING);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20); /* see the header */
     s_row_t *rows = s_rows(&p, key);
     int rc = config ? s_stages(&p, rows, db, config) : s_baseline(&p, rows, db);
     s_rows_free(rows, p.count);
