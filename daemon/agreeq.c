@@ -3,6 +3,7 @@
  */
 #include "agreeq.h"
 
+#include "dbjson.h"
 #include "notify.h"
 #include "ref.h"
 
@@ -42,28 +43,6 @@ static const char s_sql_missed[] =
     "SELECT outcome FROM occurrence WHERE agreement_id = ?1"
     " ORDER BY n DESC";
 
-static json_t *s_time(sqlite3_stmt *st, int col)
-{
-    if (sqlite3_column_type(st, col) == SQLITE_NULL)
-        return json_null();
-    char buf[40];
-    return json_string(
-        ref_time(buf, sizeof buf, sqlite3_column_int64(st, col)));
-}
-
-static json_t *s_text(sqlite3_stmt *st, int col)
-{
-    const unsigned char *v = sqlite3_column_text(st, col);
-    return v ? json_string((const char *)v) : json_null();
-}
-
-static json_t *s_int(sqlite3_stmt *st, int col)
-{
-    return sqlite3_column_type(st, col) == SQLITE_NULL
-               ? json_null()
-               : json_integer(sqlite3_column_int64(st, col));
-}
-
 /* The owner as regiectl writes it: RG-000003, a partner id, ... */
 static json_t *s_owner_ref(const char *type, const char *owner)
 {
@@ -85,29 +64,24 @@ static json_t *s_row(store_t *s, const cfg_t *cfg, sqlite3_stmt *st)
     json_object_set_new(o, "agreement",
                         json_string(ref_format(ref, sizeof ref, "A",
                                                sqlite3_column_int64(st, 0))));
-    json_object_set_new(o, "kind", s_text(st, 1));
+    json_object_set_new(o, "kind", dbjson_text(st, 1));
     json_object_set_new(o, "owner_type", json_string(type));
     json_object_set_new(o, "owner", s_owner_ref(type, owner));
     json_object_set_new(o, "owner_name",
                         name ? json_string(name) : json_null());
-    json_object_set_new(
-        o, "case",
-        sqlite3_column_type(st, 4) == SQLITE_NULL
-            ? json_null()
-            : json_string(ref_format(ref, sizeof ref, "C",
-                                     sqlite3_column_int64(st, 4))));
-    json_object_set_new(o, "description", s_text(st, 5));
-    json_object_set_new(o, "policy", s_text(st, 6));
-    json_object_set_new(o, "period_days", s_int(st, 7));
-    json_object_set_new(o, "status", s_text(st, 8));
-    json_object_set_new(o, "occurrence", s_int(st, 9));
-    json_object_set_new(o, "due_at", s_time(st, 10));
-    json_object_set_new(o, "level", s_int(st, 11));
-    json_object_set_new(o, "next_at", s_time(st, 12));
-    json_object_set_new(o, "extensions", s_int(st, 13));
-    json_object_set_new(o, "created_at", s_time(st, 14));
-    json_object_set_new(o, "created_by", s_text(st, 15));
-    json_object_set_new(o, "reason", s_text(st, 16));
+    json_object_set_new(o, "case", dbjson_ref(st, 4, REF_CASE));
+    json_object_set_new(o, "description", dbjson_text(st, 5));
+    json_object_set_new(o, "policy", dbjson_text(st, 6));
+    json_object_set_new(o, "period_days", dbjson_int(st, 7));
+    json_object_set_new(o, "status", dbjson_text(st, 8));
+    json_object_set_new(o, "occurrence", dbjson_int(st, 9));
+    json_object_set_new(o, "due_at", dbjson_time(st, 10));
+    json_object_set_new(o, "level", dbjson_int(st, 11));
+    json_object_set_new(o, "next_at", dbjson_time(st, 12));
+    json_object_set_new(o, "extensions", dbjson_int(st, 13));
+    json_object_set_new(o, "created_at", dbjson_time(st, 14));
+    json_object_set_new(o, "created_by", dbjson_text(st, 15));
+    json_object_set_new(o, "reason", dbjson_text(st, 16));
     free(name);
     free(email);
     return o;
@@ -137,12 +111,12 @@ static json_t *s_rows(store_t *s, const char *sql, int64_t id, int n2,
 static json_t *s_occurrence(sqlite3_stmt *st)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "n", s_int(st, 0));
-    json_object_set_new(o, "due_at", s_time(st, 1));
-    json_object_set_new(o, "outcome", s_text(st, 2));
-    json_object_set_new(o, "at", s_time(st, 3));
-    json_object_set_new(o, "level", s_int(st, 4));
-    json_object_set_new(o, "extensions", s_int(st, 5));
+    json_object_set_new(o, "n", dbjson_int(st, 0));
+    json_object_set_new(o, "due_at", dbjson_time(st, 1));
+    json_object_set_new(o, "outcome", dbjson_text(st, 2));
+    json_object_set_new(o, "at", dbjson_time(st, 3));
+    json_object_set_new(o, "level", dbjson_int(st, 4));
+    json_object_set_new(o, "extensions", dbjson_int(st, 5));
     return o;
 }
 
@@ -153,28 +127,28 @@ static json_t *s_report(sqlite3_stmt *st)
     json_object_set_new(o, "report",
                         json_string(ref_format(ref, sizeof ref, "P",
                                                sqlite3_column_int64(st, 0))));
-    json_object_set_new(o, "status", s_text(st, 1));
-    json_object_set_new(o, "reason", s_text(st, 2));
-    json_object_set_new(o, "period", s_text(st, 3));
-    json_object_set_new(o, "count", s_int(st, 4));
-    json_object_set_new(o, "received", s_int(st, 5));
+    json_object_set_new(o, "status", dbjson_text(st, 1));
+    json_object_set_new(o, "reason", dbjson_text(st, 2));
+    json_object_set_new(o, "period", dbjson_text(st, 3));
+    json_object_set_new(o, "count", dbjson_int(st, 4));
+    json_object_set_new(o, "received", dbjson_int(st, 5));
     json_object_set_new(o, "reconciled",
                         sqlite3_column_type(st, 6) == SQLITE_NULL
                             ? json_null()
                             : json_boolean(sqlite3_column_int(st, 6)));
-    json_object_set_new(o, "received_at", s_time(st, 7));
-    json_object_set_new(o, "outcome", s_text(st, 8));
-    json_object_set_new(o, "occurrence", s_int(st, 9));
-    json_object_set_new(o, "source", s_text(st, 10));
+    json_object_set_new(o, "received_at", dbjson_time(st, 7));
+    json_object_set_new(o, "outcome", dbjson_text(st, 8));
+    json_object_set_new(o, "occurrence", dbjson_int(st, 9));
+    json_object_set_new(o, "source", dbjson_text(st, 10));
     return o;
 }
 
 static json_t *s_event(sqlite3_stmt *st)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "at", s_time(st, 0));
-    json_object_set_new(o, "actor", s_text(st, 1));
-    json_object_set_new(o, "action", s_text(st, 2));
+    json_object_set_new(o, "at", dbjson_time(st, 0));
+    json_object_set_new(o, "actor", dbjson_text(st, 1));
+    json_object_set_new(o, "action", dbjson_text(st, 2));
     const unsigned char *d = sqlite3_column_text(st, 3);
     json_t *details = d ? json_loads((const char *)d, 0, NULL) : NULL;
     json_object_set_new(o, "details", details ? details : json_null());
@@ -243,7 +217,7 @@ json_t *agreeq_list(store_t *s, const cfg_t *cfg, const agreeq_filter_t *f)
 
 static json_t *s_reason(sqlite3_stmt *st)
 {
-    return s_text(st, 0);
+    return dbjson_text(st, 0);
 }
 
 /* Missed occurrences in a row, counting back from the latest ended one,

@@ -3,6 +3,7 @@
  */
 #include "agreeview.h"
 
+#include "field.h"
 #include "ref.h"
 #include "table.h"
 #include "xmem.h"
@@ -12,54 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_LABEL_WIDTH 14 /* the labels of a details block */
-#define S_DESC_MAX 40    /* characters of a description in a table */
-#define S_TEXT_MAX 60    /* characters of a reason or details in a table */
-
-static const char *s_str(const json_t *o, const char *key)
-{
-    return json_string_value(json_object_get(o, key));
-}
-
-/* An integer member as text in buf, or NULL when it is not one. */
-static const char *s_num(const json_t *o, const char *key, char *buf,
-                         size_t len)
-{
-    json_t *v = json_object_get(o, key);
-    if (!json_is_integer(v))
-        return NULL;
-    snprintf(buf, len, "%lld", (long long)json_integer_value(v));
-    return buf;
-}
-
-/* Prints "Label         value" with value made safe; a value with
- * newlines continues under itself. */
-static void s_field(FILE *out, const char *label, const char *value)
-{
-    char *v = table_clean(value, true, 0);
-    fprintf(out, "%-*s", S_LABEL_WIDTH, label);
-    for (char *p = v; *p; p++) {
-        fputc(*p, out);
-        if (*p == '\n')
-            fprintf(out, "%*s", S_LABEL_WIDTH, "");
-    }
-    fputc('\n', out);
-    free(v);
-}
-
-static void s_time_field(FILE *out, const char *label, const char *t)
-{
-    char buf[TABLE_TIME_MAX];
-    s_field(out, label, table_time(t, buf, sizeof buf));
-}
+#define S_DESC_MAX 40 /* characters of a description in a table */
+#define S_TEXT_MAX 60 /* characters of a reason or details in a table */
 
 /* Who owns an agreement, for a person: "A. Jansen (RG-000003)",
  * "Kernteam", "department inkomen". The caller frees. */
 static char *s_owner(const json_t *a)
 {
-    const char *type = s_str(a, "owner_type");
-    const char *owner = s_str(a, "owner");
-    const char *name = s_str(a, "owner_name");
+    const char *type = field_str(a, "owner_type");
+    const char *owner = field_str(a, "owner");
+    const char *name = field_str(a, "owner_name");
     if (type && strcmp(type, "kernteam") == 0)
         return xstrdup(name ? name : "Kernteam");
     if (name && owner)
@@ -153,16 +116,18 @@ void agreeview_list(FILE *out, const json_t *rows)
     {
         char every[32], level[32], due[TABLE_TIME_MAX];
         char *owner = s_owner(a);
-        char *desc = table_clean(s_str(a, "description"), false, S_DESC_MAX);
-        const char *cells[] = {s_str(a, "agreement"),
-                               s_str(a, "kind"),
-                               owner,
-                               s_str(a, "case"),
-                               s_num(a, "period_days", every, sizeof every),
-                               table_time(s_str(a, "due_at"), due, sizeof due),
-                               s_str(a, "status"),
-                               s_num(a, "level", level, sizeof level),
-                               desc};
+        char *desc =
+            table_clean(field_str(a, "description"), false, S_DESC_MAX);
+        const char *cells[] = {
+            field_str(a, "agreement"),
+            field_str(a, "kind"),
+            owner,
+            field_str(a, "case"),
+            field_num(a, "period_days", every, sizeof every),
+            table_time(field_str(a, "due_at"), due, sizeof due),
+            field_str(a, "status"),
+            field_num(a, "level", level, sizeof level),
+            desc};
         table_add(t, cells);
         free(owner);
         free(desc);
@@ -197,27 +162,28 @@ void agreeview_one(FILE *out, const json_t *a)
 {
     char n[32], when[TABLE_TIME_MAX];
     char *owner = s_owner(a), *rhythm = s_rhythm(a), *level = s_level(a);
-    const char *by = s_str(a, "created_by");
+    const char *by = field_str(a, "created_by");
     char *made = xasprintf(
-        "%s by %s", table_time(s_str(a, "created_at"), when, sizeof when),
+        "%s by %s", table_time(field_str(a, "created_at"), when, sizeof when),
         by ? by : "?");
-    s_field(out, "Agreement", s_str(a, "agreement"));
-    s_field(out, "Kind", s_str(a, "kind"));
-    s_field(out, "Owner", owner);
-    s_field(out, "Case", s_str(a, "case") ? s_str(a, "case") : "none");
-    s_field(out, "Description", s_str(a, "description"));
-    s_field(out, "Policy", s_str(a, "policy"));
-    s_field(out, "Rhythm", rhythm);
-    s_field(out, "Status", s_str(a, "status"));
-    s_field(out, "Occurrence", s_num(a, "occurrence", n, sizeof n));
-    s_time_field(out, "Due", s_str(a, "due_at"));
-    s_field(out, "Level", level);
-    if (s_str(a, "next_at"))
-        s_time_field(out, "Next step", s_str(a, "next_at"));
-    s_field(out, "Extensions", s_num(a, "extensions", n, sizeof n));
-    s_field(out, "Made", made);
-    if (s_str(a, "reason"))
-        s_field(out, "Reason", s_str(a, "reason"));
+    field_print(out, "Agreement", field_str(a, "agreement"));
+    field_print(out, "Kind", field_str(a, "kind"));
+    field_print(out, "Owner", owner);
+    field_print(out, "Case",
+                field_str(a, "case") ? field_str(a, "case") : "none");
+    field_print(out, "Description", field_str(a, "description"));
+    field_print(out, "Policy", field_str(a, "policy"));
+    field_print(out, "Rhythm", rhythm);
+    field_print(out, "Status", field_str(a, "status"));
+    field_print(out, "Occurrence", field_num(a, "occurrence", n, sizeof n));
+    field_print_time(out, "Due", field_str(a, "due_at"));
+    field_print(out, "Level", level);
+    if (field_str(a, "next_at"))
+        field_print_time(out, "Next step", field_str(a, "next_at"));
+    field_print(out, "Extensions", field_num(a, "extensions", n, sizeof n));
+    field_print(out, "Made", made);
+    if (field_str(a, "reason"))
+        field_print(out, "Reason", field_str(a, "reason"));
     free(owner);
     free(rhythm);
     free(level);
@@ -234,12 +200,13 @@ static void s_occurrences(FILE *out, const json_t *rows)
     json_array_foreach(rows, i, o)
     {
         char nb[32], lv[32], ex[32], due[TABLE_TIME_MAX], at[TABLE_TIME_MAX];
-        const char *cells[] = {s_num(o, "n", nb, sizeof nb),
-                               table_time(s_str(o, "due_at"), due, sizeof due),
-                               s_str(o, "outcome"),
-                               table_time(s_str(o, "at"), at, sizeof at),
-                               s_num(o, "level", lv, sizeof lv),
-                               s_num(o, "extensions", ex, sizeof ex)};
+        const char *cells[] = {
+            field_num(o, "n", nb, sizeof nb),
+            table_time(field_str(o, "due_at"), due, sizeof due),
+            field_str(o, "outcome"),
+            table_time(field_str(o, "at"), at, sizeof at),
+            field_num(o, "level", lv, sizeof lv),
+            field_num(o, "extensions", ex, sizeof ex)};
         table_add(t, cells);
     }
     fprintf(out, "\nOccurrences ended\n");
@@ -258,17 +225,17 @@ static void s_reports(FILE *out, const json_t *rows)
     json_array_foreach(rows, i, r)
     {
         char cnt[32], rcv[32], at[TABLE_TIME_MAX];
-        char *reason = table_clean(s_str(r, "reason"), false, S_TEXT_MAX);
+        char *reason = table_clean(field_str(r, "reason"), false, S_TEXT_MAX);
         const char *cells[] = {
-            s_str(r, "report"),
-            table_time(s_str(r, "received_at"), at, sizeof at),
-            s_str(r, "status"),
-            s_str(r, "period"),
-            s_num(r, "count", cnt, sizeof cnt),
-            s_num(r, "received", rcv, sizeof rcv),
+            field_str(r, "report"),
+            table_time(field_str(r, "received_at"), at, sizeof at),
+            field_str(r, "status"),
+            field_str(r, "period"),
+            field_num(r, "count", cnt, sizeof cnt),
+            field_num(r, "received", rcv, sizeof rcv),
             s_yes_no(r, "reconciled"),
-            s_str(r, "outcome"),
-            s_str(r, "reason") ? reason : NULL};
+            field_str(r, "outcome"),
+            field_str(r, "reason") ? reason : NULL};
         table_add(t, cells);
         free(reason);
     }
@@ -289,8 +256,9 @@ static void s_events(FILE *out, const json_t *rows)
         char at[TABLE_TIME_MAX];
         char *details = s_details(e);
         char *shown = details ? table_clean(details, false, 0) : NULL;
-        const char *cells[] = {table_time(s_str(e, "at"), at, sizeof at),
-                               s_str(e, "actor"), s_str(e, "action"), shown};
+        const char *cells[] = {table_time(field_str(e, "at"), at, sizeof at),
+                               field_str(e, "actor"), field_str(e, "action"),
+                               shown};
         table_add(t, cells);
         free(details);
         free(shown);
@@ -316,10 +284,10 @@ void agreeview_show(FILE *out, const json_t *a)
 
 void agreeview_report(FILE *out, const json_t *r)
 {
-    const char *st = s_str(r, "agreement_status");
+    const char *st = field_str(r, "agreement_status");
     fprintf(out, "Report %s is recorded for agreement %s.\n",
-            s_str(r, "report") ? s_str(r, "report") : "?",
-            s_str(r, "agreement") ? s_str(r, "agreement") : "?");
+            field_str(r, "report") ? field_str(r, "report") : "?",
+            field_str(r, "agreement") ? field_str(r, "agreement") : "?");
     if (st && strcmp(st, "met") == 0)
         fprintf(out, "The agreement is met, on time.\n");
     else if (st && strcmp(st, "met_late") == 0)
@@ -328,13 +296,13 @@ void agreeview_report(FILE *out, const json_t *r)
         fprintf(out, "The agreement stays open: the report says it is not "
                      "delivered, and the reason is on record.\n");
     else
-        s_field(out, "Agreement", st);
-    if (s_str(r, "next_due")) {
+        field_print(out, "Agreement", st);
+    if (field_str(r, "next_due")) {
         char due[TABLE_TIME_MAX];
         fprintf(out, "%s %s.\n",
                 st && strcmp(st, "open") == 0 ? "It is still due"
                                               : "The next report is due",
-                table_time(s_str(r, "next_due"), due, sizeof due));
+                table_time(field_str(r, "next_due"), due, sizeof due));
     }
     json_t *rc = json_object_get(r, "reconciled");
     if (json_is_true(rc))
@@ -360,7 +328,8 @@ static void s_reasons(FILE *out, const json_t *rows)
                 fprintf(out, "\nReasons given\n");
             char *text = table_clean(json_string_value(why), false, 0);
             fprintf(out, "  %s  %s\n",
-                    s_str(r, "agreement") ? s_str(r, "agreement") : "?", text);
+                    field_str(r, "agreement") ? field_str(r, "agreement") : "?",
+                    text);
             free(text);
         }
     }
@@ -378,16 +347,18 @@ void agreeview_overdue(FILE *out, const json_t *rows)
     {
         char late[32], level[32], missed[32], due[TABLE_TIME_MAX];
         char *owner = s_owner(a);
-        char *desc = table_clean(s_str(a, "description"), false, S_DESC_MAX);
-        const char *cells[] = {owner,
-                               s_str(a, "agreement"),
-                               s_str(a, "kind"),
-                               s_str(a, "case"),
-                               table_time(s_str(a, "due_at"), due, sizeof due),
-                               s_num(a, "days_late", late, sizeof late),
-                               s_num(a, "level", level, sizeof level),
-                               s_num(a, "missed_in_row", missed, sizeof missed),
-                               desc};
+        char *desc =
+            table_clean(field_str(a, "description"), false, S_DESC_MAX);
+        const char *cells[] = {
+            owner,
+            field_str(a, "agreement"),
+            field_str(a, "kind"),
+            field_str(a, "case"),
+            table_time(field_str(a, "due_at"), due, sizeof due),
+            field_num(a, "days_late", late, sizeof late),
+            field_num(a, "level", level, sizeof level),
+            field_num(a, "missed_in_row", missed, sizeof missed),
+            desc};
         table_add(t, cells);
         free(owner);
         free(desc);
@@ -405,5 +376,5 @@ void agreeview_clock(FILE *out, const json_t *r)
 {
     char now[TABLE_TIME_MAX];
     fprintf(out, "regied's clock now says %s.\n",
-            table_time(s_str(r, "now"), now, sizeof now));
+            table_time(field_str(r, "now"), now, sizeof now));
 }

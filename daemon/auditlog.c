@@ -3,6 +3,7 @@
  */
 #include "auditlog.h"
 
+#include "dbjson.h"
 #include "ref.h"
 
 static const char s_sql_list[] =
@@ -10,19 +11,6 @@ static const char s_sql_list[] =
     " ref, details FROM event WHERE (?1 IS NULL OR case_id = ?1)"
     " AND (?2 IS NULL OR agreement_id = ?2) AND at >= ?3"
     " ORDER BY at DESC, id DESC LIMIT ?4) ORDER BY at, id";
-
-static json_t *s_text(sqlite3_stmt *st, int col)
-{
-    const unsigned char *v = sqlite3_column_text(st, col);
-    return v ? json_string((const char *)v) : json_null();
-}
-
-static json_t *s_ref(sqlite3_stmt *st, int col, const char *prefix)
-{
-    if (sqlite3_column_type(st, col) == SQLITE_NULL)
-        return json_null();
-    return ref_json(prefix, sqlite3_column_int64(st, col));
-}
 
 /* The stored details: a JSON value, or the text itself if it is not
  * JSON (never expected), or null. */
@@ -40,11 +28,11 @@ static json_t *s_row(sqlite3_stmt *st)
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
     json_object_set_new(o, "at", ref_time_json(sqlite3_column_int64(st, 1)));
-    json_object_set_new(o, "actor", s_text(st, 2));
-    json_object_set_new(o, "action", s_text(st, 3));
-    json_object_set_new(o, "case", s_ref(st, 4, REF_CASE));
-    json_object_set_new(o, "agreement", s_ref(st, 5, "A"));
-    json_object_set_new(o, "ref", s_text(st, 6));
+    json_object_set_new(o, "actor", dbjson_text(st, 2));
+    json_object_set_new(o, "action", dbjson_text(st, 3));
+    json_object_set_new(o, "case", dbjson_ref(st, 4, REF_CASE));
+    json_object_set_new(o, "agreement", dbjson_ref(st, 5, "A"));
+    json_object_set_new(o, "ref", dbjson_text(st, 6));
     json_object_set_new(o, "details", s_details(st, 7));
     return o;
 }

@@ -4,6 +4,7 @@
  */
 #include "casefile.h"
 
+#include "dbjson.h"
 #include "ref.h"
 #include "regisseur.h"
 
@@ -37,43 +38,23 @@ static const char s_sql_close[] =
     "UPDATE cases SET status = 'closed', closed_at = ?2, close_reason = ?3"
     " WHERE id = ?1";
 
-static json_t *s_text(sqlite3_stmt *st, int col)
-{
-    const unsigned char *v = sqlite3_column_text(st, col);
-    return v ? json_string((const char *)v) : json_null();
-}
-
-static json_t *s_time(sqlite3_stmt *st, int col)
-{
-    if (sqlite3_column_type(st, col) == SQLITE_NULL)
-        return json_null();
-    return ref_time_json(sqlite3_column_int64(st, col));
-}
-
-static json_t *s_ref(sqlite3_stmt *st, int col, const char *prefix)
-{
-    if (sqlite3_column_type(st, col) == SQLITE_NULL)
-        return json_null();
-    return ref_json(prefix, sqlite3_column_int64(st, col));
-}
-
 /* The case row of the current row of an S_CASE_ROW statement. */
 static json_t *s_row(sqlite3_stmt *st)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "case", s_ref(st, 0, REF_CASE));
-    json_object_set_new(o, "status", s_text(st, 1));
-    json_object_set_new(o, "type", s_text(st, 2));
-    json_object_set_new(o, "regisseur", s_ref(st, 3, REF_REGISSEUR));
-    json_object_set_new(o, "regisseur_name", s_text(st, 4));
-    json_object_set_new(o, "opened_at", s_time(st, 5));
-    json_object_set_new(o, "closed_at", s_time(st, 6));
-    json_object_set_new(o, "close_reason", s_text(st, 7));
+    json_object_set_new(o, "case", dbjson_ref(st, 0, REF_CASE));
+    json_object_set_new(o, "status", dbjson_text(st, 1));
+    json_object_set_new(o, "type", dbjson_text(st, 2));
+    json_object_set_new(o, "regisseur", dbjson_ref(st, 3, REF_REGISSEUR));
+    json_object_set_new(o, "regisseur_name", dbjson_text(st, 4));
+    json_object_set_new(o, "opened_at", dbjson_time(st, 5));
+    json_object_set_new(o, "closed_at", dbjson_time(st, 6));
+    json_object_set_new(o, "close_reason", dbjson_text(st, 7));
     json_object_set_new(o, "persons",
                         json_integer(sqlite3_column_int64(st, 8)));
     json_object_set_new(o, "referrals",
                         json_integer(sqlite3_column_int64(st, 9)));
-    json_object_set_new(o, "last_referral_at", s_time(st, 10));
+    json_object_set_new(o, "last_referral_at", dbjson_time(st, 10));
     return o;
 }
 
@@ -153,23 +134,23 @@ static json_t *s_referral(sqlite3_stmt *st, const cfg_t *cfg)
     const char *pid = (const char *)sqlite3_column_text(st, 1);
     const cfg_partner_t *p = pid ? cfg_partner_by_id(cfg, pid) : NULL;
     json_t *o = json_object();
-    json_object_set_new(o, "referral", s_ref(st, 0, REF_REFERRAL));
-    json_object_set_new(o, "partner", s_text(st, 1));
+    json_object_set_new(o, "referral", dbjson_ref(st, 0, REF_REFERRAL));
+    json_object_set_new(o, "partner", dbjson_text(st, 1));
     json_object_set_new(o, "partner_name",
                         p ? json_string(p->name) : json_null());
-    json_object_set_new(o, "kind", s_text(st, 2));
-    json_object_set_new(o, "category", s_text(st, 3));
-    json_object_set_new(o, "urgency", s_text(st, 4));
-    json_object_set_new(o, "received_at", s_time(st, 5));
-    json_object_set_new(o, "occurred_at", s_text(st, 6));
+    json_object_set_new(o, "kind", dbjson_text(st, 2));
+    json_object_set_new(o, "category", dbjson_text(st, 3));
+    json_object_set_new(o, "urgency", dbjson_text(st, 4));
+    json_object_set_new(o, "received_at", dbjson_time(st, 5));
+    json_object_set_new(o, "occurred_at", dbjson_text(st, 6));
     json_object_set_new(o, "overlap", json_boolean(sqlite3_column_int(st, 7)));
     json_object_set_new(o, "persons",
                         json_integer(sqlite3_column_int64(st, 8)));
     json_object_set_new(o, "contact",
-                        json_pack("{s:o, s:o, s:o}", "name", s_text(st, 9),
-                                  "email", s_text(st, 10), "phone",
-                                  s_text(st, 11)));
-    json_object_set_new(o, "note", s_text(st, 12));
+                        json_pack("{s:o, s:o, s:o}", "name", dbjson_text(st, 9),
+                                  "email", dbjson_text(st, 10), "phone",
+                                  dbjson_text(st, 11)));
+    json_object_set_new(o, "note", dbjson_text(st, 12));
     return o;
 }
 

@@ -4,6 +4,7 @@
 #include "casenet.h"
 
 #include "audit.h"
+#include "dbjson.h"
 #include "ref.h"
 #include "xmem.h"
 
@@ -21,19 +22,6 @@ static const char s_sql_engaged[] =
     "UPDATE cases SET network_engaged_at = ?2, network_engaged_by = ?3"
     " WHERE id = ?1";
 
-static json_t *s_time(sqlite3_stmt *st, int col)
-{
-    if (sqlite3_column_type(st, col) == SQLITE_NULL)
-        return json_null();
-    return ref_time_json(sqlite3_column_int64(st, col));
-}
-
-static json_t *s_text(sqlite3_stmt *st, int col)
-{
-    const unsigned char *v = sqlite3_column_text(st, col);
-    return v ? json_string((const char *)v) : json_null();
-}
-
 /* The case's row as the result object, or NULL with pb set. */
 static json_t *s_get(store_t *s, int64_t id, problem_t *pb)
 {
@@ -48,12 +36,11 @@ static json_t *s_get(store_t *s, int64_t id, problem_t *pb)
     char ref[REF_MAX];
     ref_format(ref, sizeof ref, REF_CASE, id);
     if (rc == SQLITE_ROW)
-        o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "case", ref,
-                      "status", sqlite3_column_text(st, 0),
-                      "network_mapped_at", s_time(st, 1),
-                      "network_mapped_by", s_text(st, 2),
-                      "network_engaged_at", s_time(st, 3),
-                      "network_engaged_by", s_text(st, 4));
+        o = json_pack(
+            "{s:s, s:s, s:o, s:o, s:o, s:o}", "case", ref, "status",
+            sqlite3_column_text(st, 0), "network_mapped_at", dbjson_time(st, 1),
+            "network_mapped_by", dbjson_text(st, 2), "network_engaged_at",
+            dbjson_time(st, 3), "network_engaged_by", dbjson_text(st, 4));
     else if (rc == SQLITE_DONE)
         problem_set(pb, PROBLEM_NOT_FOUND, "there is no case %s", ref);
     else
@@ -75,13 +62,11 @@ static int s_set(store_t *s, const char *sql, int64_t id, int64_t now,
 }
 
 /* Refuses a closed case, or flags that are all recorded already. */
-static bool s_allowed(const json_t *o, bool mapped, bool engaged,
-                      problem_t *pb)
+static bool s_allowed(const json_t *o, bool mapped, bool engaged, problem_t *pb)
 {
     const char *kase = json_string_value(json_object_get(o, "case"));
     const char *m = json_string_value(json_object_get(o, "network_mapped_at"));
-    const char *e =
-        json_string_value(json_object_get(o, "network_engaged_at"));
+    const char *e = json_string_value(json_object_get(o, "network_engaged_at"));
     if (strcmp(json_string_value(json_object_get(o, "status")), "open")) {
         problem_set(pb, PROBLEM_CONFLICT, "case %s is closed", kase);
         return false;
@@ -90,8 +75,8 @@ static bool s_allowed(const json_t *o, bool mapped, bool engaged,
         bool eng = engaged && e;
         problem_set(pb, PROBLEM_CONFLICT,
                     "the network of case %s was recorded as %s on %.10s "
-                    "by %s already", kase, eng ? "engaged" : "mapped",
-                    eng ? e : m,
+                    "by %s already",
+                    kase, eng ? "engaged" : "mapped", eng ? e : m,
                     json_string_value(json_object_get(
                         o, eng ? "network_engaged_by" : "network_mapped_by")));
         return false;
@@ -115,8 +100,8 @@ json_t *casenet_mark(store_t *s, int64_t id, bool mapped, bool engaged,
     user = user ? user : "?";
     bool set_m = (mapped || engaged) &&
                  json_is_null(json_object_get(o, "network_mapped_at"));
-    bool set_e = engaged &&
-                 json_is_null(json_object_get(o, "network_engaged_at"));
+    bool set_e =
+        engaged && json_is_null(json_object_get(o, "network_engaged_at"));
     json_decref(o);
     char *actor = xasprintf("user:%s", user);
     json_t *d = json_pack("{s:b, s:b}", "mapped", set_m, "engaged", set_e);

@@ -8,6 +8,7 @@
 #include "ctlcmd.h"
 #include "log.h"
 #include "xmem.h"
+#include "zframes.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -278,35 +279,6 @@ static char *s_answer(ctl_t *c, zmq_msg_t *body)
 
 /* ------------------------------------------------------------ frames */
 
-/* Reads one message without waiting. Returns 1, or 0 when none waits. */
-static int s_recv(ctl_t *c, s_msg_t *m)
-{
-    int more = 1;
-    m->n = m->total = 0;
-    while (more) {
-        zmq_msg_t f;
-        zmq_msg_init(&f);
-        if (zmq_msg_recv(&f, c->sock, m->total == 0 ? ZMQ_DONTWAIT : 0) < 0) {
-            zmq_msg_close(&f);
-            return m->total > 0;
-        }
-        more = zmq_msg_more(&f);
-        if (m->n < S_FRAMES_MAX)
-            m->frames[m->n++] = f;
-        else
-            zmq_msg_close(&f);
-        m->total++;
-    }
-    return 1;
-}
-
-static void s_msg_close(s_msg_t *m)
-{
-    for (int i = 0; i < m->n; i++)
-        zmq_msg_close(&m->frames[i]);
-    m->n = 0;
-}
-
 /* Sends reply to the peer of m (identity, delimiter, reply) without
  * waiting; a peer that is gone or full will time out. */
 static void s_send(ctl_t *c, s_msg_t *m, const char *reply)
@@ -343,8 +315,10 @@ static void s_one(ctl_t *c, s_msg_t *m)
 void ctl_handle(ctl_t *c)
 {
     s_msg_t m;
-    for (int i = 0; i < S_PER_CALL && s_recv(c, &m); i++) {
+    for (int i = 0; i < S_PER_CALL; i++) {
+        if (!zframes_recv(c->sock, m.frames, S_FRAMES_MAX, &m.n, &m.total))
+            break;
         s_one(c, &m);
-        s_msg_close(&m);
+        zframes_close(m.frames, &m.n);
     }
 }

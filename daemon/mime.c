@@ -5,6 +5,8 @@
  */
 #include "mime.h"
 
+#include "strbuf.h"
+#include "utf8.h"
 #include "xmem.h"
 
 #include <stdio.h>
@@ -14,59 +16,7 @@
 #define S_WORD_BYTES 42 /* UTF-8 bytes per encoded word: lines <= 77 */
 #define S_QP_COLUMNS 75 /* quoted-printable text per line, plus "=" */
 
-/* ---- A growing string ----------------------------------------------- */
-
-typedef struct {
-    char *p;
-    size_t len, cap;
-} buf_t;
-
-static void s_put(buf_t *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2;
-        b->p = xrealloc(b->p, b->cap);
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void s_puts(buf_t *b, const char *s)
-{
-    s_put(b, s, strlen(s));
-}
-
 /* ---- Checks ------------------------------------------------------- */
-
-/* Length of the well-formed UTF-8 sequence at s (1-4), or 0. */
-static size_t s_utf8_len(const unsigned char *s)
-{
-    if (s[0] < 0x80)
-        return 1;
-    size_t n = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 ? 2 : 0;
-    if (n == 0 || s[0] > 0xF4)
-        return 0;
-    for (size_t i = 1; i < n; i++)
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-    if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] > 0x9F) ||
-        (s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] > 0x8F))
-        return 0; /* overlong, surrogate, or past U+10FFFF */
-    return n;
-}
-
-static bool s_utf8_valid(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        size_t n = s_utf8_len(p);
-        if (n == 0)
-            return false;
-        p += n;
-    }
-    return true;
-}
 
 /* An addr-spec we are willing to put in an envelope: printable ASCII,
  * no space or specials that would break a header, one @ inside. */
@@ -152,66 +102,66 @@ static bool s_plain(const char *t, size_t room)
 
 /* Appends t as RFC 2047 encoded words ("B", UTF-8), folded so that no
  * word splits a character and no line passes 77 columns. */
-static void s_put_words(buf_t *b, const char *t)
+static void s_put_words(strbuf_t *b, const char *t)
 {
     const unsigned char *p = (const unsigned char *)t;
     unsigned char out[S_WORD_BYTES * 4 / 3 + 4];
     bool first = true;
     do {
         size_t n = 0, c;
-        while (p[n] && (c = s_utf8_len(p + n)) && n + c <= S_WORD_BYTES)
+        while (p[n] && (c = utf8_len(p + n)) && n + c <= S_WORD_BYTES)
             n += c;
         if (n == 0)
             n = 1; /* not UTF-8 (checked before): never loop forever */
         s_base64(p, n, (char *)out);
-        s_puts(b, first ? "=?UTF-8?B?" : "\r\n =?UTF-8?B?");
-        s_puts(b, (const char *)out);
-        s_puts(b, "?=");
+        strbuf_puts(b, first ? "=?UTF-8?B?" : "\r\n =?UTF-8?B?");
+        strbuf_puts(b, (const char *)out);
+        strbuf_puts(b, "?=");
         p += n;
         first = false;
     } while (*p);
 }
 
 /* Appends "Name: text\r\n", encoding text when it is not plain. */
-static void s_put_unstructured(buf_t *b, const char *name, const char *s)
+static void s_put_unstructured(strbuf_t *b, const char *name, const char *s)
 {
     char *t = s_header_text(s);
-    s_puts(b, name);
-    s_puts(b, ": ");
+    strbuf_puts(b, name);
+    strbuf_puts(b, ": ");
     if (s_plain(t, 76 - strlen(name)))
-        s_puts(b, t);
+        strbuf_puts(b, t);
     else
         s_put_words(b, t);
-    s_puts(b, "\r\n");
+    strbuf_puts(b, "\r\n");
     free(t);
 }
 
 /* Appends "Name: addr" or "Name: phrase <addr>" and CRLF. */
-static void s_put_mailbox(buf_t *b, const char *name, const char *display,
+static void s_put_mailbox(strbuf_t *b, const char *name, const char *display,
                           const char *addr)
 {
-    s_puts(b, name);
-    s_puts(b, ": ");
+    strbuf_puts(b, name);
+    strbuf_puts(b, ": ");
     if (display && *display) {
         char *t = s_header_text(display);
         if (s_plain(t, 60)) {
-            s_puts(b, "\"");
+            strbuf_puts(b, "\"");
             for (const char *p = t; *p; p++) {
                 if (*p == '"' || *p == '\\')
-                    s_puts(b, "\\");
-                s_put(b, p, 1);
+                    strbuf_puts(b, "\\");
+                strbuf_put(b, p, 1);
             }
-            s_puts(b, "\"");
+            strbuf_puts(b, "\"");
         } else {
             s_put_words(b, t);
         }
         free(t);
-        s_puts(b, " <");
-        s_puts(b, addr);
-        s_puts(b, ">\r\n");
+        strbuf_puts(b, " <");
+        strbuf_puts(b, addr);
+        strbuf_puts(b, ">\r\n");
     } else {
-        s_puts(b, addr);
-        s_puts(b, "\r\n");
+        strbuf_puts(b, addr);
+        strbuf_puts(b, "\r\n");
     }
 }
 
@@ -237,7 +187,7 @@ char *mime_date(time_t date, char *buf, size_t len)
 /* Appends one line (without its end) quoted-printable, soft-broken at
  * 76 columns, then CRLF. Trailing white space and a leading "From " are
  * encoded; dots are left to libesmtp's dot-stuffing. */
-static void s_put_qp_line(buf_t *b, const char *s, size_t n)
+static void s_put_qp_line(strbuf_t *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
     bool from = n >= 5 && memcmp(s, "From ", 5) == 0;
@@ -256,17 +206,17 @@ static void s_put_qp_line(buf_t *b, const char *s, size_t n)
             tl = 3;
         }
         if (col + tl > S_QP_COLUMNS) {
-            s_puts(b, "=\r\n");
+            strbuf_puts(b, "=\r\n");
             col = 0;
         }
-        s_put(b, tok, tl);
+        strbuf_put(b, tok, tl);
         col += tl;
     }
-    s_puts(b, "\r\n");
+    strbuf_puts(b, "\r\n");
 }
 
 /* Appends body quoted-printable; LF, CRLF and CR all end a line. */
-static void s_put_qp_body(buf_t *b, const char *body)
+static void s_put_qp_body(strbuf_t *b, const char *body)
 {
     const char *p = body;
     while (*p) {
@@ -291,12 +241,12 @@ static int s_check_mail(const mime_mail_t *m, char *id, size_t idlen, char *err,
         bad = "invalid recipient address";
     else if (s_msgid(m->message_id, id, idlen) < 0)
         bad = "invalid Message-ID";
-    else if (!m->subject || !s_utf8_valid(m->subject))
+    else if (!m->subject || !utf8_valid(m->subject))
         bad = "subject is missing or not UTF-8";
-    else if (!m->body || !s_utf8_valid(m->body))
+    else if (!m->body || !utf8_valid(m->body))
         bad = "body is missing or not UTF-8";
-    else if ((m->from_name && !s_utf8_valid(m->from_name)) ||
-             (m->to_name && !s_utf8_valid(m->to_name)))
+    else if ((m->from_name && !utf8_valid(m->from_name)) ||
+             (m->to_name && !utf8_valid(m->to_name)))
         bad = "display name is not UTF-8";
     if (!bad)
         return 0;
@@ -309,21 +259,21 @@ char *mime_compose(const mime_mail_t *mail, char *err, size_t errlen)
     char id[256], date[40];
     if (s_check_mail(mail, id, sizeof id, err, errlen) < 0)
         return NULL;
-    buf_t b = {0};
-    s_puts(&b, "Date: ");
-    s_puts(&b, mime_date(mail->date, date, sizeof date));
-    s_puts(&b, "\r\n");
+    strbuf_t b = {0};
+    strbuf_puts(&b, "Date: ");
+    strbuf_puts(&b, mime_date(mail->date, date, sizeof date));
+    strbuf_puts(&b, "\r\n");
     s_put_mailbox(&b, "From", mail->from_name, mail->from);
     s_put_mailbox(&b, "To", mail->to_name, mail->to);
     s_put_unstructured(&b, "Subject", mail->subject);
-    s_puts(&b, "Message-ID: <");
-    s_puts(&b, id);
-    s_puts(&b, ">\r\n"
-               "Auto-Submitted: auto-generated\r\n"
-               "MIME-Version: 1.0\r\n"
-               "Content-Type: text/plain; charset=UTF-8\r\n"
-               "Content-Transfer-Encoding: quoted-printable\r\n"
-               "\r\n");
+    strbuf_puts(&b, "Message-ID: <");
+    strbuf_puts(&b, id);
+    strbuf_puts(&b, ">\r\n"
+                    "Auto-Submitted: auto-generated\r\n"
+                    "MIME-Version: 1.0\r\n"
+                    "Content-Type: text/plain; charset=UTF-8\r\n"
+                    "Content-Transfer-Encoding: quoted-printable\r\n"
+                    "\r\n");
     s_put_qp_body(&b, mail->body);
-    return b.p;
+    return strbuf_take(&b);
 }

@@ -4,6 +4,7 @@
  */
 #include "monview.h"
 
+#include "field.h"
 #include "table.h"
 #include "xmem.h"
 
@@ -14,11 +15,6 @@
 
 static const char *const s_domains[] = {"care", "participation", "safety",
                                         "other"};
-
-static const char *s_str(const json_t *o, const char *key)
-{
-    return json_string_value(json_object_get(o, key));
-}
 
 static long long s_int(const json_t *o, const char *key)
 {
@@ -60,9 +56,13 @@ void monview_log(FILE *out, const json_t *rows)
                          : json_dumps(d, JSON_COMPACT | JSON_ENCODE_ANY);
         char *shown = text ? table_clean(text, false, S_DETAILS_MAX) : NULL;
         const char *cells[] = {
-            table_time(s_str(e, "at"), when, sizeof when), s_str(e, "actor"),
-            s_str(e, "action"), s_str(e, "case"), s_str(e, "agreement"),
-            s_str(e, "ref"), shown};
+            table_time(field_str(e, "at"), when, sizeof when),
+            field_str(e, "actor"),
+            field_str(e, "action"),
+            field_str(e, "case"),
+            field_str(e, "agreement"),
+            field_str(e, "ref"),
+            shown};
         table_add(t, cells);
         free(text);
         free(shown);
@@ -97,7 +97,7 @@ static void s_referral_table(FILE *out, const json_t *s)
                                        "by_partner"), i, p)
     {
         char **c = xcalloc(n, sizeof *c);
-        c[0] = xstrdup(s_str(p, "partner"));
+        c[0] = xstrdup(field_str(p, "partner"));
         json_array_foreach(weeks, j, w) c[j + 1] = xasprintf(
             "%lld", s_int(json_object_get(p, "weeks"), json_string_value(w)));
         c[nw + 1] = xasprintf("%lld", s_int(p, "total"));
@@ -132,7 +132,7 @@ static void s_domain_table(FILE *out, const json_t *rows, const char *key,
     json_array_foreach(rows, i, r)
     {
         char v[4][24];
-        const char *c[5] = {s_str(r, key)};
+        const char *c[5] = {field_str(r, key)};
         for (int d = 0; d < 4; d++) {
             snprintf(v[d], sizeof v[d], "%lld", s_int(r, s_domains[d]));
             c[d + 1] = v[d];
@@ -155,7 +155,7 @@ static void s_tally_table(FILE *out, const json_t *rows, const char *key,
     json_t *r;
     json_array_foreach(rows, i, r)
     {
-        char *c[7] = {xstrdup(s_str(r, key)),
+        char *c[7] = {xstrdup(field_str(r, key)),
                       s_part(r, "on_time", "on_time_share"),
                       s_part(r, "late", "late_share"),
                       s_part(r, "missing", "missing_share"),
@@ -189,7 +189,7 @@ static void s_assignment(FILE *out, const json_t *a)
         snprintf(n, sizeof n, "%lld", s_int(r, "cases"));
         s_days(json_object_get(r, "median_s"), med, sizeof med);
         s_days(json_object_get(r, "p90_s"), p90, sizeof p90);
-        const char *c[] = {s_str(r, "organisation"), n, med, p90};
+        const char *c[] = {field_str(r, "organisation"), n, med, p90};
         table_add(t, c);
     }
     if (table_rows(t))
@@ -206,8 +206,8 @@ void monview_stats(FILE *out, const json_t *s)
     const json_t *p = json_object_get(rep, "progress");
     const json_t *net = json_object_get(s, "network");
     fprintf(out, "Statistics from %s to %s\n\n",
-            table_time(s_str(s, "from"), from, sizeof from),
-            table_time(s_str(s, "to"), to, sizeof to));
+            table_time(field_str(s, "from"), from, sizeof from),
+            table_time(field_str(s, "to"), to, sizeof to));
     char *m = s_part(r, "matched", "matched_share");
     fprintf(out, "Referrals: %lld, of which matched to an existing case: "
             "%s\n", s_int(r, "total"), m);
@@ -316,33 +316,34 @@ void monview_stats_csv(FILE *out, const json_t *s)
     s_csv(out, "referrals", NULL, NULL, NULL, NULL, ref);
     json_array_foreach(json_object_get(ref, "by_partner"), i, r)
     {
-        s_csv(out, "referrals", s_str(r, "partner"), NULL, NULL, NULL, r);
+        s_csv(out, "referrals", field_str(r, "partner"), NULL, NULL, NULL, r);
         json_object_foreach(json_object_get(r, "weeks"), k, v)
         {
             json_t *one = json_pack("{s:O}", "referrals", v);
-            s_csv(out, "referrals", s_str(r, "partner"), NULL, k, NULL, one);
+            s_csv(out, "referrals", field_str(r, "partner"), NULL, k, NULL,
+                  one);
             json_decref(one);
         }
     }
     s_csv_domains(out, json_object_get(d, "total"), NULL, NULL);
     json_array_foreach(json_object_get(d, "by_partner"), i, r)
-        s_csv_domains(out, r, s_str(r, "partner"), NULL);
+        s_csv_domains(out, r, field_str(r, "partner"), NULL);
     json_array_foreach(json_object_get(d, "by_week"), i, r)
-        s_csv_domains(out, r, NULL, s_str(r, "week"));
+        s_csv_domains(out, r, NULL, field_str(r, "week"));
     const json_t *a = json_object_get(s, "assignment");
     s_csv(out, "assignment", NULL, NULL, NULL, NULL, a);
     json_array_foreach(json_object_get(a, "by_organisation"), i, r)
-        s_csv(out, "assignment", NULL, s_str(r, "organisation"), NULL, NULL,
+        s_csv(out, "assignment", NULL, field_str(r, "organisation"), NULL, NULL,
               r);
     const json_t *p = json_object_get(rep, "progress");
     s_csv(out, "progress_reports", NULL, NULL, NULL, NULL, p);
     json_array_foreach(json_object_get(p, "by_organisation"), i, r)
-        s_csv(out, "progress_reports", NULL, s_str(r, "organisation"), NULL,
+        s_csv(out, "progress_reports", NULL, field_str(r, "organisation"), NULL,
               NULL, r);
     p = json_object_get(rep, "partner");
     s_csv(out, "partner_reports", NULL, NULL, NULL, NULL, p);
     json_array_foreach(json_object_get(p, "by_partner"), i, r)
-        s_csv(out, "partner_reports", s_str(r, "partner"), NULL, NULL, NULL,
+        s_csv(out, "partner_reports", field_str(r, "partner"), NULL, NULL, NULL,
               r);
     s_csv(out, "network", NULL, NULL, NULL, NULL,
           json_object_get(s, "network"));
@@ -363,43 +364,45 @@ void monview_purge(FILE *out, const json_t *r)
             "  notifications about those referrals: %lld\n"
             "  close reasons and report notes: %lld\n",
             dry ? "A purge now would remove:" : "Purged:",
-            table_time(s_str(r, "closed_before"), closed, sizeof closed),
+            table_time(field_str(r, "closed_before"), closed, sizeof closed),
             s_int(c, "cases"),
-            table_time(s_str(r, "referrals_before"), old, sizeof old),
+            table_time(field_str(r, "referrals_before"), old, sizeof old),
             s_int(c, "referrals"), s_int(c, "memberships"),
             s_int(c, "notifications"), s_int(c, "notes"));
 }
 
 void monview_backup(FILE *out, const json_t *r)
 {
-    char *path = table_clean(s_str(r, "path"), false, 0);
-    if (strcmp(s_str(r, "state"), "done") == 0)
+    char *path = table_clean(field_str(r, "path"), false, 0);
+    if (strcmp(field_str(r, "state"), "done") == 0)
         fprintf(out, "Backup written to %s (%lld pages; integrity_check "
                 "ok).\n", path, s_int(r, "pages"));
     else
         fprintf(out, "The backup to %s failed: %s\n", path,
-                s_str(r, "error") ? s_str(r, "error") : "unknown error");
+                field_str(r, "error") ? field_str(r, "error")
+                                      : "unknown error");
     free(path);
 }
 
 void monview_network(FILE *out, const json_t *r)
 {
     char when[TABLE_TIME_MAX];
-    fprintf(out, "Case %s: network ", s_str(r, "case"));
-    if (s_str(r, "network_engaged_at"))
+    fprintf(out, "Case %s: network ", field_str(r, "case"));
+    if (field_str(r, "network_engaged_at"))
         fprintf(out, "engaged since %s (%s)",
-                table_time(s_str(r, "network_engaged_at"), when,
+                table_time(field_str(r, "network_engaged_at"), when,
                            sizeof when),
-                s_str(r, "network_engaged_by"));
+                field_str(r, "network_engaged_by"));
     else
-        fprintf(out, "mapped since %s (%s), not engaged yet",
-                table_time(s_str(r, "network_mapped_at"), when, sizeof when),
-                s_str(r, "network_mapped_by"));
+        fprintf(
+            out, "mapped since %s (%s), not engaged yet",
+            table_time(field_str(r, "network_mapped_at"), when, sizeof when),
+            field_str(r, "network_mapped_by"));
     fprintf(out, ".\n");
 }
 
 void monview_digest(FILE *out, const json_t *r)
 {
-    fprintf(out, "To: %s\nSubject: %s\n\n%s", s_str(r, "to"),
-            s_str(r, "subject"), s_str(r, "body"));
+    fprintf(out, "To: %s\nSubject: %s\n\n%s", field_str(r, "to"),
+            field_str(r, "subject"), field_str(r, "body"));
 }

@@ -3,12 +3,12 @@
  */
 #include "outbox.h"
 
+#include "dbjson.h"
 #include "log.h"
 #include "xmem.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static const char s_sql_add[] =
     "INSERT INTO notification (key, recipient, recipient_name, subject,"
@@ -190,24 +190,6 @@ int outbox_counts(store_t *s, int64_t *pending, int64_t *sent, int64_t *failed)
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* Seconds since the epoch as RFC 3339 in UTC, or JSON null for NULL. */
-static json_t *s_time(sqlite3_stmt *st, int col)
-{
-    if (sqlite3_column_type(st, col) == SQLITE_NULL)
-        return json_null();
-    time_t t = (time_t)sqlite3_column_int64(st, col);
-    struct tm tm;
-    char buf[32];
-    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-    return json_string(buf);
-}
-
-static json_t *s_str(sqlite3_stmt *st, int col)
-{
-    const unsigned char *v = sqlite3_column_text(st, col);
-    return v ? json_string((const char *)v) : json_null();
-}
-
 json_t *outbox_list(store_t *s, const char *status, int limit)
 {
     sqlite3_stmt *st = store_prepare(s, s_sql_list);
@@ -220,16 +202,16 @@ json_t *outbox_list(store_t *s, const char *status, int limit)
     while ((rc = store_step(s, st)) == SQLITE_ROW) {
         json_t *o = json_object();
         json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
-        json_object_set_new(o, "key", s_str(st, 1));
-        json_object_set_new(o, "to", s_str(st, 2));
-        json_object_set_new(o, "subject", s_str(st, 3));
-        json_object_set_new(o, "status", s_str(st, 4));
+        json_object_set_new(o, "key", dbjson_text(st, 1));
+        json_object_set_new(o, "to", dbjson_text(st, 2));
+        json_object_set_new(o, "subject", dbjson_text(st, 3));
+        json_object_set_new(o, "status", dbjson_text(st, 4));
         json_object_set_new(o, "attempts",
                             json_integer(sqlite3_column_int(st, 5)));
-        json_object_set_new(o, "created_at", s_time(st, 6));
-        json_object_set_new(o, "next_attempt_at", s_time(st, 7));
-        json_object_set_new(o, "sent_at", s_time(st, 8));
-        json_object_set_new(o, "last_error", s_str(st, 9));
+        json_object_set_new(o, "created_at", dbjson_time(st, 6));
+        json_object_set_new(o, "next_attempt_at", dbjson_time(st, 7));
+        json_object_set_new(o, "sent_at", dbjson_time(st, 8));
+        json_object_set_new(o, "last_error", dbjson_text(st, 9));
         json_object_set_new(o, "urgent",
                             json_boolean(sqlite3_column_int(st, 10)));
         json_array_append_new(rows, o);

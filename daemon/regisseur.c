@@ -4,6 +4,7 @@
  */
 #include "regisseur.h"
 
+#include "dbjson.h"
 #include "ref.h"
 
 #include <string.h>
@@ -133,22 +134,16 @@ static bool s_email_free(store_t *s, const char *email, int64_t except,
     return rc == SQLITE_DONE;
 }
 
-static json_t *s_text_json(sqlite3_stmt *st, int col)
-{
-    const unsigned char *v = sqlite3_column_text(st, col);
-    return v ? json_string((const char *)v) : json_null();
-}
-
 /* The JSON object of the current row of s_sql_select. */
 static json_t *s_row(sqlite3_stmt *st)
 {
     json_t *o = json_object();
     json_object_set_new(o, "regisseur",
                         ref_json(REF_REGISSEUR, sqlite3_column_int64(st, 0)));
-    json_object_set_new(o, "name", s_text_json(st, 1));
-    json_object_set_new(o, "organisation", s_text_json(st, 2));
-    json_object_set_new(o, "email", s_text_json(st, 3));
-    json_object_set_new(o, "phone", s_text_json(st, 4));
+    json_object_set_new(o, "name", dbjson_text(st, 1));
+    json_object_set_new(o, "organisation", dbjson_text(st, 2));
+    json_object_set_new(o, "email", dbjson_text(st, 3));
+    json_object_set_new(o, "phone", dbjson_text(st, 4));
     json_object_set_new(o, "active", json_boolean(sqlite3_column_int(st, 5)));
     json_object_set_new(o, "created_at",
                         ref_time_json(sqlite3_column_int64(st, 6)));

@@ -22,6 +22,7 @@
 #include "store.h"
 #include "xmem.h"
 #include "zap.h"
+#include "zframes.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -244,36 +245,6 @@ server_t *server_new(cfg_t **cfg)
     return s;
 }
 
-/* Reads one message (non-blocking). Returns 1, or 0 when none waits. */
-static int s_recv(server_t *s, s_msg_t *m)
-{
-    int more = 1;
-    m->n = m->total = 0;
-    while (more) {
-        zmq_msg_t f;
-        zmq_msg_init(&f);
-        if (zmq_msg_recv(&f, s->intake_sock, m->total == 0 ? ZMQ_DONTWAIT : 0) <
-            0) {
-            zmq_msg_close(&f);
-            return m->total > 0;
-        }
-        more = zmq_msg_more(&f);
-        if (m->n < SERVER_FRAMES_MAX)
-            m->frames[m->n++] = f;
-        else
-            zmq_msg_close(&f);
-        m->total++;
-    }
-    return 1;
-}
-
-static void s_msg_close(s_msg_t *m)
-{
-    for (int i = 0; i < m->n; i++)
-        zmq_msg_close(&m->frames[i]);
-    m->n = 0;
-}
-
 /* Sends the reply of item to the peer of m; a peer that is gone or full
  * will resend, so that is not an error. */
 static void s_send_reply(server_t *s, s_msg_t *m, const intake_item_t *it)
@@ -356,11 +327,15 @@ static void s_on_intake(server_t *s)
 {
     double t0 = s_mono();
     size_t n = 0;
-    while (n < s->batch_cap && s_recv(s, &s->msgs[n])) {
-        if (s_prepare(s, &s->msgs[n], &s->items[n]))
+    while (n < s->batch_cap) {
+        s_msg_t *m = &s->msgs[n];
+        if (!zframes_recv(s->intake_sock, m->frames, SERVER_FRAMES_MAX, &m->n,
+                          &m->total))
+            break;
+        if (s_prepare(s, m, &s->items[n]))
             n++;
         else
-            s_msg_close(&s->msgs[n]);
+            zframes_close(m->frames, &m->n);
     }
     if (n == 0)
         return;
@@ -368,7 +343,7 @@ static void s_on_intake(server_t *s)
     for (size_t i = 0; i < n; i++) {
         s_send_reply(s, &s->msgs[i], &s->items[i]);
         intake_item_clear(&s->items[i]);
-        s_msg_close(&s->msgs[i]);
+        zframes_close(s->msgs[i].frames, &s->msgs[i].n);
     }
     double dt = s_mono() - t0;
     for (size_t i = 0; i < n; i++)

@@ -1,6 +1,6 @@
 /*
  * strbuf — a growing string for text built piece by piece (the metrics
- * file, the digest). Out of memory is fatal (xmem). No state beyond the
+ * file, the digest, a message, an expanded template). Out of memory is fatal (xmem). No state beyond the
  * buffer; any thread, one buffer per thread.
  */
 #ifndef REGIE_STRBUF_H
@@ -13,6 +13,12 @@ typedef struct {
     size_t len;    /* bytes, without the NUL */
     size_t cap;    /* bytes allocated */
 } strbuf_t;
+
+/* Appends the n bytes at s (which need not end in a NUL). */
+void strbuf_put(strbuf_t *b, const char *s, size_t n);
+
+/* Appends the NUL-terminated s. */
+void strbuf_puts(strbuf_t *b, const char *s);
 
 /* Appends printf-style text. */
 void strbuf_printf(strbuf_t *b, const char *fmt, ...)

@@ -6,6 +6,8 @@
  */
 #include "tmpl.h"
 
+#include "strbuf.h"
+#include "utf8.h"
 #include "xmem.h"
 
 #include <ctype.h>
@@ -28,44 +30,6 @@ typedef struct {
     char *err;
     size_t errlen;
 } where_t;
-
-typedef struct {
-    char *p;
-    size_t len, cap;
-} buf_t;
-
-static void s_put(buf_t *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2;
-        b->p = xrealloc(b->p, b->cap);
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static char *s_take(buf_t *b)
-{
-    return b->p ? b->p : xstrdup("");
-}
-
-/* Length of the well-formed UTF-8 sequence at s (1-4), or 0. */
-static size_t s_utf8_len(const unsigned char *s)
-{
-    if (s[0] < 0x80)
-        return 1;
-    size_t n = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 ? 2 : 0;
-    if (n == 0 || s[0] > 0xF4)
-        return 0;
-    for (size_t i = 1; i < n; i++)
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-    if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] > 0x9F) ||
-        (s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] > 0x8F))
-        return 0; /* overlong, surrogate, or past U+10FFFF */
-    return n;
-}
 
 static void s_error(const where_t *w, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -133,7 +97,7 @@ static int s_normalise(const where_t *w, char *text)
     *out = '\0';
     int line = 1;
     for (const unsigned char *p = (const unsigned char *)text; *p;) {
-        size_t n = s_utf8_len(p);
+        size_t n = utf8_len(p);
         if (n == 0) {
             s_error(w, line, "not UTF-8 text");
             return -1;
@@ -264,26 +228,26 @@ void tmpl_destroy(tmpl_t **p)
 }
 
 /* Appends a value made safe for the subject (one line) or the body. */
-static void s_put_value(buf_t *b, const char *v, bool subject)
+static void s_put_value(strbuf_t *b, const char *v, bool subject)
 {
     static const char fffd[] = "\xEF\xBF\xBD";
     const unsigned char *p = (const unsigned char *)v;
     while (*p) {
-        size_t n = s_utf8_len(p);
+        size_t n = utf8_len(p);
         if (n == 0) {
-            s_put(b, fffd, 3);
+            strbuf_put(b, fffd, 3);
             n = 1;
         } else if (*p == '\r' || *p == '\n') {
-            s_put(b, subject ? " " : "\n", 1);
+            strbuf_put(b, subject ? " " : "\n", 1);
             n = p[0] == '\r' && p[1] == '\n' ? 2 : 1;
         } else if ((*p < 0x20 && (subject || *p != '\t')) || *p == 0x7F) {
-            s_put(b, " ", 1);
+            strbuf_put(b, " ", 1);
         } else if (subject && ((n == 2 && !memcmp(p, "\xC2\x85", 2)) ||
                                (n == 3 && (!memcmp(p, "\xE2\x80\xA8", 3) ||
                                            !memcmp(p, "\xE2\x80\xA9", 3))))) {
-            s_put(b, " ", 1); /* NEL, LINE and PARAGRAPH SEPARATOR */
+            strbuf_put(b, " ", 1); /* NEL, LINE and PARAGRAPH SEPARATOR */
         } else {
-            s_put(b, (const char *)p, n);
+            strbuf_put(b, (const char *)p, n);
         }
         p += n;
     }
@@ -303,10 +267,10 @@ static const char *s_lookup(const tmpl_var_t *vars, size_t n, const char *name,
 static char *s_expand(const char *text, const tmpl_var_t *vars, size_t n,
                       bool subject)
 {
-    buf_t b = {0};
+    strbuf_t b = {0};
     const char *p = text, *open;
     while ((open = strstr(p, "{{")) != NULL) {
-        s_put(&b, p, (size_t)(open - p));
+        strbuf_put(&b, p, (size_t)(open - p));
         const char *name = open + 2;
         size_t len = strcspn(name, "}");
         const char *v = s_lookup(vars, n, name, len);
@@ -314,8 +278,8 @@ static char *s_expand(const char *text, const tmpl_var_t *vars, size_t n,
             s_put_value(&b, v, subject);
         p = name + len + 2;
     }
-    s_put(&b, p, strlen(p));
-    return s_take(&b);
+    strbuf_put(&b, p, strlen(p));
+    return strbuf_take(&b);
 }
 
 void tmpl_render(const tmpl_t *t, const tmpl_var_t *vars, size_t n,
