@@ -1,12 +1,12 @@
 /*
  * spool — the folder a partner drops files in, and its three subfolders:
  *
- *   FOLDER/          complete files arrive here (a writer uploads under a
- *                    dot-name or a .tmp/.part name and renames at the end)
- *   FOLDER/work/     a file being handled: claimed by an atomic rename
- *   FOLDER/done/     every record of the file was acknowledged
- *   FOLDER/failed/   a record (or the file) was refused; NAME.error beside
- *                    it says which and why
+ *   FOLDER         complete files arrive here (a writer uploads under a
+ *                  dot-name or a .tmp/.part name and renames at the end)
+ *   FOLDER work    a file being handled: claimed by an atomic rename
+ *   FOLDER done    every record of the file was acknowledged
+ *   FOLDER failed  a record (or the file) was refused; NAME.error beside
+ *                  it says which and why
  *
  * A file is taken when its name is not a dot-name, does not end in .tmp,
  * .part, .partial or .filepart, ends in one of the program's extensions,
