@@ -18,6 +18,7 @@ the daemon down across two steps and restarts that send nothing twice;
 REPORT idempotency and its NACKs; regiectl's errors; no BSN in any mail.
 """
 
+import datetime
 import json
 import re
 import tempfile
@@ -950,3 +951,39 @@ def test_human_views(mk):
             out = r.ok(*args)
             assert "storing" in out and "rood" in out, out
             assert "\x1b" not in out and "\x07" not in out, out
+
+
+def test_weekly_digest_runs_by_itself_once_per_week(mk):
+    # The digest is due on Monday 08:00 local time: it goes out when the
+    # clock passes that time, to the gemeente, once per ISO week, also
+    # across a restart; the next Monday brings the next one. The Mondays
+    # are the first two after today, so that no jump of the clock passes
+    # a digest time the test does not mean.
+    today = datetime.date.today()
+    monday = today + datetime.timedelta(days=7 - today.weekday())
+    week = "%d-W%02d" % monday.isocalendar()[:2]
+    later = monday + datetime.timedelta(days=7)
+    next_week = "%d-W%02d" % later.isocalendar()[:2]
+    r = mk(vt_report=None, overrides={"monitoring": {"digest":
+                                                     "monday 08:00"}})
+    r.set_clock("%s 07:58" % monday)
+    r.settle()
+    mark = r.mark()
+    r.assert_no_mail(mark)
+    r.set_clock("%s 08:01" % monday)
+    (digest,) = r.wait_mails(mark, 1, what="the digest of " + week)
+    assert digest["to"] == [GEMEENTE]
+    assert week in digest["subject"]
+    # A restart puts the clock back to real time for a moment (a real
+    # daemon may then catch up the real week's digest); set it again.
+    r.d.restart()
+    r.clients.clear()
+    r.set_clock("%s 09:00" % monday)
+    r.settle()
+    mark = r.mark()
+    r.assert_no_mail(mark)
+    keys = [x["key"] for x in r.outbox() if x["key"].startswith("digest/")]
+    assert keys.count("digest/" + week) == 1        # not twice in a week
+    r.set_clock("%s 08:01" % later)
+    (nxt,) = r.wait_mails(mark, 1, what="the digest of " + next_week)
+    assert nxt["to"] == [GEMEENTE] and next_week in nxt["subject"]
