@@ -50,15 +50,8 @@ json_t *auditlog_list(store_t *s, const auditlog_filter_t *f, problem_t *pb)
         sqlite3_bind_int64(st, 2, f->agreement_id);
     sqlite3_bind_int64(st, 3, f->since);
     sqlite3_bind_int(st, 4, f->limit > 0 ? f->limit : AUDITLOG_LIMIT_DEFAULT);
-    json_t *rows = json_array();
-    int rc;
-    while ((rc = store_step(s, st)) == SQLITE_ROW)
-        json_array_append_new(rows, s_row(st));
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        json_decref(rows);
+    json_t *rows = dbjson_rows(s, st, s_row);
+    if (!rows)
         problem_store(pb);
-        return NULL;
-    }
     return rows;
 }

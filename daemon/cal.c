@@ -157,3 +157,16 @@ char *cal_local_rfc3339(int64_t t, char *buf, size_t len)
              tm.tm_min, tm.tm_sec, sign, off / 3600, (off % 3600) / 60);
     return buf;
 }
+
+char *cal_date_nl(int64_t t, char *buf, size_t len)
+{
+    static const char *const months[] = {
+        "januari", "februari", "maart",     "april",   "mei",      "juni",
+        "juli",    "augustus", "september", "oktober", "november", "december"};
+    time_t tt = (time_t)t;
+    struct tm tm;
+    localtime_r(&tt, &tm);
+    snprintf(buf, len, "%d %s %d", tm.tm_mday, months[tm.tm_mon],
+             tm.tm_year + 1900);
+    return buf;
+}

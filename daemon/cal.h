@@ -35,6 +35,10 @@ int cal_parse(const char *text, int64_t *t);
  * the end (exclusive) of that period. Returns 0 or -1. */
 int cal_period(const char *text, int64_t *from, int64_t *to);
 
+/* t as a Dutch date in local time ("3 november 2026") into buf;
+ * returns buf. */
+char *cal_date_nl(int64_t t, char *buf, size_t len);
+
 /* t as RFC 3339 in local time with its offset
  * ("2026-12-07T09:00:00+01:00") into buf; returns buf. */
 char *cal_local_rfc3339(int64_t t, char *buf, size_t len);

@@ -62,16 +62,9 @@ static json_t *s_row(sqlite3_stmt *st)
  * it. Returns the array, or NULL with pb set. */
 static json_t *s_rows(store_t *s, sqlite3_stmt *st, problem_t *pb)
 {
-    json_t *rows = json_array();
-    int rc;
-    while ((rc = store_step(s, st)) == SQLITE_ROW)
-        json_array_append_new(rows, s_row(st));
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        json_decref(rows);
+    json_t *rows = dbjson_rows(s, st, s_row);
+    if (!rows)
         problem_store(pb);
-        return NULL;
-    }
     return rows;
 }
 

@@ -31,3 +31,18 @@ json_t *dbjson_ref(sqlite3_stmt *st, int col, const char *prefix)
         return json_null();
     return ref_json(prefix, sqlite3_column_int64(st, col));
 }
+
+json_t *dbjson_rows(store_t *s, sqlite3_stmt *st,
+                    json_t *(*row)(sqlite3_stmt *st))
+{
+    json_t *rows = json_array();
+    int rc;
+    while ((rc = store_step(s, st)) == SQLITE_ROW)
+        json_array_append_new(rows, row(st));
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        json_decref(rows);
+        return NULL;
+    }
+    return rows;
+}

@@ -1,10 +1,13 @@
 /*
  * dbjson — one column of the current row of an SQLite statement as a new
- * JSON value, SQL NULL as JSON null. Used by the modules that answer
+ * JSON value, SQL NULL as JSON null, and the rows of a statement as a
+ * JSON array. Used by the modules that answer
  * regiectl from the database; no state, any thread.
  */
 #ifndef REGIE_DBJSON_H
 #define REGIE_DBJSON_H
+
+#include "store.h"
 
 #include <jansson.h>
 #include <sqlite3.h>
@@ -22,5 +25,11 @@ json_t *dbjson_time(sqlite3_stmt *st, int col);
 /* The column, a row id, as a reference with this prefix ("C-000017", see
  * ref_format), or null. */
 json_t *dbjson_ref(sqlite3_stmt *st, int col, const char *prefix);
+
+/* Steps st (bound by the caller) to its end, one element per row made
+ * by row, and resets it. Returns the array (new reference), or NULL on a
+ * store error (logged by the store). */
+json_t *dbjson_rows(store_t *s, sqlite3_stmt *st,
+                    json_t *(*row)(sqlite3_stmt *st));
 
 #endif

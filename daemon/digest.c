@@ -4,6 +4,8 @@
  */
 #include "digest.h"
 
+#include "cal.h"
+
 #include "audit.h"
 #include "log.h"
 #include "outbox.h"
@@ -19,11 +21,11 @@
 #include <time.h>
 
 #define S_DAY 86400
-#define S_REASON_MAX 200   /* characters of a reason shown */
+#define S_REASON_MAX 200    /* characters of a reason shown */
 #define S_RECONCILE_DAYS 28 /* counts that did not reconcile, this far back */
 
-static const char *const s_names[] = {"week",     "date",       "gemeente",
-                                      "summary",  "overdue",    "partners",
+static const char *const s_names[] = {"week",       "date",    "gemeente",
+                                      "summary",    "overdue", "partners",
                                       "unassigned", "figures"};
 #define S_NAMES 8
 
@@ -79,8 +81,7 @@ static const char s_sql_week_reports[] =
     " coalesce(sum(o.outcome = 'missed'), 0) FROM occurrence o"
     " JOIN agreement a ON a.id = o.agreement_id"
     " WHERE a.kind = 'progress' AND o.at >= ?1 AND o.at < ?2";
-static const char s_sql_queued[] =
-    "SELECT 1 FROM notification WHERE key = ?1";
+static const char s_sql_queued[] = "SELECT 1 FROM notification WHERE key = ?1";
 static const char s_sql_any[] =
     "SELECT 1 FROM notification WHERE key LIKE 'digest/%' LIMIT 1";
 
@@ -147,20 +148,6 @@ char *digest_key(int64_t now, char *buf, size_t len)
 
 /* ------------------------------------------------------------ words */
 
-/* "3 november 2026", local. */
-static char *s_date(int64_t t, char *buf, size_t len)
-{
-    static const char *const months[] = {
-        "januari", "februari", "maart",     "april",   "mei",      "juni",
-        "juli",    "augustus", "september", "oktober", "november", "december"};
-    time_t tt = (time_t)t;
-    struct tm tm;
-    localtime_r(&tt, &tm);
-    snprintf(buf, len, "%d %s %d", tm.tm_mday, months[tm.tm_mon],
-             tm.tm_year + 1900);
-    return buf;
-}
-
 static const char *s_kind(const char *kind)
 {
     return strcmp(kind, "progress") == 0  ? "voortgangsrapportage"
@@ -214,8 +201,8 @@ static void s_reason(strbuf_t *b, const char *label, const char *text)
 /* ------------------------------------------------------------ overdue */
 
 /* The heading of an owner: "Regisseur A. Jansen (Leger des Heils)". */
-static int s_owner(digest_t *d, store_t *s, const char *type,
-                   const char *owner, strbuf_t *b)
+static int s_owner(digest_t *d, store_t *s, const char *type, const char *owner,
+                   strbuf_t *b)
 {
     if (strcmp(type, "regisseur") == 0) {
         sqlite3_stmt *st = store_prepare(s, s_sql_regisseur);
@@ -238,16 +225,16 @@ static int s_owner(digest_t *d, store_t *s, const char *type,
         const cfg_department_t *dep = cfg_department(d->cfg, owner);
         strbuf_printf(b, "Afdeling %s", dep ? dep->addr.name : owner);
     } else {
-        strbuf_printf(b, "%s", d->cfg->mail.kernteam.name
-                                   ? d->cfg->mail.kernteam.name
-                                   : "Kernteam");
+        strbuf_printf(b, "%s",
+                      d->cfg->mail.kernteam.name ? d->cfg->mail.kernteam.name
+                                                 : "Kernteam");
     }
     return 0;
 }
 
 /* Every reason of one query (bound to agreement id and occurrence n). */
-static int s_reasons(store_t *s, const char *sql, const char *label,
-                     int64_t id, int n, strbuf_t *b)
+static int s_reasons(store_t *s, const char *sql, const char *label, int64_t id,
+                     int n, strbuf_t *b)
 {
     sqlite3_stmt *st = store_prepare(s, sql);
     if (!st)
@@ -264,8 +251,7 @@ static int s_reasons(store_t *s, const char *sql, const char *label,
 }
 
 /* One overdue agreement: its line and the reasons given. */
-static int s_overdue_one(store_t *s, sqlite3_stmt *st, int64_t now,
-                         strbuf_t *b)
+static int s_overdue_one(store_t *s, sqlite3_stmt *st, int64_t now, strbuf_t *b)
 {
     int64_t id = sqlite3_column_int64(st, 0);
     int64_t due = sqlite3_column_int64(st, 5);
@@ -277,7 +263,7 @@ static int s_overdue_one(store_t *s, sqlite3_stmt *st, int64_t now,
     strbuf_printf(b, ": ");
     s_days(b, now - due);
     strbuf_printf(b, " te laat (verwacht %s), ",
-                  s_date(due, date, sizeof date));
+                  cal_date_nl(due, date, sizeof date));
     s_level(b, sqlite3_column_int(st, 6));
     strbuf_printf(b, "\n");
     int n = sqlite3_column_int(st, 7);
@@ -351,21 +337,21 @@ static int s_unreconciled(store_t *s, int64_t id, int64_t now, strbuf_t *b)
     char date[40];
     while ((rc = store_step(s, st)) == SQLITE_ROW) {
         const char *period = (const char *)sqlite3_column_text(st, 0);
-        strbuf_printf(b, "  - rapportage over %s: gemeld %lld, ontvangen "
+        strbuf_printf(b,
+                      "  - rapportage over %s: gemeld %lld, ontvangen "
                       "door regie %lld\n",
                       period ? period
-                             : s_date(sqlite3_column_int64(st, 3), date,
-                                      sizeof date),
-                      sqlite3_column_int64(st, 1),
-                      sqlite3_column_int64(st, 2));
+                             : cal_date_nl(sqlite3_column_int64(st, 3), date,
+                                           sizeof date),
+                      sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2));
     }
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* One partner agreement: missed in a row and counts not reconciled. */
-static int s_partner_one(digest_t *d, store_t *s, sqlite3_stmt *st,
-                         int64_t now, strbuf_t *b, s_late_t *late)
+static int s_partner_one(digest_t *d, store_t *s, sqlite3_stmt *st, int64_t now,
+                         strbuf_t *b, s_late_t *late)
 {
     int64_t id = sqlite3_column_int64(st, 0);
     const char *owner = (const char *)sqlite3_column_text(st, 1);
@@ -414,8 +400,7 @@ static int s_partners(digest_t *d, store_t *s, int64_t now, strbuf_t *b,
 
 /* ------------------------------------------------------------ cases */
 
-static int s_unassigned(store_t *s, int64_t now, strbuf_t *b,
-                        s_late_t *late)
+static int s_unassigned(store_t *s, int64_t now, strbuf_t *b, s_late_t *late)
 {
     sqlite3_stmt *st = store_prepare(s, s_sql_unassigned);
     if (!st)
@@ -426,7 +411,8 @@ static int s_unassigned(store_t *s, int64_t now, strbuf_t *b,
         int64_t opened = sqlite3_column_int64(st, 1);
         strbuf_printf(b, "- C-%06lld wacht ", sqlite3_column_int64(st, 0));
         s_days(b, now - opened);
-        strbuf_printf(b, " (sinds %s)\n", s_date(opened, date, sizeof date));
+        strbuf_printf(b, " (sinds %s)\n",
+                      cal_date_nl(opened, date, sizeof date));
         late->unassigned++;
     }
     sqlite3_reset(st);
@@ -448,8 +434,7 @@ static sqlite3_stmt *s_week_stmt(store_t *s, const char *sql, int64_t now)
     return st;
 }
 
-static int s_figure_referrals(digest_t *d, store_t *s, int64_t now,
-                              strbuf_t *b)
+static int s_figure_referrals(digest_t *d, store_t *s, int64_t now, strbuf_t *b)
 {
     sqlite3_stmt *st = s_week_stmt(s, s_sql_week_referrals, now);
     if (!st)
@@ -476,16 +461,19 @@ static int s_figures(digest_t *d, store_t *s, int64_t now, strbuf_t *b)
     sqlite3_stmt *st = s_week_stmt(s, s_sql_week_cases, now);
     if (!st || store_step(s, st) != SQLITE_ROW)
         return -1;
-    strbuf_printf(b, "Nieuwe casussen: %lld\nToegewezen aan een "
-                  "planregisseur: %lld\n", sqlite3_column_int64(st, 0),
-                  sqlite3_column_int64(st, 1));
+    strbuf_printf(b,
+                  "Nieuwe casussen: %lld\nToegewezen aan een "
+                  "planregisseur: %lld\n",
+                  sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
     sqlite3_reset(st);
     st = s_week_stmt(s, s_sql_week_reports, now);
     if (!st || store_step(s, st) != SQLITE_ROW)
         return -1;
-    strbuf_printf(b, "Voortgangsrapportages: %lld op tijd, %lld te laat, "
-                  "%lld gemist\n", sqlite3_column_int64(st, 0),
-                  sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2));
+    strbuf_printf(b,
+                  "Voortgangsrapportages: %lld op tijd, %lld te laat, "
+                  "%lld gemist\n",
+                  sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+                  sqlite3_column_int64(st, 2));
     sqlite3_reset(st);
     return 0;
 }
@@ -498,11 +486,10 @@ static char *s_summary(const s_late_t *l)
         return xstrdup("Er is deze week niets te laat.");
     return xasprintf("Te laat of open: %d %s over tijd, %d %s met gemiste "
                      "of afwijkende rapportages, %d %s zonder "
-                     "planregisseur.", l->overdue,
-                     l->overdue == 1 ? "afspraak" : "afspraken",
+                     "planregisseur.",
+                     l->overdue, l->overdue == 1 ? "afspraak" : "afspraken",
                      l->partners, l->partners == 1 ? "partner" : "partners",
-                     l->unassigned, l->unassigned == 1 ? "casus"
-                                                       : "casussen");
+                     l->unassigned, l->unassigned == 1 ? "casus" : "casussen");
 }
 
 int digest_render(digest_t *d, store_t *s, int64_t now, char **subject,
@@ -527,7 +514,7 @@ int digest_render(digest_t *d, store_t *s, int64_t now, char **subject,
         text[i + 1] = strbuf_take(&sec[i]);
     tmpl_var_t vars[S_NAMES] = {
         {"week", stats_iso_week(now, week, sizeof week)},
-        {"date", s_date(now, date, sizeof date)},
+        {"date", cal_date_nl(now, date, sizeof date)},
         {"gemeente", d->cfg->mail.gemeente.name},
         {"summary", text[0]},
         {"overdue", text[1]},
@@ -574,14 +561,17 @@ static int s_queue(digest_t *d, store_t *s, int64_t now, const char *actor,
     if (digest_render(d, s, now, &subject, &body) < 0)
         return -1;
     const cfg_address_t *to = &d->cfg->mail.gemeente;
-    outbox_note_t note = {.key = key, .to = to->email, .to_name = to->name,
-                          .subject = subject, .body = body};
+    outbox_note_t note = {.key = key,
+                          .to = to->email,
+                          .to_name = to->name,
+                          .subject = subject,
+                          .body = body};
     json_t *det = json_pack("{s:s}", "week", key + strlen("digest/"));
-    int rc = outbox_add(s, &note, now) == 0 &&
-                     audit_add(s, now, actor, "digest.sent", 0, 0, key,
-                               det) == 0
-                 ? 1
-                 : -1;
+    int rc =
+        outbox_add(s, &note, now) == 0 &&
+                audit_add(s, now, actor, "digest.sent", 0, 0, key, det) == 0
+            ? 1
+            : -1;
     json_decref(det);
     free(subject);
     free(body);

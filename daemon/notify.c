@@ -5,6 +5,7 @@
  */
 #include "notify.h"
 
+#include "cal.h"
 #include "log.h"
 #include "outbox.h"
 #include "tmpl.h"
@@ -114,19 +115,6 @@ bool notify_enabled(const notify_t *n)
     return n && n->cfg->mail.enabled;
 }
 
-/* "3 maart 2025" in the configured zone (TZ is set at start). */
-static void s_date_nl(int64_t t, char *buf, size_t len)
-{
-    static const char *months[] = {
-        "januari", "februari", "maart",     "april",   "mei",      "juni",
-        "juli",    "augustus", "september", "oktober", "november", "december"};
-    time_t tt = (time_t)t;
-    struct tm tm;
-    localtime_r(&tt, &tm);
-    snprintf(buf, len, "%d %s %d", tm.tm_mday, months[tm.tm_mon],
-             tm.tm_year + 1900);
-}
-
 /* Renders template t with vars and queues it for one recipient. */
 static int s_queue(notify_t *n, store_t *s, int t, const tmpl_var_t *vars,
                    size_t nvars, const outbox_note_t *base, int64_t now)
@@ -189,7 +177,7 @@ int notify_referral(notify_t *n, store_t *s, const notify_referral_t *r,
     char kase[24], ref[24], date[40], key[96];
     snprintf(kase, sizeof kase, "C-%06lld", (long long)r->case_id);
     snprintf(ref, sizeof ref, "R-%06lld", (long long)r->referral_id);
-    s_date_nl(now, date, sizeof date);
+    cal_date_nl(now, date, sizeof date);
     char *name = NULL, *email = NULL;
     if (r->regisseur_id && s_regisseur(s, r->regisseur_id, &name, &email) < 0)
         return -1;
@@ -249,7 +237,7 @@ static int s_tell(notify_t *n, store_t *s, int t, int64_t id, int64_t case_id,
         return -1;
     char kase[24], date[40], key[96];
     snprintf(kase, sizeof kase, "C-%06lld", (long long)case_id);
-    s_date_nl(now, date, sizeof date);
+    cal_date_nl(now, date, sizeof date);
     /* One assignment is one event: the time makes a re-assignment later
      * a new notification, while a retry of the same one is not. */
     snprintf(key, sizeof key, "case/%lld/%s/%lld/%lld", (long long)case_id,
@@ -309,7 +297,7 @@ int notify_owner(const cfg_t *cfg, store_t *s, const char *owner_type,
 static void s_when_nl(int64_t t, char *buf, size_t len)
 {
     char date[40];
-    s_date_nl(t, date, sizeof date);
+    cal_date_nl(t, date, sizeof date);
     time_t tt = (time_t)t;
     struct tm tm;
     localtime_r(&tt, &tm);
@@ -331,7 +319,7 @@ static void s_agree_vars(const notify_agreement_t *a, int64_t now,
     else
         snprintf(v->kase, sizeof v->kase, "-");
     s_when_nl(a->due_at, v->due, sizeof v->due);
-    s_date_nl(now, v->date, sizeof v->date);
+    cal_date_nl(now, v->date, sizeof v->date);
 }
 
 int notify_agreement_made(notify_t *n, store_t *s, const notify_agreement_t *a,
@@ -378,8 +366,8 @@ static int s_step_to(notify_t *n, store_t *s, const notify_agreement_t *a,
     snprintf(late, sizeof late, "%lld", (long long)(days > 0 ? days : 0));
     snprintf(level, sizeof level, "%d", a->level);
     char today[40], due_day[40];
-    s_date_nl(now, today, sizeof today);
-    s_date_nl(a->due_at, due_day, sizeof due_day);
+    cal_date_nl(now, today, sizeof today);
+    cal_date_nl(a->due_at, due_day, sizeof due_day);
     snprintf(when, sizeof when, "%s",
              strcmp(today, due_day) == 0 ? "vandaag verloopt"
              : now < a->due_at           ? "binnenkort verloopt"

@@ -82,14 +82,7 @@ int outbox_add(store_t *s, const outbox_note_t *n, int64_t now)
 
 int64_t outbox_next_due(store_t *s)
 {
-    sqlite3_stmt *st = store_prepare(s, s_sql_next);
-    if (!st || store_step(s, st) != SQLITE_ROW)
-        return -1;
-    int64_t at = sqlite3_column_type(st, 0) == SQLITE_NULL
-                     ? -1
-                     : sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return at;
+    return store_int64(s, s_sql_next, -1);
 }
 
 int outbox_take_due(store_t *s, int64_t now, outbox_row_t *row)

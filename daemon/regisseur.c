@@ -164,16 +164,9 @@ static json_t *s_select(store_t *s, int64_t id, bool all, problem_t *pb)
     if (id > 0)
         sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int(st, 2, all || id > 0);
-    json_t *rows = json_array();
-    int rc;
-    while ((rc = store_step(s, st)) == SQLITE_ROW)
-        json_array_append_new(rows, s_row(st));
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        json_decref(rows);
+    json_t *rows = dbjson_rows(s, st, s_row);
+    if (!rows)
         problem_store(pb);
-        return NULL;
-    }
     return rows;
 }
 

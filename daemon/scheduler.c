@@ -35,14 +35,7 @@ static const char s_sql_reasons[] =
 
 int64_t scheduler_next_at(store_t *s)
 {
-    sqlite3_stmt *st = store_prepare(s, s_sql_next);
-    if (!st || store_step(s, st) != SQLITE_ROW)
-        return -1;
-    int64_t at = sqlite3_column_type(st, 0) == SQLITE_NULL
-                     ? -1
-                     : sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return at;
+    return store_int64(s, s_sql_next, -1);
 }
 
 /* The current state of an open agreement, copied. */

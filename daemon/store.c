@@ -17,13 +17,13 @@
 #define STORE_CACHE_MAX 256
 
 struct store {
-    sqlite3 *db;                       /* the one connection */
-    char *path;                        /* for log lines */
+    sqlite3 *db; /* the one connection */
+    char *path;  /* for log lines */
     struct {
-        const char *sql;               /* cache key: the static string */
+        const char *sql; /* cache key: the static string */
         sqlite3_stmt *st;
-    } cache[STORE_CACHE_MAX];          /* prepared statements */
-    int cached;                        /* entries in cache */
+    } cache[STORE_CACHE_MAX]; /* prepared statements */
+    int cached;               /* entries in cache */
 };
 
 /* Schema version 1: cases, the persons in them (as pseudonyms), the
@@ -61,7 +61,7 @@ static const char s_schema_v1[] =
     " id INTEGER PRIMARY KEY,"
     " partner TEXT NOT NULL,"
     " external_id TEXT NOT NULL,"
-    " digest BLOB NOT NULL,"           /* keyed digest of the body */
+    " digest BLOB NOT NULL," /* keyed digest of the body */
     " case_id INTEGER NOT NULL REFERENCES cases(id),"
     " kind TEXT NOT NULL,"
     " category TEXT NOT NULL,"
@@ -74,10 +74,10 @@ static const char s_schema_v1[] =
     " occurred_at TEXT,"
     " note TEXT,"
     " persons INTEGER NOT NULL,"
-    " overlap INTEGER NOT NULL DEFAULT 0,"  /* spanned several cases */
+    " overlap INTEGER NOT NULL DEFAULT 0," /* spanned several cases */
     " received_at INTEGER NOT NULL,"
-    " case_status TEXT NOT NULL,"     /* as first acknowledged */
-    " ack_regisseur TEXT,"            /* the regisseur disclosed, JSON */
+    " case_status TEXT NOT NULL," /* as first acknowledged */
+    " ack_regisseur TEXT,"        /* the regisseur disclosed, JSON */
     " UNIQUE (partner, external_id));"
     "CREATE INDEX referral_case ON referral(case_id);"
     "CREATE INDEX referral_partner_time ON referral(partner, received_at);";
@@ -116,24 +116,24 @@ static const char s_schema_v3[] =
     "  ('progress', 'assign', 'partner', 'request', 'custom')),"
     " owner_type TEXT NOT NULL CHECK (owner_type IN"
     "  ('regisseur', 'partner', 'kernteam', 'department')),"
-    " owner TEXT NOT NULL,"           /* regisseur id, partner id, */
+    " owner TEXT NOT NULL,"                  /* regisseur id, partner id, */
     " case_id INTEGER REFERENCES cases(id)," /* 'kernteam', department */
     " description TEXT NOT NULL,"
     " policy TEXT NOT NULL,"
-    " period_days INTEGER,"           /* NULL: one-off */
+    " period_days INTEGER," /* NULL: one-off */
     " status TEXT NOT NULL DEFAULT 'open' CHECK (status IN"
     "  ('open', 'met', 'met_late', 'waived', 'closed')),"
     " occurrence INTEGER NOT NULL DEFAULT 1,"
-    " due_at INTEGER NOT NULL,"       /* of the current occurrence */
-    " step INTEGER NOT NULL DEFAULT 0," /* next step of the ladder */
+    " due_at INTEGER NOT NULL,"          /* of the current occurrence */
+    " step INTEGER NOT NULL DEFAULT 0,"  /* next step of the ladder */
     " level INTEGER NOT NULL DEFAULT 0," /* highest level reached */
     " repeats INTEGER NOT NULL DEFAULT 0,"
     " extensions INTEGER NOT NULL DEFAULT 0,"
-    " next_at INTEGER,"               /* NULL: the scheduler is done */
+    " next_at INTEGER," /* NULL: the scheduler is done */
     " created_at INTEGER NOT NULL,"
     " created_by TEXT NOT NULL,"
     " closed_at INTEGER,"
-    " reason TEXT);"                  /* of a waive or close */
+    " reason TEXT);" /* of a waive or close */
     "CREATE INDEX agreement_next ON agreement(next_at)"
     " WHERE next_at IS NOT NULL;"
     "CREATE INDEX agreement_case ON agreement(case_id);"
@@ -151,7 +151,7 @@ static const char s_schema_v3[] =
     " PRIMARY KEY (agreement_id, n)) WITHOUT ROWID;"
     "CREATE TABLE report ("
     " id INTEGER PRIMARY KEY,"
-    " source TEXT NOT NULL,"          /* partner id, or user:NAME */
+    " source TEXT NOT NULL," /* partner id, or user:NAME */
     " external_id TEXT,"
     " digest BLOB,"
     " agreement_id INTEGER NOT NULL REFERENCES agreement(id),"
@@ -161,11 +161,11 @@ static const char s_schema_v3[] =
     " reason TEXT,"
     " period TEXT,"
     " count INTEGER,"
-    " received INTEGER,"              /* referrals that came in period */
-    " reconciled INTEGER,"            /* 1, 0, or NULL without count */
+    " received INTEGER,"   /* referrals that came in period */
+    " reconciled INTEGER," /* 1, 0, or NULL without count */
     " note TEXT,"
     " received_at INTEGER NOT NULL,"
-    " outcome TEXT NOT NULL,"         /* met, met_late or open */
+    " outcome TEXT NOT NULL," /* met, met_late or open */
     " next_due INTEGER,"
     " UNIQUE (source, external_id));"
     "CREATE INDEX report_agreement ON report(agreement_id);"
@@ -270,7 +270,8 @@ static int s_migrate(store_t *s)
     int version = atoi(v);
     if (version > STORE_SCHEMA_VERSION) {
         log_err("store: database schema %d is newer than this regied "
-                "(%d) path=%s", version, STORE_SCHEMA_VERSION, s->path);
+                "(%d) path=%s",
+                version, STORE_SCHEMA_VERSION, s->path);
         return -1;
     }
     for (; version < STORE_SCHEMA_VERSION; version++) {
@@ -396,6 +397,18 @@ int store_step(store_t *s, sqlite3_stmt *st)
     s_log_error(s, "step");
     sqlite3_reset(st);
     return -1;
+}
+
+int64_t store_int64(store_t *s, const char *sql, int64_t fallback)
+{
+    sqlite3_stmt *st = store_prepare(s, sql);
+    if (!st || store_step(s, st) != SQLITE_ROW)
+        return fallback;
+    int64_t v = sqlite3_column_type(st, 0) == SQLITE_NULL
+                    ? fallback
+                    : sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return v;
 }
 
 int store_begin(store_t *s)

@@ -45,6 +45,11 @@ sqlite3_stmt *store_prepare(store_t *s, const char *sql);
  * error (and resets st). */
 int store_step(store_t *s, sqlite3_stmt *st);
 
+/* Runs sql, a query of one row and one column without parameters (a
+ * static string, as for store_prepare), and returns its value, or
+ * fallback when it is NULL, there is no row, or on an error (logged). */
+int64_t store_int64(store_t *s, const char *sql, int64_t fallback);
+
 /* Runs sql (no results). Returns 0 or -1 after logging. */
 int store_exec(store_t *s, const char *sql);
 
