@@ -30,7 +30,7 @@ OPT     ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS  += -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(OPT) $(WARN) \
-           -DREGIE_VERSION='"$(VERSION)"' -Idaemon -Iadapters $(PKG_CFLAGS)
+           -DREGIE_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
 LDLIBS  += $(PKG_LIBS) -lpthread -lm
 
 ifeq ($(SAN),1)
@@ -39,22 +39,40 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-# The daemon's modules form one static library; the mains link it.
-DAEMON_MAINS := daemon/regied.c daemon/regiectl.c daemon/regie-keygen.c
-LIB_SRC  := $(filter-out $(DAEMON_MAINS),$(wildcard daemon/*.c))
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
-LIB      := $(BUILD)/libregie.a
+# The layout (see README "Architecture"): one static library per folder,
+# and each folder sees only the headers its -I flags give it, so the
+# compiler enforces "adapters and regiectl reach the daemon only over the
+# wire". scripts/check-layout checks the finer rules (scripts/layout).
+DAEMON_PARTS := config store cases mail agree mon intake control
+# Link order: a part before the parts it uses.
+DAEMON_LINK  := control intake mon agree mail cases store config
+FOLDERS      := lib $(addprefix daemon/,$(DAEMON_PARTS)) adapters regiectl
 
-# Adapters share adapter.c (and its friends); every other file is a main.
-ADAPTER_LIB_SRC := $(filter-out adapters/regie-%.c,$(wildcard adapters/*.c))
-ADAPTER_LIB_OBJ := $(ADAPTER_LIB_SRC:%.c=$(BUILD)/%.o)
-ADAPTER_MAINS   := $(wildcard adapters/regie-*.c)
+# Every .c of a folder that is not a main goes into the folder's library.
+MAINS := daemon/regied.c tools/regie-keygen.c regiectl/regiectl.c \
+         $(wildcard adapters/regie-*.c)
+lib_of  = $(BUILD)/a/$(subst /,-,$(1)).a
+src_of  = $(filter-out $(MAINS),$(wildcard $(1)/*.c))
+obj_of  = $(patsubst %.c,$(BUILD)/obj/%.o,$(call src_of,$(1)))
+ARCHIVES := $(foreach f,$(FOLDERS),$(call lib_of,$(f)))
 
-DAEMON_BINS  := $(patsubst daemon/%.c,$(BUILD)/%,$(wildcard $(DAEMON_MAINS)))
-ADAPTER_BINS := $(patsubst adapters/%.c,$(BUILD)/%,$(ADAPTER_MAINS))
-BINS         := $(DAEMON_BINS) $(ADAPTER_BINS)
+LIB_A      := $(call lib_of,lib)
+DAEMON_A   := $(foreach p,$(DAEMON_LINK),$(call lib_of,daemon/$(p)))
+ADAPTERS_A := $(call lib_of,adapters)
+REGIECTL_A := $(call lib_of,regiectl)
+DAEMON_TOP := $(BUILD)/obj/daemon/server.o
 
-UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+# Include paths per folder: lib/ sees only itself; the daemon sees lib/
+# and its own parts (as "part/x.h"); adapters, regiectl and tools see
+# lib/ only. Tests see what the folder they test sees.
+INC_LIB    := -Ilib
+INC_DAEMON := -Ilib -Idaemon
+INC_TESTS  := -Ilib -Idaemon -Iadapters -Iregiectl
+
+BINS := $(BUILD)/regied $(BUILD)/regiectl $(BUILD)/regie-keygen \
+        $(patsubst adapters/%.c,$(BUILD)/%,$(wildcard adapters/regie-*.c))
+
+UNIT_SRC  := $(shell find tests/unit -name 'test_*.c' | sort)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_SRC   := $(wildcard tests/tools/*.c)
 TOOL_BINS  := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
@@ -62,7 +80,7 @@ BENCH_SRC  := $(wildcard tests/bench/*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
 .PHONY: all deps test unit demo bench check-asan memcheck install \
-        uninstall clean format
+        uninstall clean format check-layout
 
 all: $(BINS) $(UNIT_BINS) $(TOOL_BINS) $(BENCH_BINS)
 
@@ -74,31 +92,67 @@ deps:
 	  /usr/bin/python3 -c 'import zmq, aiosmtpd, pytest' 2>/dev/null || \
 	  scripts/install-deps
 
-$(BUILD)/%.o: %.c
+$(BUILD)/obj/lib/%.o: lib/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) $(INC_LIB) -MMD -MP -c -o $@ $<
 
-$(LIB): $(LIB_OBJ) $(ADAPTER_LIB_OBJ)
-	@rm -f $@
-	$(AR) rcs $@ $^
-
-$(DAEMON_BINS): $(BUILD)/%: $(BUILD)/daemon/%.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
-
-$(ADAPTER_BINS): $(BUILD)/%: $(BUILD)/adapters/%.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
-
-$(UNIT_BINS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
+$(BUILD)/obj/daemon/%.o: daemon/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) $(INC_DAEMON) -MMD -MP -c -o $@ $<
 
-$(TOOL_BINS): $(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(LIB)
+$(BUILD)/obj/adapters/%.o: adapters/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(CFLAGS) $(INC_LIB) -MMD -MP -c -o $@ $<
 
-$(BENCH_BINS): $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(LIB)
+$(BUILD)/obj/regiectl/%.o: regiectl/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(CFLAGS) $(INC_LIB) -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/tools/%.o: tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(INC_LIB) -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(INC_TESTS) -Itests/bench -MMD -MP -c -o $@ $<
+
+define archive_rule
+$(call lib_of,$(1)): $(call obj_of,$(1))
+	@mkdir -p $$(dir $$@)
+	@rm -f $$@
+	$$(AR) rcs $$@ $$^
+endef
+$(foreach f,$(FOLDERS),$(eval $(call archive_rule,$(f))))
+
+$(BUILD)/regied: $(BUILD)/obj/daemon/regied.o $(DAEMON_TOP) $(DAEMON_A) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/regiectl: $(BUILD)/obj/regiectl/regiectl.o $(REGIECTL_A) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/regie-keygen: $(BUILD)/obj/tools/regie-keygen.o $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/regie-%: $(BUILD)/obj/adapters/regie-%.o $(ADAPTERS_A) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Tests and tools link whatever they test; the linker takes what it needs.
+TEST_A := $(DAEMON_TOP) $(DAEMON_A) $(REGIECTL_A) $(ADAPTERS_A) $(LIB_A)
+
+$(UNIT_BINS): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(TOOL_BINS): $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(TEST_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BENCH_BINS): $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(TEST_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+check-layout:
+	/usr/bin/python3 scripts/check-layout
 
 test: deps
 	$(MAKE) all
@@ -162,8 +216,8 @@ uninstall:
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 format:
-	clang-format -i daemon/*.[ch] adapters/*.[ch] tests/unit/*.c \
-	  tests/bench/*.c
+	clang-format -i $$(find lib daemon adapters regiectl tools tests \
+	  -name '*.[ch]')
 
 clean:
 	rm -rf build build-asan

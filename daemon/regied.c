@@ -2,11 +2,12 @@
  * regied — the regie daemon: receives referrals from partner adapters
  * (RRP/1 over ZeroMQ with CURVE), stores and matches them to households.
  */
-#include "cfg.h"
+#include "config/cfg.h"
+#include "config/cfgload.h"
 #include "clock.h"
-#include "digest.h"
+#include "mon/digest.h"
 #include "log.h"
-#include "notify.h"
+#include "mail/notify.h"
 #include "server.h"
 
 #include <getopt.h>
@@ -97,7 +98,7 @@ int main(int argc, char **argv)
         log_err("regied: libsodium cannot start");
         return 69;
     }
-    cfg_t *cfg = cfg_load(path);
+    cfg_t *cfg = cfgload_read(path);
     if (!cfg)
         return CFG_EX_CONFIG;
     notify_t *templates = notify_new(cfg); /* the templates must load */

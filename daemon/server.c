@@ -8,20 +8,22 @@
  */
 #include "server.h"
 
-#include "agree.h"
-#include "ckpt.h"
+#include "config/cfgload.h"
+
+#include "agree/agree.h"
+#include "store/ckpt.h"
 #include "clock.h"
-#include "ctl.h"
-#include "digest.h"
-#include "dispatch.h"
-#include "intake.h"
+#include "control/ctl.h"
+#include "mon/digest.h"
+#include "mail/dispatch.h"
+#include "intake/intake.h"
 #include "log.h"
-#include "mon.h"
-#include "notify.h"
-#include "scheduler.h"
-#include "store.h"
+#include "mon/mon.h"
+#include "mail/notify.h"
+#include "agree/scheduler.h"
+#include "store/store.h"
 #include "xmem.h"
-#include "zap.h"
+#include "intake/zap.h"
 #include "zframes.h"
 
 #include <errno.h>
@@ -192,7 +194,7 @@ static int s_bind_control(server_t *s)
 {
     if (!s->cfg->control)
         return 0;
-    ctl_env_t env = {
+    cmd_env_t env = {
         .cfg = s->cfg, .store = s->store, .notify = s->notify, .mon = s->mon};
     s->ctl = ctl_new(s->ctx, s->cfg->control, s->cfg->control_mode, &env);
     if (!s->ctl)
@@ -372,7 +374,7 @@ static void s_reload(server_t *s)
 {
     sd_notify(0, "RELOADING=1");
     log_notice("server: reloading config=%s", s->cfg->path);
-    cfg_t *next = cfg_load(s->cfg->path);
+    cfg_t *next = cfgload_read(s->cfg->path);
     notify_t *notify = next ? notify_new(next) : NULL;
     digest_t *dg = notify ? digest_new(next) : NULL; /* checks its template */
     if (!dg) {
@@ -388,7 +390,7 @@ static void s_reload(server_t *s)
         intake_set_cfg(s->intake, next, notify);
         dispatch_set_cfg(s->dispatch, next);
         if (s->ctl) {
-            ctl_env_t env = {.cfg = next,
+            cmd_env_t env = {.cfg = next,
                              .store = s->store,
                              .notify = notify,
                              .mon = s->mon};

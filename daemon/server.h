@@ -4,7 +4,7 @@
 #ifndef REGIE_SERVER_H
 #define REGIE_SERVER_H
 
-#include "cfg.h"
+#include "config/cfg.h"
 
 typedef struct server server_t;
 

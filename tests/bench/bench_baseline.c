@@ -49,14 +49,15 @@
  */
 #include "bench_gen.h"
 #include "cal.h"
-#include "cfg.h"
-#include "intake.h"
+#include "config/cfg.h"
+#include "config/cfgload.h"
+#include "intake/intake.h"
 #include "keys.h"
 #include "log.h"
-#include "notify.h"
+#include "mail/notify.h"
 #include "pseudo.h"
-#include "rrp.h"
-#include "store.h"
+#include "intake/rrp.h"
+#include "store/store.h"
 #include "xmem.h"
 
 #include <errno.h>
@@ -97,7 +98,7 @@ typedef struct {
     unsigned char person[BENCH_PERSONS_MAX][PSEUDO_LEN];
 } s_row_t;
 
-/* The daemon's SQL, verbatim from daemon/intake.c and daemon/match.c
+/* The daemon's SQL, verbatim from daemon/intake/intake.c and daemon/cases/match.c
  * (scripts/bench checks that they are still the same). */
 static const char s_sql_find[] =
     "SELECT id, digest, case_id, case_status, ack_regisseur, received_at"
@@ -666,7 +667,7 @@ typedef struct {
 static int s_stages(const s_plan_t *p, const s_row_t *rows, const char *db,
                     const char *config)
 {
-    cfg_t *cfg = cfg_load(config);
+    cfg_t *cfg = cfgload_read(config);
     if (!cfg)
         return -1;
     log_set_level(cfg->log_level);

@@ -1,5 +1,5 @@
 """
-regiectl and the control socket (daemon/ctl.c, ctlcmd.c, regisseur.c,
+regiectl and the control socket (daemon/control/, daemon/cases/regisseur.c,
 casefile.c): a real regied with a control socket in its short folder,
 referrals posted over RRP/1, and build/regiectl run for every command,
 with its human and --json output, its errors and exit statuses, and

@@ -1,5 +1,5 @@
 """
-Integration tests of daemon/smtp.c: build/tools/smtp-send delivers through
+Integration tests of daemon/mail/smtp.c: build/tools/smtp-send delivers through
 libesmtp to a real SMTP server (aiosmtpd) on loopback, with STARTTLS and a
 self-signed certificate for "localhost" made here with the openssl
 command. Each test starts its own server on a free port, waits for it by

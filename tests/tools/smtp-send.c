@@ -14,7 +14,7 @@
  * command line. With --count N > 1, attempt i sends Message-ID "i.ID".
  */
 #include "log.h"
-#include "smtp.h"
+#include "mail/smtp.h"
 #include "xmem.h"
 
 #include <errno.h>

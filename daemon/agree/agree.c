@@ -1,0 +1,513 @@
+/*
+ * agree — agreements and their state changes (see agree.h). Main thread
+ * only, in the caller's write transaction.
+ */
+#include "agree.h"
+
+#include "store/audit.h"
+#include "cal.h"
+#include "config/cfgagree.h"
+#include "ladder.h"
+#include "log.h"
+#include "ref.h"
+#include "xmem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One agreement row, as the state changes need it. */
+typedef struct {
+    int64_t id;
+    char kind[16], owner_type[16], owner[64], policy[64], status[16];
+    int64_t case_id;
+    char *description;
+    int period_days; /* 0: one-off */
+    int occurrence, step, level, repeats, extensions;
+    int64_t due_at;
+} s_row_t;
+
+static const char s_sql_insert[] =
+    "INSERT INTO agreement (kind, owner_type, owner, case_id, description,"
+    " policy, period_days, due_at, next_at, created_at, created_by)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+static const char s_sql_load[] =
+    "SELECT id, kind, owner_type, owner, case_id, description, policy,"
+    " period_days, status, occurrence, due_at, step, level, repeats,"
+    " extensions FROM agreement WHERE id = ?1";
+static const char s_sql_save[] =
+    "UPDATE agreement SET status = ?2, occurrence = ?3, due_at = ?4,"
+    " step = ?5, level = ?6, repeats = ?7, extensions = ?8, next_at = ?9,"
+    " closed_at = ?10, reason = coalesce(?11, reason), owner = ?12,"
+    " period_days = ?13 WHERE id = ?1";
+static const char s_sql_occurrence[] =
+    "INSERT OR REPLACE INTO occurrence (agreement_id, n, due_at, outcome,"
+    " at, report_id, level, extensions) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+    " ?8)";
+static const char s_sql_of_case[] =
+    "SELECT id FROM agreement WHERE case_id = ?1 AND status = 'open'"
+    " AND (?2 IS NULL OR kind = ?2)";
+static const char s_sql_partner_open[] =
+    "SELECT id, period_days FROM agreement WHERE owner_type = 'partner'"
+    " AND owner = ?1 AND kind = 'partner' AND status = 'open'";
+static const char s_sql_case_type[] = "SELECT type FROM cases WHERE id = ?1";
+static const char s_sql_owned[] =
+    "SELECT 1 FROM agreement WHERE id = ?1 AND status = 'open'"
+    " AND owner_type = 'partner' AND owner = ?2";
+
+static void s_copy(char *dst, size_t len, const unsigned char *v)
+{
+    snprintf(dst, len, "%s", v ? (const char *)v : "");
+}
+
+/* Loads agreement id into r. Returns 1, 0 when none, -1 on error. */
+static int s_load(store_t *s, int64_t id, s_row_t *r)
+{
+    memset(r, 0, sizeof *r);
+    sqlite3_stmt *st = store_prepare(s, s_sql_load);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = store_step(s, st);
+    if (rc == SQLITE_ROW) {
+        r->id = sqlite3_column_int64(st, 0);
+        s_copy(r->kind, sizeof r->kind, sqlite3_column_text(st, 1));
+        s_copy(r->owner_type, sizeof r->owner_type, sqlite3_column_text(st, 2));
+        s_copy(r->owner, sizeof r->owner, sqlite3_column_text(st, 3));
+        r->case_id = sqlite3_column_int64(st, 4);
+        r->description = store_column_dup(st, 5);
+        s_copy(r->policy, sizeof r->policy, sqlite3_column_text(st, 6));
+        r->period_days = sqlite3_column_int(st, 7);
+        s_copy(r->status, sizeof r->status, sqlite3_column_text(st, 8));
+        r->occurrence = sqlite3_column_int(st, 9);
+        r->due_at = sqlite3_column_int64(st, 10);
+        r->step = sqlite3_column_int(st, 11);
+        r->level = sqlite3_column_int(st, 12);
+        r->repeats = sqlite3_column_int(st, 13);
+        r->extensions = sqlite3_column_int(st, 14);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* When the scheduler must look at an open row again: now when a step
+ * fell due already, else the next step or roll; -1 when never. */
+static int64_t s_next_at(const cfg_t *cfg, const s_row_t *r, int64_t now)
+{
+    const cfg_policy_t *p = cfg_policy(cfg, r->policy);
+    if (strcmp(r->status, "open") != 0 || !p)
+        return -1;
+    ladder_plan_t plan;
+    ladder_plan(p, r->due_at, r->period_days, r->step, r->repeats, now, &plan);
+    return plan.send != -1 ? now : plan.next_at;
+}
+
+/* Writes the state of r; closed_at set when not open. */
+static int s_save(store_t *s, const cfg_t *cfg, const s_row_t *r, int64_t now,
+                  const char *reason)
+{
+    sqlite3_stmt *st = store_prepare(s, s_sql_save);
+    if (!st)
+        return -1;
+    int64_t next = s_next_at(cfg, r, now);
+    sqlite3_bind_int64(st, 1, r->id);
+    sqlite3_bind_text(st, 2, r->status, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, r->occurrence);
+    sqlite3_bind_int64(st, 4, r->due_at);
+    sqlite3_bind_int(st, 5, r->step);
+    sqlite3_bind_int(st, 6, r->level);
+    sqlite3_bind_int(st, 7, r->repeats);
+    sqlite3_bind_int(st, 8, r->extensions);
+    if (next >= 0)
+        sqlite3_bind_int64(st, 9, next);
+    if (strcmp(r->status, "open") != 0)
+        sqlite3_bind_int64(st, 10, now);
+    if (reason)
+        sqlite3_bind_text(st, 11, reason, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 12, r->owner, -1, SQLITE_STATIC);
+    if (r->period_days > 0)
+        sqlite3_bind_int(st, 13, r->period_days);
+    return store_step(s, st) == SQLITE_DONE ? 0 : -1;
+}
+
+/* Records the end of the current occurrence of r. */
+static int s_ended(store_t *s, const s_row_t *r, const char *outcome,
+                   int64_t now, int64_t report_id)
+{
+    sqlite3_stmt *st = store_prepare(s, s_sql_occurrence);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, r->id);
+    sqlite3_bind_int(st, 2, r->occurrence);
+    sqlite3_bind_int64(st, 3, r->due_at);
+    sqlite3_bind_text(st, 4, outcome, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, now);
+    if (report_id)
+        sqlite3_bind_int64(st, 6, report_id);
+    sqlite3_bind_int(st, 7, r->level);
+    sqlite3_bind_int(st, 8, r->extensions);
+    return store_step(s, st) == SQLITE_DONE ? 0 : -1;
+}
+
+/* Starts the next occurrence of recurring r (or ends a one-off one with
+ * status end). */
+static void s_advance(s_row_t *r, const char *end)
+{
+    if (r->period_days > 0) {
+        r->occurrence++;
+        r->due_at = ladder_next_due(r->due_at, r->period_days);
+        r->step = r->level = r->repeats = r->extensions = 0;
+    } else {
+        snprintf(r->status, sizeof r->status, "%s", end);
+    }
+}
+
+static int s_event(store_t *s, const s_row_t *r, int64_t now, const char *actor,
+                   const char *action, json_t *details)
+{
+    char ref[24];
+    ref_format(ref, sizeof ref, "A", r->id);
+    json_object_set_new(details, "occurrence", json_integer(r->occurrence));
+    int rc = audit_add(s, now, actor, action, r->case_id, r->id, ref, details);
+    json_decref(details);
+    return rc;
+}
+
+int agree_make(store_t *s, const cfg_t *cfg, notify_t *n, const agree_new_t *a,
+               int64_t now, int64_t *id)
+{
+    const char *policy = a->policy ? a->policy
+                         : cfg->policy_for[a->kind]
+                             ? cfg->policy_for[a->kind]
+                             : cfg_kind_name(a->kind);
+    s_row_t r = {.case_id = a->case_id,
+                 .period_days = a->period_days,
+                 .occurrence = 1,
+                 .due_at = a->due_at,
+                 .description = (char *)a->description};
+    snprintf(r.kind, sizeof r.kind, "%s", cfg_kind_name(a->kind));
+    snprintf(r.owner_type, sizeof r.owner_type, "%s", a->owner_type);
+    snprintf(r.owner, sizeof r.owner, "%s", a->owner);
+    snprintf(r.policy, sizeof r.policy, "%s", policy);
+    snprintf(r.status, sizeof r.status, "open");
+    int64_t next = s_next_at(cfg, &r, now);
+    sqlite3_stmt *st = store_prepare(s, s_sql_insert);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, r.kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, a->owner_type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, a->owner, -1, SQLITE_STATIC);
+    if (a->case_id)
+        sqlite3_bind_int64(st, 4, a->case_id);
+    sqlite3_bind_text(st, 5, a->description, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, policy, -1, SQLITE_STATIC);
+    if (a->period_days > 0)
+        sqlite3_bind_int(st, 7, a->period_days);
+    sqlite3_bind_int64(st, 8, a->due_at);
+    if (next >= 0)
+        sqlite3_bind_int64(st, 9, next);
+    sqlite3_bind_int64(st, 10, now);
+    sqlite3_bind_text(st, 11, a->actor, -1, SQLITE_STATIC);
+    if (store_step(s, st) != SQLITE_DONE)
+        return -1;
+    *id = r.id = store_last_id(s);
+    json_t *d =
+        json_pack("{s:s, s:s, s:s, s:I}", "kind", r.kind, "owner", r.owner,
+                  "policy", r.policy, "due_at", (json_int_t)r.due_at);
+    int rc = s_event(s, &r, now, a->actor, "agreement.made", d);
+    notify_agreement_t na = {r.id,
+                             r.occurrence,
+                             r.kind,
+                             r.description,
+                             r.case_id,
+                             r.due_at,
+                             r.owner_type,
+                             r.owner,
+                             r.period_days,
+                             0,
+                             0,
+                             0,
+                             NULL};
+    if (rc == 0 && a->confirm)
+        rc = notify_agreement_made(n, s, &na, now);
+    log_debug("agree: made agreement=A-%06lld kind=%s owner=%s:%s",
+              (long long)*id, r.kind, a->owner_type, a->owner);
+    return rc;
+}
+
+int agree_meet(store_t *s, const cfg_t *cfg, int64_t id, int64_t report_id,
+               int64_t now, const char *actor, agree_met_t *out)
+{
+    s_row_t r;
+    if (s_load(s, id, &r) != 1)
+        return -1;
+    const char *outcome = now <= r.due_at ? "met" : "met_late";
+    out->status = outcome;
+    out->occurrence = r.occurrence;
+    int rc = s_ended(s, &r, outcome, now, report_id);
+    json_t *d = json_pack("{s:I, s:I}", "report", (json_int_t)report_id,
+                          "due_at", (json_int_t)r.due_at);
+    if (rc == 0)
+        rc = s_event(s, &r, now, actor,
+                     strcmp(outcome, "met") == 0 ? "agreement.met"
+                                                 : "agreement.met_late",
+                     d);
+    else
+        json_decref(d);
+    s_advance(&r, outcome);
+    out->next_due = r.period_days > 0 ? r.due_at : -1;
+    if (rc == 0)
+        rc = s_save(s, cfg, &r, now, NULL);
+    free(r.description);
+    return rc;
+}
+
+int agree_extend(store_t *s, const cfg_t *cfg, int64_t id, int64_t until,
+                 const char *reason, const char *actor, int64_t now)
+{
+    s_row_t r;
+    if (s_load(s, id, &r) != 1)
+        return -1;
+    json_t *d = json_pack("{s:s, s:I, s:I}", "reason", reason, "from",
+                          (json_int_t)r.due_at, "until", (json_int_t)until);
+    r.due_at = until;
+    r.extensions++;
+    r.level = r.repeats = 0;
+    /* The ladder starts again: steps already past the new times are not
+     * sent again, the ones still ahead are. */
+    const cfg_policy_t *p = cfg_policy(cfg, r.policy);
+    r.step = 0;
+    while (p && (size_t)r.step < p->steps_n &&
+           ladder_step_time(p, until, (size_t)r.step) <= now)
+        r.step++;
+    int rc = s_event(s, &r, now, actor, "agreement.extended", d);
+    if (rc == 0)
+        rc = s_save(s, cfg, &r, now, NULL);
+    free(r.description);
+    return rc;
+}
+
+/* Ends the current occurrence of id with outcome and action; a recurring
+ * agreement rolls on. */
+static int s_end(store_t *s, const cfg_t *cfg, int64_t id, const char *outcome,
+                 const char *action, const char *reason, const char *actor,
+                 int64_t now)
+{
+    s_row_t r;
+    if (s_load(s, id, &r) != 1)
+        return -1;
+    int rc = s_ended(s, &r, outcome, now, 0);
+    json_t *d = reason ? json_pack("{s:s}", "reason", reason) : json_object();
+    json_object_set_new(d, "level", json_integer(r.level));
+    if (rc == 0)
+        rc = s_event(s, &r, now, actor, action, d);
+    else
+        json_decref(d);
+    if (strcmp(outcome, "closed") == 0)
+        snprintf(r.status, sizeof r.status, "closed");
+    else
+        s_advance(&r, outcome);
+    if (rc == 0)
+        rc = s_save(s, cfg, &r, now, reason);
+    free(r.description);
+    return rc;
+}
+
+int agree_waive(store_t *s, const cfg_t *cfg, int64_t id, const char *reason,
+                const char *actor, int64_t now)
+{
+    return s_end(s, cfg, id, "waived", "agreement.waived", reason, actor, now);
+}
+
+int agree_roll(store_t *s, const cfg_t *cfg, int64_t id, int64_t now)
+{
+    return s_end(s, cfg, id, "missed", "agreement.missed", NULL, "scheduler",
+                 now);
+}
+
+/* The progress period of a case by its type; -1 on a store error. */
+static int s_case_period(store_t *s, const cfg_t *cfg, int64_t case_id)
+{
+    sqlite3_stmt *st = store_prepare(s, s_sql_case_type);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, case_id);
+    int rc = store_step(s, st);
+    int period = cfg->progress_days_complex;
+    if (rc == SQLITE_ROW &&
+        strcmp((const char *)sqlite3_column_text(st, 0), "intensive") == 0)
+        period = cfg->progress_days_intensive;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? period : -1;
+}
+
+/* Ids of the open agreements of a case (of one kind, or all). */
+static int s_of_case(store_t *s, int64_t case_id, const char *kind,
+                     int64_t *ids, int cap)
+{
+    sqlite3_stmt *st = store_prepare(s, s_sql_of_case);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, case_id);
+    if (kind)
+        sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+    int n = 0, rc;
+    while ((rc = store_step(s, st)) == SQLITE_ROW)
+        if (n < cap)
+            ids[n++] = sqlite3_column_int64(st, 0);
+    return rc == SQLITE_DONE ? n : -1;
+}
+
+int agree_on_new_case(store_t *s, const cfg_t *cfg, notify_t *n,
+                      int64_t case_id, int64_t now)
+{
+    char desc[96];
+    snprintf(desc, sizeof desc,
+             "Een planregisseur toewijzen aan casus "
+             "C-%06lld",
+             (long long)case_id);
+    agree_new_t a = {.kind = CFG_KIND_ASSIGN,
+                     .owner_type = "kernteam",
+                     .owner = "kernteam",
+                     .case_id = case_id,
+                     .description = desc,
+                     .due_at = cal_add_days(now, cfg->assign_days),
+                     .actor = "daemon"};
+    int64_t id;
+    return agree_make(s, cfg, n, &a, now, &id);
+}
+
+int agree_on_assign(store_t *s, const cfg_t *cfg, notify_t *n, int64_t case_id,
+                    int64_t regisseur_id, int64_t now, const char *actor)
+{
+    int64_t ids[16];
+    int k = s_of_case(s, case_id, "assign", ids, 16);
+    for (int i = 0; i < k; i++) {
+        agree_met_t met;
+        if (agree_meet(s, cfg, ids[i], 0, now, actor, &met) < 0)
+            return -1;
+    }
+    if (k < 0 || (k = s_of_case(s, case_id, "progress", ids, 16)) < 0)
+        return -1;
+    char owner[24];
+    snprintf(owner, sizeof owner, "%lld", (long long)regisseur_id);
+    for (int i = 0; i < k; i++) { /* reassigned: the agreement moves */
+        s_row_t r;
+        if (s_load(s, ids[i], &r) != 1)
+            return -1;
+        json_t *d = json_pack("{s:s, s:s}", "from", r.owner, "to", owner);
+        snprintf(r.owner, sizeof r.owner, "%s", owner);
+        int rc = s_event(s, &r, now, actor, "agreement.moved", d);
+        if (rc == 0)
+            rc = s_save(s, cfg, &r, now, NULL);
+        free(r.description);
+        if (rc < 0)
+            return -1;
+    }
+    if (k > 0)
+        return 0;
+    agree_new_t a = {.kind = CFG_KIND_PROGRESS,
+                     .owner_type = "regisseur",
+                     .owner = owner,
+                     .case_id = case_id,
+                     .description = "Voortgangsrapportage over het plan",
+                     .actor = actor};
+    a.period_days = s_case_period(s, cfg, case_id);
+    if (a.period_days < 0)
+        return -1;
+    a.due_at = cal_add_days(now, a.period_days);
+    int64_t id;
+    return agree_make(s, cfg, n, &a, now, &id);
+}
+
+int agree_on_type(store_t *s, const cfg_t *cfg, int64_t case_id,
+                  const char *type, int64_t now)
+{
+    int period = strcmp(type, "intensive") == 0 ? cfg->progress_days_intensive
+                                                : cfg->progress_days_complex;
+    int64_t ids[16];
+    int k = s_of_case(s, case_id, "progress", ids, 16);
+    for (int i = 0; i < k; i++) {
+        s_row_t r;
+        if (s_load(s, ids[i], &r) != 1)
+            return -1;
+        r.period_days = period; /* from the next occurrence on */
+        int rc = s_save(s, cfg, &r, now, NULL);
+        free(r.description);
+        if (rc < 0)
+            return -1;
+    }
+    return k < 0 ? -1 : 0;
+}
+
+int agree_on_close(store_t *s, int64_t case_id, const char *actor, int64_t now,
+                   const cfg_t *cfg)
+{
+    int64_t ids[64];
+    int k = s_of_case(s, case_id, NULL, ids, 64);
+    for (int i = 0; i < k; i++)
+        if (s_end(s, cfg, ids[i], "closed", "agreement.closed",
+                  "de casus is gesloten", actor, now) < 0)
+            return -1;
+    return k < 0 ? -1 : 0;
+}
+
+/* Makes or updates the report agreement of partner p. */
+static int s_sync_partner(store_t *s, const cfg_t *cfg, notify_t *n,
+                          const cfg_partner_t *p, int64_t now)
+{
+    sqlite3_stmt *st = store_prepare(s, s_sql_partner_open);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
+    int rc = store_step(s, st);
+    if (rc == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        int period = sqlite3_column_int(st, 1);
+        sqlite3_reset(st);
+        if (period == p->report.every_days)
+            return 0;
+        s_row_t r;
+        if (s_load(s, id, &r) != 1)
+            return -1;
+        r.period_days = p->report.every_days;
+        rc = s_save(s, cfg, &r, now, NULL);
+        free(r.description);
+        return rc;
+    }
+    if (rc != SQLITE_DONE)
+        return -1;
+    int64_t due;
+    if (!p->report.first_due || cal_parse(p->report.first_due, &due) < 0)
+        due = cal_add_days(now - now % 60, p->report.every_days);
+    agree_new_t a = {.kind = CFG_KIND_PARTNER,
+                     .owner_type = "partner",
+                     .owner = p->id,
+                     .description = p->report.description,
+                     .due_at = due,
+                     .period_days = p->report.every_days,
+                     .actor = "daemon"};
+    int64_t id;
+    return agree_make(s, cfg, n, &a, now, &id);
+}
+
+int agree_sync_partners(store_t *s, const cfg_t *cfg, notify_t *n, int64_t now)
+{
+    for (size_t i = 0; i < cfg->partners_n; i++)
+        if (cfg->partners[i].report.enabled &&
+            s_sync_partner(s, cfg, n, &cfg->partners[i], now) < 0)
+            return -1;
+    return 0;
+}
+
+int agree_owned_open(store_t *s, int64_t id, const char *partner)
+{
+    sqlite3_stmt *st = store_prepare(s, s_sql_owned);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, partner, -1, SQLITE_STATIC);
+    int rc = store_step(s, st);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}

@@ -1,0 +1,93 @@
+/*
+ * agree — agreements (afspraken): who must deliver what by when, under
+ * which policy, one-off or recurring. Makes them, and changes their
+ * state: met (on time or late), extended, waived, closed with the case,
+ * moved to a new regisseur; records every change in the audit trail and
+ * every ended occurrence in the occurrence table; keeps next_at (when the
+ * scheduler must look again) right. The case and partner hooks start the
+ * agreements DESIGN asks for. Main thread only; every function works in
+ * the caller's write transaction.
+ */
+#ifndef REGIE_AGREE_H
+#define REGIE_AGREE_H
+
+#include "config/cfg.h"
+#include "mail/notify.h"
+#include "store/store.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* A new agreement. Pointers are borrowed for the call. */
+typedef struct {
+    int kind;                /* CFG_KIND_... */
+    const char *owner_type;  /* regisseur, partner, kernteam, department */
+    const char *owner;       /* its id as text ("3", "vt", "kernteam") */
+    int64_t case_id;         /* 0: not about a case */
+    const char *description;
+    int64_t due_at;
+    int period_days;         /* 0: one-off */
+    const char *policy;      /* NULL: the kind's policy */
+    const char *actor;       /* "user:alice", "daemon" */
+    bool confirm;            /* email the owner what was agreed: for the
+                              * agreements people make; the automatic
+                              * ones are announced by their cause */
+} agree_new_t;
+
+/* What a report did to an agreement. */
+typedef struct {
+    const char *status;      /* "met", "met_late" (or "open") */
+    int64_t next_due;        /* the next occurrence's due time, or -1 */
+    int occurrence;          /* the occurrence it met */
+} agree_met_t;
+
+/* Makes an agreement and (a->confirm) queues its confirmation. Returns
+ * 0 with *id set, or -1 (store error, logged). */
+int agree_make(store_t *s, const cfg_t *cfg, notify_t *n,
+               const agree_new_t *a, int64_t now, int64_t *id);
+
+/* Meets the current occurrence of open agreement id with report_id:
+ * met when now is at or before its due time, else met_late. A recurring
+ * agreement rolls to its next occurrence. Returns 0 or -1. */
+int agree_meet(store_t *s, const cfg_t *cfg, int64_t id, int64_t report_id,
+               int64_t now, const char *actor, agree_met_t *out);
+
+/* Moves the due time of open agreement id to until, with a reason; the
+ * ladder starts again from there. Returns 0 or -1. */
+int agree_extend(store_t *s, const cfg_t *cfg, int64_t id, int64_t until,
+                 const char *reason, const char *actor, int64_t now);
+
+/* Waives the current occurrence (a recurring agreement rolls on; a
+ * one-off one ends as waived), with a reason. Returns 0 or -1. */
+int agree_waive(store_t *s, const cfg_t *cfg, int64_t id,
+                const char *reason, const char *actor, int64_t now);
+
+/* Records that the current occurrence was missed and starts the next
+ * (recurring agreements, by the scheduler). Returns 0 or -1. */
+int agree_roll(store_t *s, const cfg_t *cfg, int64_t id, int64_t now);
+
+/* Hooks. A new case: the kernteam must assign a regisseur within
+ * cfg->assign_days. An assignment: meets that, and starts (or moves to
+ * the new regisseur) the progress agreement. A new type: the progress
+ * period changes from the next occurrence. A closed case: its open
+ * agreements close. Each returns 0 or -1. */
+int agree_on_new_case(store_t *s, const cfg_t *cfg, notify_t *n,
+                      int64_t case_id, int64_t now);
+int agree_on_assign(store_t *s, const cfg_t *cfg, notify_t *n,
+                    int64_t case_id, int64_t regisseur_id, int64_t now,
+                    const char *actor);
+int agree_on_type(store_t *s, const cfg_t *cfg, int64_t case_id,
+                  const char *type, int64_t now);
+int agree_on_close(store_t *s, int64_t case_id, const char *actor,
+                   int64_t now, const cfg_t *cfg);
+
+/* Makes the report agreement of every configured partner that has none
+ * open yet, and keeps their periods as configured. Returns 0 or -1. */
+int agree_sync_partners(store_t *s, const cfg_t *cfg, notify_t *n,
+                        int64_t now);
+
+/* Whether agreement id exists and is open and owned by partner. */
+int agree_owned_open(store_t *s, int64_t id, const char *partner);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * ctl — the local control socket of regied, served to regiectl: a ZMQ
+ * ROUTER bound on ipc://PATH whose file mode decides who may use it
+ * (never a TCP port). A request is one frame of JSON
+ *   {"command": "case.assign", "args": {...}, "user": "alice"}
+ * and its reply one frame, {"ok": true, "result": ...} or {"ok": false,
+ * "error": "bad_request" | "not_found" | "conflict" | "unavailable",
+ * "message": "..."}. Commands that change something run in one write
+ * transaction, with the notifications they cause, and log one line.
+ * Polled in the main loop; main thread only.
+ */
+#ifndef REGIE_CTL_H
+#define REGIE_CTL_H
+
+#include "cmd.h"
+
+typedef struct ctl ctl_t;
+
+/* Binds a ROUTER on ipc://path in zmq_ctx and sets the socket file's mode
+ * (0 or less: 0660). Refuses a path where another process is listening.
+ * env is copied (its pointers stay borrowed). Returns the control socket,
+ * or NULL after logging why. */
+ctl_t *ctl_new(void *zmq_ctx, const char *path, int mode, const cmd_env_t *env);
+
+/* Uses env from the next request on (after a reload). */
+void ctl_set_env(ctl_t *c, const cmd_env_t *env);
+
+/* The socket to poll for ZMQ_POLLIN. Borrowed for the life of c. */
+void *ctl_socket(ctl_t *c);
+
+/* Answers the requests waiting on the socket (at most a few dozen per
+ * call, so the intake is not starved). Never blocks: a reply that cannot
+ * be sent at once is dropped (the client times out). */
+void ctl_handle(ctl_t *c);
+
+/* Closes the socket, removes the socket file and frees; sets *p to NULL;
+ * accepts NULL. */
+void ctl_destroy(ctl_t **p);
+
+#endif

@@ -1,0 +1,541 @@
+/*
+ * intake — validation, idempotency, group commit and the replies of RRP/1
+ * REFERRAL and PING. Main thread only.
+ */
+#include "intake.h"
+
+#include "agree/agree.h"
+#include "store/audit.h"
+#include "clock.h"
+#include "log.h"
+#include "cases/match.h"
+#include "pseudo.h"
+#include "ref.h"
+#include "agree/report.h"
+#include "xmem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Where an item stands in the batch. */
+enum {
+    S_DONE,     /* reply is final, decided without the store */
+    S_PENDING,  /* a valid referral, to be stored */
+    S_ANSWERED, /* reply decided by what the store holds */
+    S_STORED,   /* stored in the open transaction: ACK after commit */
+};
+
+struct intake {
+    store_t *store;     /* borrowed */
+    const cfg_t *cfg;   /* borrowed; swapped on reload */
+    notify_t *notify;   /* borrowed; swapped on reload */
+    metrics_t *metrics; /* borrowed; NULL: not counted */
+};
+
+static const char s_sql_find[] =
+    "SELECT id, digest, case_id, case_status, ack_regisseur, received_at"
+    " FROM referral WHERE partner = ?1 AND external_id = ?2";
+static const char s_sql_insert[] =
+    "INSERT INTO referral (partner, external_id, digest, case_id, kind,"
+    " category, urgency, birth_date, postcode, contact_name, contact_email,"
+    " contact_phone, occurred_at, note, persons, overlap, received_at,"
+    " case_status, ack_regisseur) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+    " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
+static const char s_sql_regisseur[] =
+    "SELECT name, organisation, email, phone FROM regisseur WHERE id = ?1";
+
+intake_t *intake_new(store_t *store, const cfg_t *cfg, notify_t *notify)
+{
+    intake_t *in = xcalloc(1, sizeof *in);
+    in->store = store;
+    in->cfg = cfg;
+    in->notify = notify;
+    return in;
+}
+
+void intake_set_cfg(intake_t *in, const cfg_t *cfg, notify_t *notify)
+{
+    in->cfg = cfg;
+    in->notify = notify;
+}
+
+void intake_set_metrics(intake_t *in, metrics_t *m)
+{
+    in->metrics = m;
+}
+
+void intake_destroy(intake_t **p)
+{
+    if (!p || !*p)
+        return;
+    free(*p);
+    *p = NULL;
+}
+
+void intake_item_clear(intake_item_t *item)
+{
+    free(item->body);
+    item->body = NULL;
+    rrp_referral_clear(&item->referral);
+    rrp_report_clear(&item->report);
+}
+
+static void s_nack(intake_item_t *item, const rrp_problem_t *pb)
+{
+    free(item->body);
+    item->status = "NACK";
+    item->error = rrp_error_name(pb->error);
+    item->body = rrp_nack_body(pb);
+    item->state = S_DONE;
+}
+
+static void s_pong(intake_item_t *item)
+{
+    json_t *o = json_pack("{s:s, s:s}", "version", REGIE_VERSION, "partner",
+                          item->partner->id);
+    item->status = "PONG";
+    item->body = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    item->state = S_DONE;
+}
+
+/* The ACK body of a referral from its stored parts. */
+static char *s_ack_body(const char *status, int64_t referral, int64_t kase,
+                        const char *case_status, const char *regisseur)
+{
+    json_t *reg = regisseur ? json_loads(regisseur, 0, NULL) : NULL;
+    char rref[32], cref[32];
+    snprintf(rref, sizeof rref, "R-%06lld", (long long)referral);
+    snprintf(cref, sizeof cref, "C-%06lld", (long long)kase);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:o}", "status", status,
+                          "referral", rref, "case", cref, "case_status",
+                          case_status, "regisseur", reg ? reg : json_null());
+    char *s = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    return s;
+}
+
+/* Whether the partner may send this referral: kind, category, postcode. */
+static bool s_allowed(const intake_t *in, const cfg_partner_t *p,
+                      const rrp_referral_t *r, rrp_problem_t *pb)
+{
+    if (p->kinds && !cfg_list_has(p->kinds, p->kinds_n, r->kind)) {
+        rrp_problem_set(pb, RRP_FORBIDDEN, "/kind",
+                        "partner %s may not send kind '%s'", p->id, r->kind);
+        return false;
+    }
+    if (p->categories &&
+        !cfg_list_has(p->categories, p->categories_n, r->category)) {
+        rrp_problem_set(pb, RRP_FORBIDDEN, "/category",
+                        "partner %s may not send category '%s'", p->id,
+                        r->category);
+        return false;
+    }
+    if (r->postcode[0] && in->cfg->postcodes_n > 0) {
+        int num = atoi(r->postcode);
+        bool inside = false;
+        for (size_t i = 0; i < in->cfg->postcodes_n && !inside; i++)
+            inside = num >= in->cfg->postcodes[i].from &&
+                     num <= in->cfg->postcodes[i].to;
+        if (!inside) {
+            rrp_problem_set(pb, RRP_FORBIDDEN, "/postcode",
+                            "postcode %s is outside the area this gemeente "
+                            "serves",
+                            r->postcode);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Looks the referral up by (partner, external_id). Returns 1 when found
+ * (the item's reply is then final: duplicate or conflict), 0 when new, -1
+ * on a store error. */
+static int s_known(intake_t *in, intake_item_t *item,
+                   const unsigned char digest[PSEUDO_LEN])
+{
+    const rrp_referral_t *r = &item->referral;
+    sqlite3_stmt *st = store_prepare(in->store, s_sql_find);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, item->partner->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, r->external_id, -1, SQLITE_STATIC);
+    int rc = store_step(in->store, st);
+    if (rc != SQLITE_ROW)
+        return rc == SQLITE_DONE ? 0 : -1;
+    const void *old = sqlite3_column_blob(st, 1);
+    if (sqlite3_column_bytes(st, 1) != PSEUDO_LEN ||
+        memcmp(old, digest, PSEUDO_LEN) != 0) {
+        rrp_problem_t pb;
+        time_t when = (time_t)sqlite3_column_int64(st, 5);
+        char date[32];
+        struct tm tm;
+        strftime(date, sizeof date, "%Y-%m-%d %H:%M", localtime_r(&when, &tm));
+        rrp_problem_set(&pb, RRP_CONFLICT, "/external_id",
+                        "external_id was used on %s for a different "
+                        "referral (R-%06lld); use a new external_id",
+                        date, (long long)sqlite3_column_int64(st, 0));
+        s_nack(item, &pb);
+        item->state = S_ANSWERED;
+    } else {
+        item->status = "ACK";
+        item->body = s_ack_body("duplicate", sqlite3_column_int64(st, 0),
+                                sqlite3_column_int64(st, 2),
+                                (const char *)sqlite3_column_text(st, 3),
+                                (const char *)sqlite3_column_text(st, 4));
+        item->state = S_ANSWERED;
+    }
+    sqlite3_reset(st);
+    return 1;
+}
+
+/* The regisseur of a case as the JSON the ACK discloses; caller frees. */
+static char *s_regisseur_json(intake_t *in, int64_t id)
+{
+    sqlite3_stmt *st = store_prepare(in->store, s_sql_regisseur);
+    if (!st)
+        return NULL;
+    sqlite3_bind_int64(st, 1, id);
+    char *out = NULL;
+    if (store_step(in->store, st) == SQLITE_ROW) {
+        json_t *o = json_pack(
+            "{s:s?, s:s?, s:s?, s:s?}", "name", sqlite3_column_text(st, 0),
+            "organisation", sqlite3_column_text(st, 1), "email",
+            sqlite3_column_text(st, 2), "phone", sqlite3_column_text(st, 3));
+        out = json_dumps(o, JSON_COMPACT);
+        json_decref(o);
+    }
+    sqlite3_reset(st);
+    return out;
+}
+
+static void s_bind_opt(sqlite3_stmt *st, int col, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st, col, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, col);
+}
+
+/* Inserts the referral row; returns its id or -1. */
+static int64_t s_insert(intake_t *in, intake_item_t *item,
+                        const unsigned char *digest, const match_result_t *m,
+                        const char *regisseur, int64_t now)
+{
+    const rrp_referral_t *r = &item->referral;
+    sqlite3_stmt *st = store_prepare(in->store, s_sql_insert);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, item->partner->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, r->external_id, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, digest, PSEUDO_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, m->case_id);
+    sqlite3_bind_text(st, 5, r->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, r->category, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, r->urgency, -1, SQLITE_STATIC);
+    s_bind_opt(st, 8, r->birth_date);
+    s_bind_opt(st, 9, r->postcode[0] ? r->postcode : NULL);
+    sqlite3_bind_text(st, 10, r->contact_name, -1, SQLITE_STATIC);
+    s_bind_opt(st, 11, r->contact_email);
+    s_bind_opt(st, 12, r->contact_phone);
+    s_bind_opt(st, 13, r->occurred_at);
+    s_bind_opt(st, 14, r->note);
+    sqlite3_bind_int64(st, 15, (sqlite3_int64)r->persons);
+    sqlite3_bind_int(st, 16, m->open_cases > 1);
+    sqlite3_bind_int64(st, 17, now);
+    sqlite3_bind_text(st, 18, match_status_name(m->status), -1, SQLITE_STATIC);
+    s_bind_opt(st, 19, regisseur);
+    if (store_step(in->store, st) != SQLITE_DONE)
+        return -1;
+    return store_last_id(in->store);
+}
+
+/* Queues the notifications of a stored referral. */
+static int s_notify(intake_t *in, const intake_item_t *item, int64_t id,
+                    const match_result_t *m, int64_t now)
+{
+    const rrp_referral_t *r = &item->referral;
+    notify_referral_t nr = {
+        .referral_id = id,
+        .case_id = m->case_id,
+        .regisseur_id = m->regisseur_id,
+        .open_cases = m->open_cases,
+        .other_cases = m->others,
+        .other_cases_n = m->others_n,
+        .new_case = m->status == MATCH_NEW,
+        .partner_id = item->partner->id,
+        .partner_name = item->partner->name,
+        .kind = r->kind,
+        .urgency = r->urgency,
+        .contact_name = r->contact_name,
+        .contact_email = r->contact_email,
+        .contact_phone = r->contact_phone,
+    };
+    return notify_referral(in->notify, in->store, &nr, now);
+}
+
+/* Records the referral and what it did to its case in the audit trail,
+ * and starts the assignment agreement of a new case. */
+static int s_record(intake_t *in, const intake_item_t *item, int64_t id,
+                    const match_result_t *m, int64_t now)
+{
+    char actor[48], ref[24];
+    snprintf(actor, sizeof actor, "partner:%s", item->partner->id);
+    ref_format(ref, sizeof ref, "R", id);
+    json_t *d = json_pack("{s:s, s:i, s:s}", "kind", item->referral.kind,
+                          "persons", (int)item->referral.persons, "case_status",
+                          match_status_name(m->status));
+    int rc = audit_add(in->store, now, actor, "referral.accepted", m->case_id,
+                       0, ref, d);
+    json_decref(d);
+    /* Joining a case is in the referral's event; opening one is its own. */
+    if (rc == 0 && m->status == MATCH_NEW)
+        rc = audit_add(in->store, now, actor, "case.opened", m->case_id, 0, ref,
+                       NULL);
+    if (rc == 0 && m->status == MATCH_NEW)
+        rc = agree_on_new_case(in->store, in->cfg, in->notify, m->case_id, now);
+    return rc;
+}
+
+/* Stores one valid REPORT in the open transaction: a duplicate, a
+ * conflict, an unknown agreement, or stored and applied. Returns 0, or
+ * -1 on a store error. */
+static int s_store_report(intake_t *in, intake_item_t *item, int64_t now)
+{
+    const rrp_report_t *r = &item->report;
+    unsigned char digest[PSEUDO_LEN];
+    char *canon = rrp_canonical(r->root);
+    pseudo_digest(in->cfg->pseudo_key, canon, strlen(canon), digest);
+    free(canon);
+    json_t *reply = NULL;
+    rrp_problem_t pb;
+    int64_t agreement = 0;
+    item->state = S_ANSWERED;
+    int found = report_find(in->store, item->partner->id, r->external_id,
+                            digest, &reply);
+    if (found < 0)
+        return -1;
+    if (found == 2) {
+        rrp_problem_set(&pb, RRP_CONFLICT, "/external_id",
+                        "external_id was used before for a different "
+                        "report; use a new external_id");
+        s_nack(item, &pb);
+        return 0;
+    }
+    int owned = found == 0 && ref_parse(r->agreement, "A", &agreement)
+                    ? agree_owned_open(in->store, agreement, item->partner->id)
+                    : 0;
+    if (owned < 0)
+        return -1;
+    if (found == 0 && !owned) {
+        rrp_problem_set(&pb, RRP_UNKNOWN_AGREEMENT, "/agreement",
+                        "there is no open agreement %.40s that partner %s "
+                        "reports on",
+                        r->agreement, item->partner->id);
+        s_nack(item, &pb);
+        return 0;
+    }
+    char actor[48];
+    snprintf(actor, sizeof actor, "partner:%s", item->partner->id);
+    report_in_t in_r = {.source = item->partner->id,
+                        .external_id = r->external_id,
+                        .digest = digest,
+                        .agreement_id = agreement,
+                        .delivered = strcmp(r->status, "delivered") == 0,
+                        .reason = r->reason,
+                        .period = r->period,
+                        .count = r->count,
+                        .note = r->note,
+                        .actor = actor};
+    if (found == 0 && report_store(in->store, in->cfg, &in_r, now, &reply) < 0)
+        return -1;
+    item->status = "ACK";
+    item->body = json_dumps(reply, JSON_COMPACT);
+    json_decref(reply);
+    item->state = found == 0 ? S_STORED : S_ANSWERED;
+    item->referral_id = found == 0 ? agreement : 0;
+    return 0;
+}
+
+/* Stores one valid referral in the open transaction. Returns 0 (the item
+ * is S_STORED, or S_DONE with a duplicate/conflict/forbidden reply) or -1
+ * on a store error. */
+static int s_store(intake_t *in, intake_item_t *item, int64_t now)
+{
+    rrp_referral_t *r = &item->referral;
+    unsigned char digest[PSEUDO_LEN];
+    char *canon = rrp_canonical(r->root);
+    pseudo_digest(in->cfg->pseudo_key, canon, strlen(canon), digest);
+    free(canon);
+    int known = s_known(in, item, digest);
+    if (known != 0)
+        return known < 0 ? -1 : 0;
+    rrp_problem_t pb;
+    if (!s_allowed(in, item->partner, r, &pb)) {
+        s_nack(item, &pb);
+        item->state = S_ANSWERED;
+        return 0;
+    }
+    unsigned char(*persons)[PSEUDO_LEN] = xmalloc(r->persons * PSEUDO_LEN);
+    for (size_t i = 0; i < r->persons; i++)
+        pseudo_person(in->cfg->pseudo_key, r->bsns[i], persons[i]);
+    match_result_t m;
+    char *reg = NULL;
+    int64_t id = -1;
+    if (match_find(in->store, (const void *)persons, r->persons, now, &m) ==
+        0) {
+        if (m.regisseur_id && item->partner->disclose_regisseur)
+            reg = s_regisseur_json(in, m.regisseur_id);
+        id = s_insert(in, item, digest, &m, reg, now);
+    }
+    if (id > 0 &&
+        match_join(in->store, m.case_id, (const void *)persons, r->persons, id,
+                   now) == 0 &&
+        s_notify(in, item, id, &m, now) == 0 &&
+        s_record(in, item, id, &m, now) == 0) {
+        item->status = "ACK";
+        item->body = s_ack_body("accepted", id, m.case_id,
+                                match_status_name(m.status), reg);
+        item->state = S_STORED;
+        item->referral_id = id;
+        item->case_id = m.case_id;
+        item->case_status = match_status_name(m.status);
+        item->overlap = m.open_cases > 1;
+    }
+    free(reg);
+    free(persons);
+    return item->state == S_STORED ? 0 : -1;
+}
+
+/* Checks frames and body of one item; PING and refusals are final. */
+static void s_validate(intake_t *in, intake_item_t *item, const char *today)
+{
+    rrp_problem_t pb;
+    item->state = S_DONE;
+    if (item->body) /* answered already by the caller */
+        return;
+    if (rrp_request_parse(item->frames, item->nframes, in->cfg->body_bytes,
+                          &item->req, &pb) < 0) {
+        item->corr = item->req.corr;
+        item->corr_len = item->req.corr_len;
+        s_nack(item, &pb);
+        return;
+    }
+    item->corr = item->req.corr;
+    item->corr_len = item->req.corr_len;
+    if (item->req.command == RRP_CMD_PING) {
+        s_pong(item);
+        return;
+    }
+    if (item->req.command == RRP_CMD_REPORT) {
+        if (rrp_report_parse(item->req.body, item->req.body_len, &item->report,
+                             &pb) < 0)
+            s_nack(item, &pb);
+        else
+            item->state = S_PENDING;
+        return;
+    }
+    rrp_rules_t rules = {
+        .household_max = in->cfg->household,
+        .categories = in->cfg->categories,
+        .categories_n = in->cfg->categories_n,
+        .today = today,
+    };
+    if (rrp_referral_parse(item->req.body, item->req.body_len, &rules,
+                           &item->referral, &pb) < 0) {
+        s_nack(item, &pb);
+        return;
+    }
+    item->state = S_PENDING;
+}
+
+/* Answers every referral that reached the store with unavailable: the
+ * transaction was rolled back, so nothing of them was stored. */
+static void s_unavailable(intake_item_t *items, size_t n)
+{
+    rrp_problem_t pb;
+    rrp_problem_set(&pb, RRP_UNAVAILABLE, NULL,
+                    "regied cannot store right now; nothing was stored, "
+                    "send the same request again later");
+    for (size_t i = 0; i < n; i++)
+        if (items[i].state != S_DONE)
+            s_nack(&items[i], &pb);
+}
+
+static void s_log_accepted(const intake_item_t *item)
+{
+    if (item->req.command == RRP_CMD_REPORT) {
+        log_info("intake: accepted report agreement=A-%06lld partner=%s",
+                 (long long)item->referral_id, item->partner->id);
+        return;
+    }
+    log_info("intake: accepted referral=R-%06lld partner=%s case=C-%06lld "
+             "case_status=%s persons=%zu%s",
+             (long long)item->referral_id, item->partner->id,
+             (long long)item->case_id, item->case_status,
+             item->referral.persons, item->overlap ? " overlap=yes" : "");
+}
+
+/* Counts what a batch did in the metrics: referrals stored, refused. */
+static void s_count(intake_t *in, const intake_item_t *items, size_t n)
+{
+    for (size_t i = 0; in->metrics && i < n; i++) {
+        const intake_item_t *it = &items[i];
+        const char *partner = it->partner ? it->partner->id : "?";
+        if (it->state == S_STORED && it->req.command == RRP_CMD_REFERRAL)
+            metrics_referral(in->metrics, partner, NULL);
+        else if (it->status && strcmp(it->status, "NACK") == 0)
+            metrics_referral(in->metrics, partner,
+                             it->error ? it->error : "bad_frame");
+    }
+}
+
+static void s_run(intake_t *in, intake_item_t *items, size_t n);
+
+void intake_run(intake_t *in, intake_item_t *items, size_t n)
+{
+    s_run(in, items, n);
+    s_count(in, items, n);
+}
+
+static void s_run(intake_t *in, intake_item_t *items, size_t n)
+{
+    int64_t now = clock_now();
+    time_t t = (time_t)now;
+    struct tm tm;
+    char today[16];
+    strftime(today, sizeof today, "%Y-%m-%d", localtime_r(&t, &tm));
+
+    size_t pending = 0, accepted = 0;
+    for (size_t i = 0; i < n; i++) {
+        s_validate(in, &items[i], today);
+        pending += items[i].state == S_PENDING;
+    }
+    if (pending == 0)
+        return;
+    if (store_begin(in->store) < 0) {
+        s_unavailable(items, n);
+        log_warn("intake: batch refused reason=store referrals=%zu", pending);
+        return;
+    }
+    int failed = 0;
+    for (size_t i = 0; i < n && !failed; i++)
+        if (items[i].state == S_PENDING)
+            failed = (items[i].req.command == RRP_CMD_REPORT
+                          ? s_store_report(in, &items[i], now)
+                          : s_store(in, &items[i], now)) < 0;
+    if (failed || store_commit(in->store) < 0) {
+        store_rollback(in->store);
+        s_unavailable(items, n);
+        log_warn("intake: batch rolled back referrals=%zu", pending);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (items[i].state == S_STORED) {
+            s_log_accepted(&items[i]);
+            accepted++;
+        }
+    log_debug("intake: committed batch=%zu accepted=%zu", n, accepted);
+}

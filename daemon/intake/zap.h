@@ -1,0 +1,32 @@
+/*
+ * zap — the ZeroMQ authentication handler (ZAP, RFC 27) for the intake:
+ * admits a CURVE client only when its public key belongs to a configured
+ * partner, and names the partner as the connection's User-Id. It must be
+ * bound before the intake socket: libzmq's CURVE server admits any key
+ * when no handler is bound. Polled in the main loop; main thread only.
+ */
+#ifndef REGIE_ZAP_H
+#define REGIE_ZAP_H
+
+#include "config/cfg.h"
+
+typedef struct zap zap_t;
+
+/* Binds the handler on inproc://zeromq.zap.01 of ctx. Returns it, or NULL
+ * after logging (then the daemon must not start). cfg is borrowed. */
+zap_t *zap_new(void *ctx, const cfg_t *cfg);
+
+/* Uses cfg for the next handshakes (after a reload). */
+void zap_set_cfg(zap_t *z, const cfg_t *cfg);
+
+/* The socket to poll for ZMQ_POLLIN. */
+void *zap_socket(zap_t *z);
+
+/* Answers every request waiting on the socket: 200 with the partner id as
+ * User-Id, or 400. Never blocks. */
+void zap_handle(zap_t *z);
+
+/* Closes the socket and frees; sets *p to NULL; accepts NULL. */
+void zap_destroy(zap_t **p);
+
+#endif

@@ -1,0 +1,217 @@
+/*
+ * outbox — the notification table (see outbox.h). Main thread only.
+ */
+#include "outbox.h"
+
+#include "store/dbjson.h"
+#include "log.h"
+#include "xmem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char s_sql_add[] =
+    "INSERT INTO notification (key, recipient, recipient_name, subject,"
+    " body, urgent, status, created_at, next_attempt_at, last_error,"
+    " case_id, referral_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9,"
+    " ?10, ?11) ON CONFLICT (key) DO NOTHING";
+static const char s_sql_next[] =
+    "SELECT min(next_attempt_at) FROM notification WHERE status = 'pending'";
+static const char s_sql_take[] =
+    "SELECT id, key, recipient, recipient_name, subject, body, urgent,"
+    " attempts, created_at FROM notification"
+    " WHERE status = 'pending' AND next_attempt_at <= ?1"
+    " ORDER BY next_attempt_at, id LIMIT 1";
+static const char s_sql_defer[] =
+    "UPDATE notification SET next_attempt_at = ?2 WHERE id = ?1";
+static const char s_sql_sent[] =
+    "UPDATE notification SET status = 'sent', sent_at = ?2,"
+    " attempts = attempts + 1, last_error = NULL WHERE id = ?1";
+static const char s_sql_failed[] =
+    "UPDATE notification SET status = 'failed', attempts = attempts + 1,"
+    " last_error = ?3, next_attempt_at = ?2 WHERE id = ?1";
+static const char s_sql_later[] =
+    "UPDATE notification SET attempts = attempts + 1, last_error = ?3,"
+    " next_attempt_at = ?2 WHERE id = ?1";
+static const char s_sql_retry[] =
+    "UPDATE notification SET status = 'pending', next_attempt_at = ?2,"
+    " last_error = last_error WHERE id = ?1 AND status = 'failed'";
+static const char s_sql_counts[] =
+    "SELECT status, count(*) FROM notification GROUP BY status";
+static const char s_sql_list[] =
+    "SELECT id, key, recipient, subject, status, attempts, created_at,"
+    " next_attempt_at, sent_at, last_error, urgent FROM notification"
+    " WHERE ?1 IS NULL OR status = ?1 ORDER BY id DESC LIMIT ?2";
+
+static void s_text(sqlite3_stmt *st, int col, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st, col, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, col);
+}
+
+int outbox_add(store_t *s, const outbox_note_t *n, int64_t now)
+{
+    sqlite3_stmt *st = store_prepare(s, s_sql_add);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, n->key, -1, SQLITE_STATIC);
+    s_text(st, 2, n->to);
+    s_text(st, 3, n->to_name);
+    sqlite3_bind_text(st, 4, n->subject, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, n->body, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 6, n->urgent);
+    sqlite3_bind_text(st, 7, n->to ? "pending" : "failed", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, now);
+    s_text(st, 9,
+           n->to ? NULL
+                 : "no address for this recipient in the "
+                   "configuration");
+    if (n->case_id)
+        sqlite3_bind_int64(st, 10, n->case_id);
+    if (n->referral_id)
+        sqlite3_bind_int64(st, 11, n->referral_id);
+    if (store_step(s, st) != SQLITE_DONE)
+        return -1;
+    if (sqlite3_changes(store_db(s)) > 0)
+        log_info("outbox: queued key=%s%s", n->key,
+                 n->to ? "" : " status=failed reason=no-address");
+    return 0;
+}
+
+int64_t outbox_next_due(store_t *s)
+{
+    return store_int64(s, s_sql_next, -1);
+}
+
+int outbox_take_due(store_t *s, int64_t now, outbox_row_t *row)
+{
+    memset(row, 0, sizeof *row);
+    sqlite3_stmt *st = store_prepare(s, s_sql_take);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, now);
+    int rc = store_step(s, st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? 0 : -1;
+    }
+    row->id = sqlite3_column_int64(st, 0);
+    row->key = store_column_dup(st, 1);
+    row->to = store_column_dup(st, 2);
+    row->to_name = store_column_dup(st, 3);
+    row->subject = store_column_dup(st, 4);
+    row->body = store_column_dup(st, 5);
+    row->urgent = sqlite3_column_int(st, 6) != 0;
+    row->attempts = sqlite3_column_int(st, 7);
+    row->created_at = sqlite3_column_int64(st, 8);
+    sqlite3_reset(st);
+    return 1;
+}
+
+void outbox_row_clear(outbox_row_t *row)
+{
+    free(row->key);
+    free(row->to);
+    free(row->to_name);
+    free(row->subject);
+    free(row->body);
+    memset(row, 0, sizeof *row);
+}
+
+/* Runs one UPDATE of a row with (id, time, text). */
+static int s_update(store_t *s, const char *sql, int64_t id, int64_t at,
+                    const char *text)
+{
+    sqlite3_stmt *st = store_prepare(s, sql);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, at);
+    if (text)
+        sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
+    return store_step(s, st) == SQLITE_DONE ? 0 : -1;
+}
+
+int outbox_defer(store_t *s, int64_t id, int64_t at)
+{
+    return s_update(s, s_sql_defer, id, at, NULL);
+}
+
+int outbox_sent(store_t *s, int64_t id, int64_t now)
+{
+    return s_update(s, s_sql_sent, id, now, NULL);
+}
+
+int outbox_failed(store_t *s, int64_t id, int64_t now, const char *reason)
+{
+    return s_update(s, s_sql_failed, id, now, reason);
+}
+
+int outbox_retry_later(store_t *s, int64_t id, int64_t now, int64_t retry_at,
+                       const char *reason)
+{
+    (void)now;
+    return s_update(s, s_sql_later, id, retry_at, reason);
+}
+
+int outbox_retry(store_t *s, int64_t id, int64_t now)
+{
+    if (s_update(s, s_sql_retry, id, now, NULL) < 0)
+        return -1;
+    return sqlite3_changes(store_db(s)) > 0;
+}
+
+int outbox_counts(store_t *s, int64_t *pending, int64_t *sent, int64_t *failed)
+{
+    *pending = *sent = *failed = 0;
+    sqlite3_stmt *st = store_prepare(s, s_sql_counts);
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = store_step(s, st)) == SQLITE_ROW) {
+        const char *status = (const char *)sqlite3_column_text(st, 0);
+        int64_t n = sqlite3_column_int64(st, 1);
+        if (strcmp(status, "pending") == 0)
+            *pending = n;
+        else if (strcmp(status, "sent") == 0)
+            *sent = n;
+        else
+            *failed = n;
+    }
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+json_t *outbox_list(store_t *s, const char *status, int limit)
+{
+    sqlite3_stmt *st = store_prepare(s, s_sql_list);
+    if (!st)
+        return NULL;
+    s_text(st, 1, status);
+    sqlite3_bind_int(st, 2, limit > 0 ? limit : 100);
+    json_t *rows = json_array();
+    int rc;
+    while ((rc = store_step(s, st)) == SQLITE_ROW) {
+        json_t *o = json_object();
+        json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
+        json_object_set_new(o, "key", dbjson_text(st, 1));
+        json_object_set_new(o, "to", dbjson_text(st, 2));
+        json_object_set_new(o, "subject", dbjson_text(st, 3));
+        json_object_set_new(o, "status", dbjson_text(st, 4));
+        json_object_set_new(o, "attempts",
+                            json_integer(sqlite3_column_int(st, 5)));
+        json_object_set_new(o, "created_at", dbjson_time(st, 6));
+        json_object_set_new(o, "next_attempt_at", dbjson_time(st, 7));
+        json_object_set_new(o, "sent_at", dbjson_time(st, 8));
+        json_object_set_new(o, "last_error", dbjson_text(st, 9));
+        json_object_set_new(o, "urgent",
+                            json_boolean(sqlite3_column_int(st, 10)));
+        json_array_append_new(rows, o);
+    }
+    if (rc != SQLITE_DONE) {
+        json_decref(rows);
+        return NULL;
+    }
+    return rows;
+}

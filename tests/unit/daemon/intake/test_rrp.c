@@ -1,0 +1,361 @@
+/*
+ * Unit tests of rrp: frames, every rejected REFERRAL input (one test
+ * each, generated from a table), canonical JSON and the small parsers.
+ */
+#include "intake/rrp.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+static char *const s_categories[] = {"huiselijk_geweld", "kindermishandeling",
+                                     "ggz", "overig"};
+static const rrp_rules_t s_rules = {
+    .household_max = 3,
+    .categories = s_categories,
+    .categories_n = 4,
+    .today = "2026-11-22",
+};
+
+#define HEAD "\"external_id\":\"VT-1\",\"kind\":\"melding\"," \
+             "\"category\":\"ggz\","
+#define SUBJ "\"subject\":{\"bsn\":\"999990019\"},"
+#define CONTACT "\"contact\":{\"name\":\"J. de Vries\"," \
+                "\"email\":\"j@vt.example\"}"
+
+/* One rejected input: body, expected error and JSON Pointer. */
+typedef struct {
+    const char *name;
+    const char *body;
+    rrp_error_t error;
+    const char *field;
+} s_bad_t;
+
+static const s_bad_t s_bad[] = {
+    {"not_json", "{\"a\":", RRP_BAD_JSON, ""},
+    {"array", "[1,2]", RRP_BAD_JSON, ""},
+    {"empty_body", "", RRP_BAD_JSON, ""},
+    {"duplicate_key", "{\"kind\":\"melding\",\"kind\":\"melding\"}",
+     RRP_BAD_JSON, ""},
+    {"nul_in_string", "{\"external_id\":\"a\\u0000b\"}", RRP_BAD_JSON, ""},
+    {"invalid_utf8", "{\"external_id\":\"\xff\"}", RRP_BAD_JSON, ""},
+    {"unknown_field", "{" HEAD SUBJ CONTACT ",\"foo\":1}", RRP_INVALID_FIELD,
+     "/foo"},
+    {"unknown_field_escaped", "{" HEAD SUBJ CONTACT ",\"a/b~\":1}",
+     RRP_INVALID_FIELD, "/a~1b~0"},
+    {"unknown_field_long_name", "{" HEAD SUBJ CONTACT ",\"contact_person_"
+     "of_the_partner_organisation_who_sent_this_referral_x\":1}",
+     RRP_INVALID_FIELD, ""},
+    {"unknown_field_long_name_in_subject",
+     "{" HEAD "\"subject\":{\"bsn\":\"999990019\",\"the_date_of_birth_of_"
+     "the_person_this_referral_is_about_and_more_words\":1}," CONTACT "}",
+     RRP_INVALID_FIELD, "/subject"},
+    {"missing_external_id",
+     "{\"kind\":\"melding\",\"category\":\"ggz\"," SUBJ CONTACT "}",
+     RRP_INVALID_FIELD, "/external_id"},
+    {"external_id_empty",
+     "{\"external_id\":\"\",\"kind\":\"melding\",\"category\":\"ggz\","
+     SUBJ CONTACT "}", RRP_INVALID_FIELD, "/external_id"},
+    {"external_id_number",
+     "{\"external_id\":7,\"kind\":\"melding\",\"category\":\"ggz\","
+     SUBJ CONTACT "}", RRP_INVALID_FIELD, "/external_id"},
+    {"external_id_control",
+     "{\"external_id\":\"a\\tb\",\"kind\":\"melding\",\"category\":\"ggz\","
+     SUBJ CONTACT "}", RRP_INVALID_FIELD, "/external_id"},
+    {"kind_unknown",
+     "{\"external_id\":\"x\",\"kind\":\"brief\",\"category\":\"ggz\","
+     SUBJ CONTACT "}", RRP_INVALID_FIELD, "/kind"},
+    {"category_unknown",
+     "{\"external_id\":\"x\",\"kind\":\"melding\",\"category\":\"jeugd\","
+     SUBJ CONTACT "}", RRP_INVALID_FIELD, "/category"},
+    {"urgency_unknown", "{" HEAD "\"urgency\":\"hoog\"," SUBJ CONTACT "}",
+     RRP_INVALID_FIELD, "/urgency"},
+    {"subject_missing", "{" HEAD CONTACT "}", RRP_INVALID_FIELD, "/subject"},
+    {"subject_string", "{" HEAD "\"subject\":\"999990019\"," CONTACT "}",
+     RRP_INVALID_FIELD, "/subject"},
+    {"subject_unknown_field",
+     "{" HEAD "\"subject\":{\"bsn\":\"999990019\",\"naam\":\"x\"}," CONTACT
+     "}", RRP_INVALID_FIELD, "/subject/naam"},
+    {"bsn_number", "{" HEAD "\"subject\":{\"bsn\":999990019}," CONTACT "}",
+     RRP_INVALID_FIELD, "/subject/bsn"},
+    {"bsn_eight_digits", "{" HEAD "\"subject\":{\"bsn\":\"99999001\"},"
+     CONTACT "}", RRP_INVALID_BSN, "/subject/bsn"},
+    {"bsn_letters", "{" HEAD "\"subject\":{\"bsn\":\"99999001a\"}," CONTACT
+     "}", RRP_INVALID_BSN, "/subject/bsn"},
+    {"bsn_elfproef", "{" HEAD "\"subject\":{\"bsn\":\"123456789\"}," CONTACT
+     "}", RRP_INVALID_BSN, "/subject/bsn"},
+    {"bsn_zeros", "{" HEAD "\"subject\":{\"bsn\":\"000000000\"}," CONTACT
+     "}", RRP_INVALID_BSN, "/subject/bsn"},
+    {"birth_date_format", "{" HEAD "\"subject\":{\"bsn\":\"999990019\","
+     "\"birth_date\":\"02-03-2014\"}," CONTACT "}", RRP_INVALID_FIELD,
+     "/subject/birth_date"},
+    {"birth_date_impossible", "{" HEAD "\"subject\":{\"bsn\":\"999990019\","
+     "\"birth_date\":\"2026-02-30\"}," CONTACT "}", RRP_INVALID_FIELD,
+     "/subject/birth_date"},
+    {"birth_date_future", "{" HEAD "\"subject\":{\"bsn\":\"999990019\","
+     "\"birth_date\":\"2026-11-23\"}," CONTACT "}", RRP_INVALID_FIELD,
+     "/subject/birth_date"},
+    {"household_object", "{" HEAD SUBJ "\"household\":{}," CONTACT "}",
+     RRP_INVALID_FIELD, "/household"},
+    {"household_too_many", "{" HEAD SUBJ "\"household\":[{\"bsn\":"
+     "\"999990020\"},{\"bsn\":\"999990032\"},{\"bsn\":\"999990044\"},"
+     "{\"bsn\":\"999990056\"}]," CONTACT "}", RRP_INVALID_FIELD,
+     "/household"},
+    {"household_member_string", "{" HEAD SUBJ "\"household\":[\"x\"],"
+     CONTACT "}", RRP_INVALID_FIELD, "/household/0"},
+    {"household_member_no_bsn", "{" HEAD SUBJ "\"household\":[{}]," CONTACT
+     "}", RRP_INVALID_FIELD, "/household/0/bsn"},
+    {"household_bad_bsn", "{" HEAD SUBJ "\"household\":[{\"bsn\":"
+     "\"999990020\"},{\"bsn\":\"999990021\"}]," CONTACT "}", RRP_INVALID_BSN,
+     "/household/1/bsn"},
+    {"postcode_bad", "{" HEAD SUBJ "\"postcode\":\"67 08PB\"," CONTACT "}",
+     RRP_INVALID_FIELD, "/postcode"},
+    {"postcode_leading_zero", "{" HEAD SUBJ "\"postcode\":\"0708PB\","
+     CONTACT "}", RRP_INVALID_FIELD, "/postcode"},
+    {"contact_missing", "{" HEAD SUBJ "\"note\":\"x\"}", RRP_INVALID_FIELD,
+     "/contact"},
+    {"contact_no_name", "{" HEAD SUBJ "\"contact\":{\"email\":\"a@b.nl\"}}",
+     RRP_INVALID_FIELD, "/contact/name"},
+    {"contact_no_reach", "{" HEAD SUBJ "\"contact\":{\"name\":\"A\"}}",
+     RRP_INVALID_FIELD, "/contact"},
+    {"contact_bad_email", "{" HEAD SUBJ "\"contact\":{\"name\":\"A\","
+     "\"email\":\"a.b.nl\"}}", RRP_INVALID_FIELD, "/contact/email"},
+    {"contact_bad_phone", "{" HEAD SUBJ "\"contact\":{\"name\":\"A\","
+     "\"phone\":\"call me\"}}", RRP_INVALID_FIELD, "/contact/phone"},
+    {"contact_unknown_field", "{" HEAD SUBJ "\"contact\":{\"name\":\"A\","
+     "\"phone\":\"0612345678\",\"fax\":\"1\"}}", RRP_INVALID_FIELD,
+     "/contact/fax"},
+    {"occurred_at_date_only", "{" HEAD SUBJ "\"occurred_at\":\"2026-11-20\","
+     CONTACT "}", RRP_INVALID_FIELD, "/occurred_at"},
+    {"occurred_at_no_zone", "{" HEAD SUBJ
+     "\"occurred_at\":\"2026-11-20T10:15:00\"," CONTACT "}",
+     RRP_INVALID_FIELD, "/occurred_at"},
+    {"note_number", "{" HEAD SUBJ "\"note\":5," CONTACT "}",
+     RRP_INVALID_FIELD, "/note"},
+};
+
+static void test_bad(void **state)
+{
+    const s_bad_t *c = *state;
+    rrp_referral_t r;
+    rrp_problem_t pb;
+    assert_int_equal(rrp_referral_parse(c->body, strlen(c->body), &s_rules,
+                                        &r, &pb), -1);
+    assert_string_equal(rrp_error_name(pb.error), rrp_error_name(c->error));
+    assert_string_equal(pb.field, c->field);
+    assert_true(strlen(pb.message) > 5);
+    assert_null(r.root);
+}
+
+static void test_valid_minimal(void **state)
+{
+    const char *body = "{" HEAD SUBJ CONTACT "}";
+    rrp_referral_t r;
+    rrp_problem_t pb;
+    assert_int_equal(rrp_referral_parse(body, strlen(body), &s_rules, &r,
+                                        &pb), 0);
+    assert_string_equal(r.external_id, "VT-1");
+    assert_string_equal(r.urgency, "normaal");
+    assert_int_equal(r.persons, 1);
+    assert_string_equal(r.bsns[0], "999990019");
+    assert_null(r.contact_phone);
+    assert_string_equal(r.postcode, "");
+    rrp_referral_clear(&r);
+}
+
+static void test_valid_full(void **state)
+{
+    const char *body =
+        "{" HEAD "\"urgency\":\"crisis\",\"subject\":{\"bsn\":\"999990019\","
+        "\"birth_date\":\"2014-03-02\"},\"household\":[{\"bsn\":\"999990020\"}"
+        ",{\"bsn\":\"999990019\"},{\"bsn\":\"999990020\"}],"
+        "\"postcode\":\"6708 pb\",\"occurred_at\":\"2026-11-20T10:15:00.5+01:00\","
+        "\"note\":\"n\"," CONTACT "}";
+    rrp_referral_t r;
+    rrp_problem_t pb;
+    assert_int_equal(rrp_referral_parse(body, strlen(body), &s_rules, &r,
+                                        &pb), 0);
+    assert_string_equal(r.urgency, "crisis");
+    assert_int_equal(r.persons, 2); /* duplicates folded */
+    assert_string_equal(r.postcode, "6708PB");
+    assert_string_equal(r.birth_date, "2014-03-02");
+    rrp_referral_clear(&r);
+}
+
+static void test_lengths_in_code_points(void **state)
+{
+    /* 128 × "é" (256 bytes) is a valid external_id; 129 is not. */
+    char id[2 * 129 + 1] = "";
+    for (int i = 0; i < 128; i++)
+        strcat(id, "\xc3\xa9");
+    char body[1024];
+    snprintf(body, sizeof body, "{\"external_id\":\"%s\",\"kind\":\"melding\","
+             "\"category\":\"ggz\"," SUBJ CONTACT "}", id);
+    rrp_referral_t r;
+    rrp_problem_t pb;
+    assert_int_equal(rrp_referral_parse(body, strlen(body), &s_rules, &r,
+                                        &pb), 0);
+    rrp_referral_clear(&r);
+    strcat(id, "\xc3\xa9");
+    snprintf(body, sizeof body, "{\"external_id\":\"%s\",\"kind\":\"melding\","
+             "\"category\":\"ggz\"," SUBJ CONTACT "}", id);
+    assert_int_equal(rrp_referral_parse(body, strlen(body), &s_rules, &r,
+                                        &pb), -1);
+    assert_string_equal(pb.field, "/external_id");
+}
+
+static void test_note_limit(void **state)
+{
+    char *body = malloc(RRP_NOTE_MAX + 512);
+    char *note = malloc(RRP_NOTE_MAX + 2);
+    memset(note, 'x', RRP_NOTE_MAX);
+    note[RRP_NOTE_MAX] = '\0';
+    sprintf(body, "{" HEAD SUBJ "\"note\":\"%s\"," CONTACT "}", note);
+    rrp_referral_t r;
+    rrp_problem_t pb;
+    assert_int_equal(rrp_referral_parse(body, strlen(body), &s_rules, &r,
+                                        &pb), 0);
+    rrp_referral_clear(&r);
+    strcat(note, "y");
+    sprintf(body, "{" HEAD SUBJ "\"note\":\"%s\"," CONTACT "}", note);
+    assert_int_equal(rrp_referral_parse(body, strlen(body), &s_rules, &r,
+                                        &pb), -1);
+    assert_string_equal(pb.field, "/note");
+    free(body);
+    free(note);
+}
+
+static int s_frames(const char *sig, const char *cmd, const char *corr,
+                    size_t corr_len, const char *body, size_t n,
+                    rrp_request_t *req, rrp_problem_t *pb)
+{
+    rrp_frame_t f[5] = {{sig, strlen(sig)}, {cmd, strlen(cmd)},
+                        {corr, corr_len}, {body, strlen(body)}, {"x", 1}};
+    return rrp_request_parse(f, n, 16, req, pb);
+}
+
+static void test_frames(void **state)
+{
+    rrp_request_t req;
+    rrp_problem_t pb;
+    assert_int_equal(s_frames("RRP1", "PING", "c", 1, "", 4, &req, &pb), 0);
+    assert_int_equal(req.command, RRP_CMD_PING);
+    assert_int_equal(s_frames("RRP1", "PING", "c", 1, "", 3, &req, &pb), -1);
+    assert_int_equal(pb.error, RRP_BAD_FRAME);
+    assert_non_null(req.corr); /* readable: echoed */
+    assert_int_equal(s_frames("RRP1", "PING", "c", 1, "", 5, &req, &pb), -1);
+    assert_int_equal(pb.error, RRP_BAD_FRAME);
+    assert_int_equal(s_frames("RRP2", "PING", "c", 1, "", 4, &req, &pb), -1);
+    assert_int_equal(pb.error, RRP_BAD_FRAME);
+    assert_int_equal(s_frames("RRP1", "PING", "", 0, "", 4, &req, &pb), -1);
+    assert_int_equal(pb.error, RRP_BAD_FRAME);
+    assert_null(req.corr);
+    char big[65];
+    memset(big, 'c', sizeof big);
+    assert_int_equal(s_frames("RRP1", "PING", big, 65, "", 4, &req, &pb),
+                     -1);
+    assert_int_equal(pb.error, RRP_BAD_FRAME);
+    assert_null(req.corr);
+    assert_int_equal(s_frames("RRP1", "ping", "c", 1, "", 4, &req, &pb), -1);
+    assert_int_equal(pb.error, RRP_UNKNOWN_COMMAND);
+    assert_int_equal(s_frames("RRP1", "REFERRAL", "c", 1,
+                              "12345678901234567", 4, &req, &pb), -1);
+    assert_int_equal(pb.error, RRP_TOO_LARGE);
+    assert_false(rrp_error_retry(pb.error));
+    assert_true(rrp_error_retry(RRP_UNAVAILABLE));
+}
+
+static void s_canon_equal(const char *a, const char *b)
+{
+    rrp_problem_t pb;
+    json_t *ja = rrp_parse_object(a, strlen(a), &pb);
+    json_t *jb = rrp_parse_object(b, strlen(b), &pb);
+    assert_non_null(ja);
+    assert_non_null(jb);
+    char *ca = rrp_canonical(ja), *cb = rrp_canonical(jb);
+    assert_string_equal(ca, cb);
+    free(ca);
+    free(cb);
+    json_decref(ja);
+    json_decref(jb);
+}
+
+static void test_canonical(void **state)
+{
+    s_canon_equal("{\"a\":1,\"b\":[1,{\"d\":2,\"c\":3}]}",
+                  "{ \"b\" : [ 1 , { \"c\":3, \"d\":2 } ] ,\n\"a\":1 }");
+    s_canon_equal("{\"n\":\"caf\\u00e9\"}", "{\"n\":\"caf\xc3\xa9\"}");
+    s_canon_equal("{\"u\":\"a\\/b\"}", "{\"u\":\"a/b\"}");
+    rrp_problem_t pb;
+    json_t *a = rrp_parse_object("{\"a\":1}", 7, &pb);
+    json_t *b = rrp_parse_object("{\"a\":2}", 7, &pb);
+    char *ca = rrp_canonical(a), *cb = rrp_canonical(b);
+    assert_string_not_equal(ca, cb);
+    free(ca);
+    free(cb);
+    json_decref(a);
+    json_decref(b);
+}
+
+static void test_dates(void **state)
+{
+    assert_true(rrp_date_valid("2024-02-29"));
+    assert_false(rrp_date_valid("2026-02-29"));
+    assert_false(rrp_date_valid("2026-13-01"));
+    assert_false(rrp_date_valid("2026-1-01"));
+    assert_true(rrp_timestamp_valid("2026-11-20T10:15:00+01:00"));
+    assert_true(rrp_timestamp_valid("2026-11-20T10:15:00Z"));
+    assert_true(rrp_timestamp_valid("2026-11-20t10:15:00.123z"));
+    assert_false(rrp_timestamp_valid("2026-11-20T24:00:00Z"));
+    assert_false(rrp_timestamp_valid("2026-11-20T10:15:00+0100"));
+    assert_false(rrp_timestamp_valid("2026-11-20T10:15:00."));
+    assert_int_equal(rrp_utf8_length("a\xc3\xa9\xe2\x82\xac"), 3);
+}
+
+static void test_nack_body(void **state)
+{
+    rrp_problem_t pb;
+    rrp_problem_set(&pb, RRP_INVALID_BSN, "/subject/bsn",
+                    "subject.bsn fails the elfproef");
+    char *s = rrp_nack_body(&pb);
+    assert_string_equal(s, "{\"error\":\"invalid_bsn\",\"message\":"
+                           "\"subject.bsn fails the elfproef\","
+                           "\"retry\":false,\"field\":\"/subject/bsn\"}");
+    free(s);
+    rrp_problem_set(&pb, RRP_UNAVAILABLE, NULL, "later");
+    s = rrp_nack_body(&pb);
+    assert_string_equal(s, "{\"error\":\"unavailable\",\"message\":"
+                           "\"later\",\"retry\":true}");
+    free(s);
+}
+
+int main(void)
+{
+    static const struct CMUnitTest fixed[] = {
+        cmocka_unit_test(test_valid_minimal),
+        cmocka_unit_test(test_valid_full),
+        cmocka_unit_test(test_lengths_in_code_points),
+        cmocka_unit_test(test_note_limit),
+        cmocka_unit_test(test_frames),
+        cmocka_unit_test(test_canonical),
+        cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_nack_body),
+    };
+    size_t nfixed = sizeof fixed / sizeof *fixed;
+    size_t nbad = sizeof s_bad / sizeof *s_bad;
+    struct CMUnitTest *tests = calloc(nfixed + nbad, sizeof *tests);
+    memcpy(tests, fixed, sizeof fixed);
+    for (size_t i = 0; i < nbad; i++) {
+        tests[nfixed + i].name = s_bad[i].name;
+        tests[nfixed + i].test_func = test_bad;
+        tests[nfixed + i].initial_state = (void *)&s_bad[i];
+    }
+    int rc = _cmocka_run_group_tests("rrp", tests, nfixed + nbad, NULL, NULL);
+    free(tests);
+    return rc;
+}
