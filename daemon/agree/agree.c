@@ -67,7 +67,7 @@ static int s_load(store_t *s, int64_t id, s_row_t *r)
     sqlite3_stmt *st = store_prepare(s, s_sql_load);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, id);
+    store_bind_int64(s, st, 1, id);
     int rc = store_step(s, st);
     if (rc == SQLITE_ROW) {
         r->id = sqlite3_column_int64(st, 0);
@@ -110,23 +110,23 @@ static int s_save(store_t *s, const cfg_t *cfg, const s_row_t *r, int64_t now,
     if (!st)
         return -1;
     int64_t next = s_next_at(cfg, r, now);
-    sqlite3_bind_int64(st, 1, r->id);
-    sqlite3_bind_text(st, 2, r->status, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, r->occurrence);
-    sqlite3_bind_int64(st, 4, r->due_at);
-    sqlite3_bind_int(st, 5, r->step);
-    sqlite3_bind_int(st, 6, r->level);
-    sqlite3_bind_int(st, 7, r->repeats);
-    sqlite3_bind_int(st, 8, r->extensions);
+    store_bind_int64(s, st, 1, r->id);
+    store_bind_text(s, st, 2, r->status);
+    store_bind_int64(s, st, 3, r->occurrence);
+    store_bind_int64(s, st, 4, r->due_at);
+    store_bind_int64(s, st, 5, r->step);
+    store_bind_int64(s, st, 6, r->level);
+    store_bind_int64(s, st, 7, r->repeats);
+    store_bind_int64(s, st, 8, r->extensions);
     if (next >= 0)
-        sqlite3_bind_int64(st, 9, next);
+        store_bind_int64(s, st, 9, next);
     if (strcmp(r->status, "open") != 0)
-        sqlite3_bind_int64(st, 10, now);
+        store_bind_int64(s, st, 10, now);
     if (reason)
-        sqlite3_bind_text(st, 11, reason, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 12, r->owner, -1, SQLITE_STATIC);
+        store_bind_text(s, st, 11, reason);
+    store_bind_text(s, st, 12, r->owner);
     if (r->period_days > 0)
-        sqlite3_bind_int(st, 13, r->period_days);
+        store_bind_int64(s, st, 13, r->period_days);
     return store_step(s, st) == SQLITE_DONE ? 0 : -1;
 }
 
@@ -137,15 +137,15 @@ static int s_ended(store_t *s, const s_row_t *r, const char *outcome,
     sqlite3_stmt *st = store_prepare(s, s_sql_occurrence);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, r->id);
-    sqlite3_bind_int(st, 2, r->occurrence);
-    sqlite3_bind_int64(st, 3, r->due_at);
-    sqlite3_bind_text(st, 4, outcome, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, now);
+    store_bind_int64(s, st, 1, r->id);
+    store_bind_int64(s, st, 2, r->occurrence);
+    store_bind_int64(s, st, 3, r->due_at);
+    store_bind_text(s, st, 4, outcome);
+    store_bind_int64(s, st, 5, now);
     if (report_id)
-        sqlite3_bind_int64(st, 6, report_id);
-    sqlite3_bind_int(st, 7, r->level);
-    sqlite3_bind_int(st, 8, r->extensions);
+        store_bind_int64(s, st, 6, report_id);
+    store_bind_int64(s, st, 7, r->level);
+    store_bind_int64(s, st, 8, r->extensions);
     return store_step(s, st) == SQLITE_DONE ? 0 : -1;
 }
 
@@ -194,20 +194,20 @@ int agree_make(store_t *s, const cfg_t *cfg, notify_t *n, const agree_new_t *a,
     sqlite3_stmt *st = store_prepare(s, s_sql_insert);
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, r.kind, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, a->owner_type, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, a->owner, -1, SQLITE_STATIC);
+    store_bind_text(s, st, 1, r.kind);
+    store_bind_text(s, st, 2, a->owner_type);
+    store_bind_text(s, st, 3, a->owner);
     if (a->case_id)
-        sqlite3_bind_int64(st, 4, a->case_id);
-    sqlite3_bind_text(st, 5, a->description, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, policy, -1, SQLITE_STATIC);
+        store_bind_int64(s, st, 4, a->case_id);
+    store_bind_text(s, st, 5, a->description);
+    store_bind_text(s, st, 6, policy);
     if (a->period_days > 0)
-        sqlite3_bind_int(st, 7, a->period_days);
-    sqlite3_bind_int64(st, 8, a->due_at);
+        store_bind_int64(s, st, 7, a->period_days);
+    store_bind_int64(s, st, 8, a->due_at);
     if (next >= 0)
-        sqlite3_bind_int64(st, 9, next);
-    sqlite3_bind_int64(st, 10, now);
-    sqlite3_bind_text(st, 11, a->actor, -1, SQLITE_STATIC);
+        store_bind_int64(s, st, 9, next);
+    store_bind_int64(s, st, 10, now);
+    store_bind_text(s, st, 11, a->actor);
     if (store_step(s, st) != SQLITE_DONE)
         return -1;
     *id = r.id = store_last_id(s);
@@ -331,7 +331,7 @@ static int s_case_period(store_t *s, const cfg_t *cfg, int64_t case_id)
     sqlite3_stmt *st = store_prepare(s, s_sql_case_type);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, case_id);
+    store_bind_int64(s, st, 1, case_id);
     int rc = store_step(s, st);
     int period = cfg->progress_days_complex;
     if (rc == SQLITE_ROW &&
@@ -348,9 +348,9 @@ static int s_of_case(store_t *s, int64_t case_id, const char *kind,
     sqlite3_stmt *st = store_prepare(s, s_sql_of_case);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, case_id);
+    store_bind_int64(s, st, 1, case_id);
     if (kind)
-        sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+        store_bind_text(s, st, 2, kind);
     int n = 0, rc;
     while ((rc = store_step(s, st)) == SQLITE_ROW)
         if (n < cap)
@@ -459,7 +459,7 @@ static int s_sync_partner(store_t *s, const cfg_t *cfg, notify_t *n,
     sqlite3_stmt *st = store_prepare(s, s_sql_partner_open);
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
+    store_bind_text(s, st, 1, p->id);
     int rc = store_step(s, st);
     if (rc == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(st, 0);
@@ -505,8 +505,8 @@ int agree_owned_open(store_t *s, int64_t id, const char *partner)
     sqlite3_stmt *st = store_prepare(s, s_sql_owned);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, partner, -1, SQLITE_STATIC);
+    store_bind_int64(s, st, 1, id);
+    store_bind_text(s, st, 2, partner);
     int rc = store_step(s, st);
     sqlite3_reset(st);
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;

@@ -94,9 +94,9 @@ static json_t *s_rows(store_t *s, const char *sql, int64_t id, int n2,
     sqlite3_stmt *st = store_prepare(s, sql);
     if (!st)
         return NULL;
-    sqlite3_bind_int64(st, 1, id);
+    store_bind_int64(s, st, 1, id);
     if (n2)
-        sqlite3_bind_int(st, 2, n2);
+        store_bind_int64(s, st, 2, n2);
     json_t *a = json_array();
     int rc;
     while ((rc = store_step(s, st)) == SQLITE_ROW)
@@ -162,7 +162,7 @@ json_t *agreeq_one(store_t *s, const cfg_t *cfg, int64_t id, int details,
     *found = -1;
     if (!st)
         return NULL;
-    sqlite3_bind_int64(st, 1, id);
+    store_bind_int64(s, st, 1, id);
     int rc = store_step(s, st);
     if (rc != SQLITE_ROW) {
         *found = rc == SQLITE_DONE ? 0 : -1;
@@ -195,15 +195,15 @@ json_t *agreeq_list(store_t *s, const cfg_t *cfg, const agreeq_filter_t *f)
     sqlite3_stmt *st = store_prepare(s, s_sql_list);
     if (!st)
         return NULL;
-    sqlite3_bind_text(st, 1, f->status ? f->status : "open", -1, SQLITE_STATIC);
+    store_bind_text(s, st, 1, f->status ? f->status : "open");
     if (f->kind)
-        sqlite3_bind_text(st, 2, f->kind, -1, SQLITE_STATIC);
+        store_bind_text(s, st, 2, f->kind);
     if (f->owner_type)
-        sqlite3_bind_text(st, 3, f->owner_type, -1, SQLITE_STATIC);
+        store_bind_text(s, st, 3, f->owner_type);
     if (f->owner)
-        sqlite3_bind_text(st, 4, f->owner, -1, SQLITE_STATIC);
+        store_bind_text(s, st, 4, f->owner);
     if (f->case_id)
-        sqlite3_bind_int64(st, 5, f->case_id);
+        store_bind_int64(s, st, 5, f->case_id);
     json_t *a = json_array();
     int rc;
     while ((rc = store_step(s, st)) == SQLITE_ROW)
@@ -227,7 +227,7 @@ static int s_missed_in_row(store_t *s, int64_t id)
     sqlite3_stmt *st = store_prepare(s, s_sql_missed);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, id);
+    store_bind_int64(s, st, 1, id);
     int n = 1, rc;
     while ((rc = store_step(s, st)) == SQLITE_ROW &&
            strcmp((const char *)sqlite3_column_text(st, 0), "missed") == 0)
@@ -241,7 +241,7 @@ json_t *agreeq_overdue(store_t *s, const cfg_t *cfg, int64_t now)
     sqlite3_stmt *st = store_prepare(s, s_sql_overdue);
     if (!st)
         return NULL;
-    sqlite3_bind_int64(st, 1, now);
+    store_bind_int64(s, st, 1, now);
     json_t *rows = json_array();
     int rc;
     while ((rc = store_step(s, st)) == SQLITE_ROW)

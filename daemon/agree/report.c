@@ -57,8 +57,8 @@ int report_find(store_t *s, const char *source, const char *external_id,
     sqlite3_stmt *st = store_prepare(s, s_sql_find);
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, external_id, -1, SQLITE_STATIC);
+    store_bind_text(s, st, 1, source);
+    store_bind_text(s, st, 2, external_id);
     int rc = store_step(s, st);
     if (rc != SQLITE_ROW)
         return rc == SQLITE_DONE ? 0 : -1;
@@ -93,7 +93,7 @@ static int s_agreement(store_t *s, int64_t id, s_agreement_t *a)
     sqlite3_stmt *st = store_prepare(s, s_sql_agreement);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, id);
+    store_bind_int64(s, st, 1, id);
     int rc = store_step(s, st);
     if (rc == SQLITE_ROW) {
         a->occurrence = sqlite3_column_int(st, 0);
@@ -130,19 +130,13 @@ static long long s_received(store_t *s, const report_in_t *r,
     sqlite3_stmt *st = store_prepare(s, s_sql_received);
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, a->owner, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, from);
-    sqlite3_bind_int64(st, 3, to);
+    store_bind_text(s, st, 1, a->owner);
+    store_bind_int64(s, st, 2, from);
+    store_bind_int64(s, st, 3, to);
     long long n =
         store_step(s, st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
     sqlite3_reset(st);
     return n;
-}
-
-static void s_opt(sqlite3_stmt *st, int col, const char *v)
-{
-    if (v)
-        sqlite3_bind_text(st, col, v, -1, SQLITE_STATIC);
 }
 
 static int64_t s_insert(store_t *s, const report_in_t *r,
@@ -151,24 +145,23 @@ static int64_t s_insert(store_t *s, const report_in_t *r,
     sqlite3_stmt *st = store_prepare(s, s_sql_insert);
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, r->source, -1, SQLITE_STATIC);
-    s_opt(st, 2, r->external_id);
+    store_bind_text(s, st, 1, r->source);
+    store_bind_text(s, st, 2, r->external_id);
     if (r->digest)
-        sqlite3_bind_blob(st, 3, r->digest, PSEUDO_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, r->agreement_id);
-    sqlite3_bind_int(st, 5, a->occurrence);
-    sqlite3_bind_text(st, 6, r->delivered ? "delivered" : "not_delivered", -1,
-                      SQLITE_STATIC);
-    s_opt(st, 7, r->reason);
-    s_opt(st, 8, r->period);
+        store_bind_blob(s, st, 3, r->digest, PSEUDO_LEN);
+    store_bind_int64(s, st, 4, r->agreement_id);
+    store_bind_int64(s, st, 5, a->occurrence);
+    store_bind_text(s, st, 6, r->delivered ? "delivered" : "not_delivered");
+    store_bind_text(s, st, 7, r->reason);
+    store_bind_text(s, st, 8, r->period);
     if (r->count >= 0)
-        sqlite3_bind_int64(st, 9, r->count);
+        store_bind_int64(s, st, 9, r->count);
     if (r->count >= 0 && received >= 0) {
-        sqlite3_bind_int64(st, 10, received);
-        sqlite3_bind_int(st, 11, received == r->count);
+        store_bind_int64(s, st, 10, received);
+        store_bind_int64(s, st, 11, received == r->count);
     }
-    s_opt(st, 12, r->note);
-    sqlite3_bind_int64(st, 13, now);
+    store_bind_text(s, st, 12, r->note);
+    store_bind_int64(s, st, 13, now);
     if (store_step(s, st) != SQLITE_DONE)
         return -1;
     return store_last_id(s);
@@ -231,10 +224,10 @@ int report_store(store_t *s, const cfg_t *cfg, const report_in_t *r,
     sqlite3_stmt *st = store_prepare(s, s_sql_outcome);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, outcome, -1, SQLITE_STATIC);
+    store_bind_int64(s, st, 1, id);
+    store_bind_text(s, st, 2, outcome);
     if (next_due >= 0)
-        sqlite3_bind_int64(st, 3, next_due);
+        store_bind_int64(s, st, 3, next_due);
     if (store_step(s, st) != SQLITE_DONE)
         return -1;
     *reply =

@@ -52,7 +52,7 @@ static int s_read(store_t *s, int64_t id, s_due_t *d)
     sqlite3_stmt *st = store_prepare(s, s_sql_row);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, id);
+    store_bind_int64(s, st, 1, id);
     int rc = store_step(s, st);
     if (rc == SQLITE_ROW) {
         snprintf(d->kind, sizeof d->kind, "%s", sqlite3_column_text(st, 0));
@@ -87,8 +87,8 @@ static char *s_reasons(store_t *s, int64_t id, int occurrence)
     sqlite3_stmt *st = store_prepare(s, s_sql_reasons);
     if (!st)
         return NULL;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int(st, 2, occurrence);
+    store_bind_int64(s, st, 1, id);
+    store_bind_int64(s, st, 2, occurrence);
     char *out =
         store_step(s, st) == SQLITE_ROW ? store_column_dup(st, 0) : NULL;
     sqlite3_reset(st);
@@ -145,7 +145,7 @@ static int s_one(store_t *s, const cfg_t *cfg, notify_t *n, int64_t id,
                  "configured; it waits",
                  (long long)id, d.policy);
         sqlite3_stmt *st = store_prepare(s, s_sql_done);
-        rc = st ? (sqlite3_bind_int64(st, 1, id), store_step(s, st)) : -1;
+        rc = st ? (store_bind_int64(s, st, 1, id), store_step(s, st)) : -1;
         rc = rc == SQLITE_DONE ? 0 : -1;
         goto done;
     }
@@ -157,12 +157,12 @@ static int s_one(store_t *s, const cfg_t *cfg, notify_t *n, int64_t id,
         rc = -1;
         goto done;
     }
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int(st, 2, plan.step);
-    sqlite3_bind_int(st, 3, plan.repeats);
-    sqlite3_bind_int(st, 4, plan.send != -1 ? d.a.level : 0);
+    store_bind_int64(s, st, 1, id);
+    store_bind_int64(s, st, 2, plan.step);
+    store_bind_int64(s, st, 3, plan.repeats);
+    store_bind_int64(s, st, 4, plan.send != -1 ? d.a.level : 0);
     if (plan.next_at >= 0)
-        sqlite3_bind_int64(st, 5, plan.next_at);
+        store_bind_int64(s, st, 5, plan.next_at);
     rc = store_step(s, st) == SQLITE_DONE ? 0 : -1;
 done:
     free(d.description);
@@ -180,8 +180,8 @@ int scheduler_run(store_t *s, const cfg_t *cfg, notify_t *n, int64_t now,
     int k = 0, rc, total = -1;
     sqlite3_stmt *st = store_prepare(s, s_sql_due);
     if (st) {
-        sqlite3_bind_int64(st, 1, now);
-        sqlite3_bind_int(st, 2, batch);
+        store_bind_int64(s, st, 1, now);
+        store_bind_int64(s, st, 2, batch);
         while ((rc = store_step(s, st)) == SQLITE_ROW)
             ids[k++] = sqlite3_column_int64(st, 0);
         if (rc == SQLITE_DONE && (k == 0 || store_begin(s) == 0)) {

@@ -84,10 +84,10 @@ json_t *casefile_list(store_t *s, const casefile_filter_t *f, problem_t *pb)
         problem_store(pb);
         return NULL;
     }
-    sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+    store_bind_text(s, st, 1, status);
     if (f->regisseur_id > 0)
-        sqlite3_bind_int64(st, 2, f->regisseur_id);
-    sqlite3_bind_int(st, 3, f->unassigned);
+        store_bind_int64(s, st, 2, f->regisseur_id);
+    store_bind_int64(s, st, 3, f->unassigned);
     return s_rows(s, st, pb);
 }
 
@@ -99,7 +99,7 @@ json_t *casefile_lookup(store_t *s, const unsigned char person[PSEUDO_LEN],
         problem_store(pb);
         return NULL;
     }
-    sqlite3_bind_blob(st, 1, person, PSEUDO_LEN, SQLITE_STATIC);
+    store_bind_blob(s, st, 1, person, PSEUDO_LEN);
     return s_rows(s, st, pb);
 }
 
@@ -111,7 +111,7 @@ static json_t *s_get(store_t *s, int64_t id, problem_t *pb)
         problem_store(pb);
         return NULL;
     }
-    sqlite3_bind_int64(st, 1, id);
+    store_bind_int64(s, st, 1, id);
     json_t *rows = s_rows(s, st, pb);
     json_t *o = json_incref(json_array_get(rows, 0));
     if (rows && !o) {
@@ -158,7 +158,7 @@ static json_t *s_referrals(store_t *s, const cfg_t *cfg, int64_t id,
         problem_store(pb);
         return NULL;
     }
-    sqlite3_bind_int64(st, 1, id);
+    store_bind_int64(s, st, 1, id);
     json_t *rows = json_array();
     int rc;
     while ((rc = store_step(s, st)) == SQLITE_ROW)
@@ -225,11 +225,11 @@ static int s_update(store_t *s, const char *sql, int64_t id, const char *text,
         problem_store(pb);
         return -1;
     }
-    sqlite3_bind_int64(st, 1, id);
+    store_bind_int64(s, st, 1, id);
     if (text)
-        sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+        store_bind_text(s, st, 2, text);
     else
-        sqlite3_bind_int64(st, 2, v);
+        store_bind_int64(s, st, 2, v);
     if (store_step(s, st) != SQLITE_DONE) {
         problem_store(pb);
         return -1;
@@ -337,9 +337,9 @@ json_t *casefile_close(store_t *s, int64_t id, const char *reason, int64_t now,
         problem_store(pb);
         return NULL;
     }
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int64(st, 2, now);
-    sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
+    store_bind_int64(s, st, 1, id);
+    store_bind_int64(s, st, 2, now);
+    store_bind_text(s, st, 3, reason);
     if (store_step(s, st) != SQLITE_DONE) {
         problem_store(pb);
         return NULL;

@@ -30,7 +30,7 @@ static json_t *s_get(store_t *s, int64_t id, problem_t *pb)
         problem_store(pb);
         return NULL;
     }
-    sqlite3_bind_int64(st, 1, id);
+    store_bind_int64(s, st, 1, id);
     int rc = store_step(s, st);
     json_t *o = NULL;
     char ref[REF_MAX];
@@ -55,9 +55,9 @@ static int s_set(store_t *s, const char *sql, int64_t id, int64_t now,
     sqlite3_stmt *st = store_prepare(s, sql);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int64(st, 2, now);
-    sqlite3_bind_text(st, 3, user, -1, SQLITE_STATIC);
+    store_bind_int64(s, st, 1, id);
+    store_bind_int64(s, st, 2, now);
+    store_bind_text(s, st, 3, user);
     return store_step(s, st) == SQLITE_DONE ? 0 : -1;
 }
 

@@ -28,7 +28,7 @@ static int s_lookup(store_t *s, const unsigned char *person,
     sqlite3_stmt *st = store_prepare(s, s_sql_open_cases);
     if (!st)
         return -1;
-    sqlite3_bind_blob(st, 1, person, PSEUDO_LEN, SQLITE_STATIC);
+    store_bind_blob(s, st, 1, person, PSEUDO_LEN);
     int rc;
     while ((rc = store_step(s, st)) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(st, 0);
@@ -67,7 +67,7 @@ int match_find(store_t *s, const unsigned char (*persons)[PSEUDO_LEN],
     sqlite3_stmt *st = store_prepare(s, s_sql_new_case);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, now);
+    store_bind_int64(s, st, 1, now);
     if (store_step(s, st) != SQLITE_DONE)
         return -1;
     out->case_id = store_last_id(s);
@@ -83,10 +83,10 @@ int match_join(store_t *s, int64_t case_id,
         sqlite3_stmt *st = store_prepare(s, s_sql_join);
         if (!st)
             return -1;
-        sqlite3_bind_blob(st, 1, persons[i], PSEUDO_LEN, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, case_id);
-        sqlite3_bind_int64(st, 3, referral_id);
-        sqlite3_bind_int64(st, 4, now);
+        store_bind_blob(s, st, 1, persons[i], PSEUDO_LEN);
+        store_bind_int64(s, st, 2, case_id);
+        store_bind_int64(s, st, 3, referral_id);
+        store_bind_int64(s, st, 4, now);
         if (store_step(s, st) != SQLITE_DONE)
             return -1;
     }

@@ -71,11 +71,12 @@ json_t *purge_counts_json(const purge_counts_t *c)
 }
 
 /* Binds the cutoffs a statement uses (some need only the first). */
-static void s_bind(sqlite3_stmt *st, int64_t closed_cut, int64_t active_cut)
+static void s_bind(store_t *s, sqlite3_stmt *st, int64_t closed_cut,
+                   int64_t active_cut)
 {
-    sqlite3_bind_int64(st, 1, closed_cut);
+    store_bind_int64(s, st, 1, closed_cut);
     if (sqlite3_bind_parameter_count(st) >= 2)
-        sqlite3_bind_int64(st, 2, active_cut);
+        store_bind_int64(s, st, 2, active_cut);
 }
 
 static int s_count(store_t *s, int64_t closed_cut, int64_t active_cut,
@@ -84,7 +85,7 @@ static int s_count(store_t *s, int64_t closed_cut, int64_t active_cut,
     sqlite3_stmt *st = store_prepare(s, s_sql_count);
     if (!st)
         return -1;
-    s_bind(st, closed_cut, active_cut);
+    s_bind(s, st, closed_cut, active_cut);
     if (store_step(s, st) != SQLITE_ROW)
         return -1;
     c->cases = sqlite3_column_int64(st, 0);
@@ -107,7 +108,7 @@ static int s_remove(store_t *s, int64_t now, const char *actor,
         sqlite3_stmt *st = store_prepare(s, s_removals[i]);
         if (!st)
             return -1;
-        s_bind(st, closed_cut, active_cut);
+        s_bind(s, st, closed_cut, active_cut);
         if (store_step(s, st) != SQLITE_DONE)
             return -1;
     }

@@ -117,8 +117,8 @@ static bool s_email_free(store_t *s, const char *email, int64_t except,
         problem_store(pb);
         return false;
     }
-    sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, except);
+    store_bind_text(s, st, 1, email);
+    store_bind_int64(s, st, 2, except);
     int rc = store_step(s, st);
     if (rc == SQLITE_ROW) {
         char ref[REF_MAX];
@@ -162,8 +162,8 @@ static json_t *s_select(store_t *s, int64_t id, bool all, problem_t *pb)
         return NULL;
     }
     if (id > 0)
-        sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int(st, 2, all || id > 0);
+        store_bind_int64(s, st, 1, id);
+    store_bind_int64(s, st, 2, all || id > 0);
     json_t *rows = dbjson_rows(s, st, s_row);
     if (!rows)
         problem_store(pb);
@@ -190,14 +190,6 @@ json_t *regisseur_list(store_t *s, bool all, problem_t *pb)
     return s_select(s, 0, all, pb);
 }
 
-static void s_bind_opt(sqlite3_stmt *st, int col, const char *v)
-{
-    if (v)
-        sqlite3_bind_text(st, col, v, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, col);
-}
-
 json_t *regisseur_add(store_t *s, const regisseur_fields_t *f, int64_t now,
                       problem_t *pb)
 {
@@ -208,11 +200,11 @@ json_t *regisseur_add(store_t *s, const regisseur_fields_t *f, int64_t now,
         problem_store(pb);
         return NULL;
     }
-    sqlite3_bind_text(st, 1, f->name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, f->organisation, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, f->email, -1, SQLITE_STATIC);
-    s_bind_opt(st, 4, f->phone && *f->phone ? f->phone : NULL);
-    sqlite3_bind_int64(st, 5, now);
+    store_bind_text(s, st, 1, f->name);
+    store_bind_text(s, st, 2, f->organisation);
+    store_bind_text(s, st, 3, f->email);
+    store_bind_text(s, st, 4, f->phone && *f->phone ? f->phone : NULL);
+    store_bind_int64(s, st, 5, now);
     if (store_step(s, st) != SQLITE_DONE) {
         problem_store(pb);
         return NULL;
@@ -227,13 +219,13 @@ static int s_update(store_t *s, int64_t id, const regisseur_fields_t *f,
     sqlite3_stmt *st = store_prepare(s, s_sql_update);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, id);
-    s_bind_opt(st, 2, f->name);
-    s_bind_opt(st, 3, f->organisation);
-    s_bind_opt(st, 4, f->email);
-    s_bind_opt(st, 5, f->phone);
+    store_bind_int64(s, st, 1, id);
+    store_bind_text(s, st, 2, f->name);
+    store_bind_text(s, st, 3, f->organisation);
+    store_bind_text(s, st, 4, f->email);
+    store_bind_text(s, st, 5, f->phone);
     if (active >= 0)
-        sqlite3_bind_int(st, 6, active);
+        store_bind_int64(s, st, 6, active);
     return store_step(s, st) == SQLITE_DONE ? 0 : -1;
 }
 

@@ -46,7 +46,7 @@ static bool s_owner(cmd_call_t *c, const char *type, const char *owner,
             problem_store(&c->out->pb);
             return false;
         }
-        sqlite3_bind_int64(st, 1, id);
+        store_bind_int64(c->env->store, st, 1, id);
         int rc = store_step(c->env->store, st);
         int active = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
         sqlite3_reset(st);
@@ -81,7 +81,7 @@ static bool s_case_open(cmd_call_t *c, int64_t id)
         problem_store(&c->out->pb);
         return false;
     }
-    sqlite3_bind_int64(st, 1, id);
+    store_bind_int64(c->env->store, st, 1, id);
     int rc = store_step(c->env->store, st);
     bool open = rc == SQLITE_ROW &&
                 strcmp((const char *)sqlite3_column_text(st, 0), "open") == 0;

@@ -160,8 +160,8 @@ static int s_known(intake_t *in, intake_item_t *item,
     sqlite3_stmt *st = store_prepare(in->store, s_sql_find);
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, item->partner->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, r->external_id, -1, SQLITE_STATIC);
+    store_bind_text(in->store, st, 1, item->partner->id);
+    store_bind_text(in->store, st, 2, r->external_id);
     int rc = store_step(in->store, st);
     if (rc != SQLITE_ROW)
         return rc == SQLITE_DONE ? 0 : -1;
@@ -197,7 +197,7 @@ static char *s_regisseur_json(intake_t *in, int64_t id)
     sqlite3_stmt *st = store_prepare(in->store, s_sql_regisseur);
     if (!st)
         return NULL;
-    sqlite3_bind_int64(st, 1, id);
+    store_bind_int64(in->store, st, 1, id);
     char *out = NULL;
     if (store_step(in->store, st) == SQLITE_ROW) {
         json_t *o = json_pack(
@@ -211,14 +211,6 @@ static char *s_regisseur_json(intake_t *in, int64_t id)
     return out;
 }
 
-static void s_bind_opt(sqlite3_stmt *st, int col, const char *v)
-{
-    if (v)
-        sqlite3_bind_text(st, col, v, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, col);
-}
-
 /* Inserts the referral row; returns its id or -1. */
 static int64_t s_insert(intake_t *in, intake_item_t *item,
                         const unsigned char *digest, const match_result_t *m,
@@ -228,25 +220,25 @@ static int64_t s_insert(intake_t *in, intake_item_t *item,
     sqlite3_stmt *st = store_prepare(in->store, s_sql_insert);
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, item->partner->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, r->external_id, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 3, digest, PSEUDO_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, m->case_id);
-    sqlite3_bind_text(st, 5, r->kind, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, r->category, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, r->urgency, -1, SQLITE_STATIC);
-    s_bind_opt(st, 8, r->birth_date);
-    s_bind_opt(st, 9, r->postcode[0] ? r->postcode : NULL);
-    sqlite3_bind_text(st, 10, r->contact_name, -1, SQLITE_STATIC);
-    s_bind_opt(st, 11, r->contact_email);
-    s_bind_opt(st, 12, r->contact_phone);
-    s_bind_opt(st, 13, r->occurred_at);
-    s_bind_opt(st, 14, r->note);
-    sqlite3_bind_int64(st, 15, (sqlite3_int64)r->persons);
-    sqlite3_bind_int(st, 16, m->open_cases > 1);
-    sqlite3_bind_int64(st, 17, now);
-    sqlite3_bind_text(st, 18, match_status_name(m->status), -1, SQLITE_STATIC);
-    s_bind_opt(st, 19, regisseur);
+    store_bind_text(in->store, st, 1, item->partner->id);
+    store_bind_text(in->store, st, 2, r->external_id);
+    store_bind_blob(in->store, st, 3, digest, PSEUDO_LEN);
+    store_bind_int64(in->store, st, 4, m->case_id);
+    store_bind_text(in->store, st, 5, r->kind);
+    store_bind_text(in->store, st, 6, r->category);
+    store_bind_text(in->store, st, 7, r->urgency);
+    store_bind_text(in->store, st, 8, r->birth_date);
+    store_bind_text(in->store, st, 9, r->postcode[0] ? r->postcode : NULL);
+    store_bind_text(in->store, st, 10, r->contact_name);
+    store_bind_text(in->store, st, 11, r->contact_email);
+    store_bind_text(in->store, st, 12, r->contact_phone);
+    store_bind_text(in->store, st, 13, r->occurred_at);
+    store_bind_text(in->store, st, 14, r->note);
+    store_bind_int64(in->store, st, 15, (sqlite3_int64)r->persons);
+    store_bind_int64(in->store, st, 16, m->open_cases > 1);
+    store_bind_int64(in->store, st, 17, now);
+    store_bind_text(in->store, st, 18, match_status_name(m->status));
+    store_bind_text(in->store, st, 19, regisseur);
     if (store_step(in->store, st) != SQLITE_DONE)
         return -1;
     return store_last_id(in->store);

@@ -144,7 +144,7 @@ static int s_regisseur(store_t *s, int64_t id, char **name, char **email)
     sqlite3_stmt *st = store_prepare(s, s_sql_regisseur);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, id);
+    store_bind_int64(s, st, 1, id);
     int rc = store_step(s, st);
     if (rc == SQLITE_ROW) {
         *name = store_column_dup(st, 0);

@@ -43,35 +43,27 @@ static const char s_sql_list[] =
     " next_attempt_at, sent_at, last_error, urgent FROM notification"
     " WHERE ?1 IS NULL OR status = ?1 ORDER BY id DESC LIMIT ?2";
 
-static void s_text(sqlite3_stmt *st, int col, const char *v)
-{
-    if (v)
-        sqlite3_bind_text(st, col, v, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, col);
-}
-
 int outbox_add(store_t *s, const outbox_note_t *n, int64_t now)
 {
     sqlite3_stmt *st = store_prepare(s, s_sql_add);
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, n->key, -1, SQLITE_STATIC);
-    s_text(st, 2, n->to);
-    s_text(st, 3, n->to_name);
-    sqlite3_bind_text(st, 4, n->subject, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, n->body, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 6, n->urgent);
-    sqlite3_bind_text(st, 7, n->to ? "pending" : "failed", -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 8, now);
-    s_text(st, 9,
+    store_bind_text(s, st, 1, n->key);
+    store_bind_text(s, st, 2, n->to);
+    store_bind_text(s, st, 3, n->to_name);
+    store_bind_text(s, st, 4, n->subject);
+    store_bind_text(s, st, 5, n->body);
+    store_bind_int64(s, st, 6, n->urgent);
+    store_bind_text(s, st, 7, n->to ? "pending" : "failed");
+    store_bind_int64(s, st, 8, now);
+    store_bind_text(s, st, 9,
            n->to ? NULL
                  : "no address for this recipient in the "
                    "configuration");
     if (n->case_id)
-        sqlite3_bind_int64(st, 10, n->case_id);
+        store_bind_int64(s, st, 10, n->case_id);
     if (n->referral_id)
-        sqlite3_bind_int64(st, 11, n->referral_id);
+        store_bind_int64(s, st, 11, n->referral_id);
     if (store_step(s, st) != SQLITE_DONE)
         return -1;
     if (sqlite3_changes(store_db(s)) > 0)
@@ -91,7 +83,7 @@ int outbox_take_due(store_t *s, int64_t now, outbox_row_t *row)
     sqlite3_stmt *st = store_prepare(s, s_sql_take);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, now);
+    store_bind_int64(s, st, 1, now);
     int rc = store_step(s, st);
     if (rc != SQLITE_ROW) {
         sqlite3_reset(st);
@@ -127,10 +119,10 @@ static int s_update(store_t *s, const char *sql, int64_t id, int64_t at,
     sqlite3_stmt *st = store_prepare(s, sql);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int64(st, 2, at);
+    store_bind_int64(s, st, 1, id);
+    store_bind_int64(s, st, 2, at);
     if (text)
-        sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
+        store_bind_text(s, st, 3, text);
     return store_step(s, st) == SQLITE_DONE ? 0 : -1;
 }
 
@@ -188,8 +180,8 @@ json_t *outbox_list(store_t *s, const char *status, int limit)
     sqlite3_stmt *st = store_prepare(s, s_sql_list);
     if (!st)
         return NULL;
-    s_text(st, 1, status);
-    sqlite3_bind_int(st, 2, limit > 0 ? limit : 100);
+    store_bind_text(s, st, 1, status);
+    store_bind_int64(s, st, 2, limit > 0 ? limit : 100);
     json_t *rows = json_array();
     int rc;
     while ((rc = store_step(s, st)) == SQLITE_ROW) {

@@ -208,7 +208,7 @@ static int s_owner(digest_t *d, store_t *s, const char *type, const char *owner,
         sqlite3_stmt *st = store_prepare(s, s_sql_regisseur);
         if (!st)
             return -1;
-        sqlite3_bind_int64(st, 1, atoll(owner));
+        store_bind_int64(s, st, 1, atoll(owner));
         int rc = store_step(s, st);
         if (rc == SQLITE_ROW)
             strbuf_printf(b, "Regisseur %s (%s)", sqlite3_column_text(st, 0),
@@ -239,9 +239,9 @@ static int s_reasons(store_t *s, const char *sql, const char *label, int64_t id,
     sqlite3_stmt *st = store_prepare(s, sql);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, id);
+    store_bind_int64(s, st, 1, id);
     if (sqlite3_bind_parameter_count(st) >= 2)
-        sqlite3_bind_int(st, 2, n);
+        store_bind_int64(s, st, 2, n);
     int rc;
     while ((rc = store_step(s, st)) == SQLITE_ROW)
         if (sqlite3_column_type(st, 0) != SQLITE_NULL)
@@ -279,7 +279,7 @@ static int s_overdue(digest_t *d, store_t *s, int64_t now, strbuf_t *b,
     sqlite3_stmt *st = store_prepare(s, s_sql_overdue);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, now);
+    store_bind_int64(s, st, 1, now);
     char *last = NULL;
     int rc;
     while ((rc = store_step(s, st)) == SQLITE_ROW) {
@@ -315,7 +315,7 @@ static int s_missed_in_row(store_t *s, int64_t id, int *n)
     sqlite3_stmt *st = store_prepare(s, s_sql_outcomes);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, id);
+    store_bind_int64(s, st, 1, id);
     int rc;
     *n = 0;
     while ((rc = store_step(s, st)) == SQLITE_ROW &&
@@ -331,8 +331,8 @@ static int s_unreconciled(store_t *s, int64_t id, int64_t now, strbuf_t *b)
     sqlite3_stmt *st = store_prepare(s, s_sql_unreconciled);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int64(st, 2, now - (int64_t)S_RECONCILE_DAYS * S_DAY);
+    store_bind_int64(s, st, 1, id);
+    store_bind_int64(s, st, 2, now - (int64_t)S_RECONCILE_DAYS * S_DAY);
     int rc;
     char date[40];
     while ((rc = store_step(s, st)) == SQLITE_ROW) {
@@ -385,7 +385,7 @@ static int s_partners(digest_t *d, store_t *s, int64_t now, strbuf_t *b,
     sqlite3_stmt *st = store_prepare(s, s_sql_partner_agreements);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, now);
+    store_bind_int64(s, st, 1, now);
     int rc;
     while ((rc = store_step(s, st)) == SQLITE_ROW)
         if (s_partner_one(d, s, st, now, b, late) < 0) {
@@ -428,8 +428,8 @@ static sqlite3_stmt *s_week_stmt(store_t *s, const char *sql, int64_t now)
 {
     sqlite3_stmt *st = store_prepare(s, sql);
     if (st) {
-        sqlite3_bind_int64(st, 1, now - 7 * S_DAY);
-        sqlite3_bind_int64(st, 2, now);
+        store_bind_int64(s, st, 1, now - 7 * S_DAY);
+        store_bind_int64(s, st, 2, now);
     }
     return st;
 }
@@ -534,7 +534,7 @@ static int s_queued(store_t *s, const char *key)
     sqlite3_stmt *st = store_prepare(s, s_sql_queued);
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    store_bind_text(s, st, 1, key);
     int rc = store_step(s, st);
     sqlite3_reset(st);
     return rc < 0 ? -1 : rc == SQLITE_ROW;

@@ -164,7 +164,7 @@ static int s_one(store_t *s, const char *sql, int64_t now, int64_t *v)
     if (!st)
         return -1;
     if (sqlite3_bind_parameter_count(st) > 0)
-        sqlite3_bind_int64(st, 1, now);
+        store_bind_int64(s, st, 1, now);
     if (store_step(s, st) != SQLITE_ROW)
         return -1;
     *v = sqlite3_column_int64(st, 0);
@@ -192,7 +192,7 @@ static int s_agreements(store_t *s, strbuf_t *open, strbuf_t *late,
     sqlite3_stmt *st = store_prepare(s, s_sql_agreements);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, now);
+    store_bind_int64(s, st, 1, now);
     int rc;
     while ((rc = store_step(s, st)) == SQLITE_ROW) {
         const char *kind = (const char *)sqlite3_column_text(st, 0);

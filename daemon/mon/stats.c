@@ -251,8 +251,8 @@ static int s_referrals(store_t *s, const cfg_t *cfg, int64_t from,
     sqlite3_stmt *st = store_prepare(s, s_sql_referrals);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, from);
-    sqlite3_bind_int64(st, 2, to);
+    store_bind_int64(s, st, 1, from);
+    store_bind_int64(s, st, 2, to);
     json_t *partners = json_object(), *weeks = json_object();
     int rc;
     while ((rc = store_step(s, st)) == SQLITE_ROW)
@@ -290,8 +290,8 @@ static int s_assignment(store_t *s, int64_t from, int64_t to, json_t *out)
     sqlite3_stmt *st = store_prepare(s, s_sql_assigned);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, from);
-    sqlite3_bind_int64(st, 2, to);
+    store_bind_int64(s, st, 1, from);
+    store_bind_int64(s, st, 2, to);
     size_t n = 0, cap = 64;
     double *all = xmalloc(cap * sizeof *all);
     char **orgs = xmalloc(cap * sizeof *orgs);
@@ -375,9 +375,9 @@ static int s_reports(store_t *s, int64_t from, int64_t to, int64_t now,
     sqlite3_stmt *st = store_prepare(s, s_sql_reports);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, from);
-    sqlite3_bind_int64(st, 2, to);
-    sqlite3_bind_int64(st, 3, now);
+    store_bind_int64(s, st, 1, from);
+    store_bind_int64(s, st, 2, to);
+    store_bind_int64(s, st, 3, now);
     json_t *progress = json_object(), *partner = json_object();
     int rc;
     while ((rc = store_step(s, st)) == SQLITE_ROW) {
@@ -410,8 +410,8 @@ static int s_network(store_t *s, int64_t from, int64_t to, json_t *out)
     sqlite3_stmt *st = store_prepare(s, s_sql_network);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, from);
-    sqlite3_bind_int64(st, 2, to);
+    store_bind_int64(s, st, 1, from);
+    store_bind_int64(s, st, 2, to);
     if (store_step(s, st) != SQLITE_ROW)
         return -1;
     json_int_t n = sqlite3_column_int64(st, 0);

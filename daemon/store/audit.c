@@ -18,16 +18,16 @@ int audit_add(store_t *s, int64_t at, const char *actor, const char *action,
         return -1;
     char *text =
         details ? json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    sqlite3_bind_int64(st, 1, at);
-    sqlite3_bind_text(st, 2, actor, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
+    store_bind_int64(s, st, 1, at);
+    store_bind_text(s, st, 2, actor);
+    store_bind_text(s, st, 3, action);
     if (case_id)
-        sqlite3_bind_int64(st, 4, case_id);
+        store_bind_int64(s, st, 4, case_id);
     if (agreement_id)
-        sqlite3_bind_int64(st, 5, agreement_id);
+        store_bind_int64(s, st, 5, agreement_id);
     if (ref)
-        sqlite3_bind_text(st, 6, ref, -1, SQLITE_STATIC);
+        store_bind_text(s, st, 6, ref);
     if (text)
-        sqlite3_bind_text(st, 7, text, -1, free);
+        store_bind_text_free(s, st, 7, text);
     return store_step(s, st) == SQLITE_DONE ? 0 : -1;
 }

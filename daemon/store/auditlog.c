@@ -45,11 +45,11 @@ json_t *auditlog_list(store_t *s, const auditlog_filter_t *f, problem_t *pb)
         return NULL;
     }
     if (f->case_id)
-        sqlite3_bind_int64(st, 1, f->case_id);
+        store_bind_int64(s, st, 1, f->case_id);
     if (f->agreement_id)
-        sqlite3_bind_int64(st, 2, f->agreement_id);
-    sqlite3_bind_int64(st, 3, f->since);
-    sqlite3_bind_int(st, 4, f->limit > 0 ? f->limit : AUDITLOG_LIMIT_DEFAULT);
+        store_bind_int64(s, st, 2, f->agreement_id);
+    store_bind_int64(s, st, 3, f->since);
+    store_bind_int64(s, st, 4, f->limit > 0 ? f->limit : AUDITLOG_LIMIT_DEFAULT);
     json_t *rows = dbjson_rows(s, st, s_row);
     if (!rows)
         problem_store(pb);

@@ -22,8 +22,10 @@ struct store {
     struct {
         const char *sql; /* cache key: the static string */
         sqlite3_stmt *st;
+        bool unbound; /* a bind failed: the next step fails unrun */
     } cache[STORE_CACHE_MAX]; /* prepared statements */
     int cached;               /* entries in cache */
+    int unbound;              /* entries with unbound set */
 };
 
 /* Schema version 1: cases, the persons in them (as pseudonyms), the
@@ -369,6 +371,10 @@ sqlite3_stmt *store_prepare(store_t *s, const char *sql)
 {
     for (int i = 0; i < s->cached; i++)
         if (s->cache[i].sql == sql) {
+            if (s->cache[i].unbound) {
+                s->cache[i].unbound = false;
+                s->unbound--;
+            }
             sqlite3_reset(s->cache[i].st);
             sqlite3_clear_bindings(s->cache[i].st);
             return s->cache[i].st;
@@ -389,8 +395,70 @@ sqlite3_stmt *store_prepare(store_t *s, const char *sql)
     return st;
 }
 
+/* Notes a failed bind of parameter i of st: logged here, once, and the
+ * statement's next step fails. */
+static void s_bind_result(store_t *s, sqlite3_stmt *st, int i, int rc)
+{
+    if (rc == SQLITE_OK)
+        return;
+    log_err("store: bind failed path=%s parameter=%d error=\"%s\" "
+            "sql=\"%.60s\"",
+            s->path, i, sqlite3_errstr(rc), sqlite3_sql(st));
+    for (int k = 0; k < s->cached; k++)
+        if (s->cache[k].st == st && !s->cache[k].unbound) {
+            s->cache[k].unbound = true;
+            s->unbound++;
+        }
+}
+
+/* Whether a bind of st failed since it was prepared; forgets it. */
+static bool s_unbound(store_t *s, sqlite3_stmt *st)
+{
+    for (int k = 0; s->unbound > 0 && k < s->cached; k++)
+        if (s->cache[k].st == st && s->cache[k].unbound) {
+            s->cache[k].unbound = false;
+            s->unbound--;
+            return true;
+        }
+    return false;
+}
+
+void store_bind_int64(store_t *s, sqlite3_stmt *st, int i, int64_t v)
+{
+    s_bind_result(s, st, i, sqlite3_bind_int64(st, i, v));
+}
+
+void store_bind_text(store_t *s, sqlite3_stmt *st, int i, const char *text)
+{
+    s_bind_result(s, st, i,
+                  text ? sqlite3_bind_text(st, i, text, -1, SQLITE_STATIC)
+                       : sqlite3_bind_null(st, i));
+}
+
+void store_bind_text_free(store_t *s, sqlite3_stmt *st, int i, char *text)
+{
+    s_bind_result(s, st, i,
+                  text ? sqlite3_bind_text(st, i, text, -1, free)
+                       : sqlite3_bind_null(st, i));
+}
+
+void store_bind_blob(store_t *s, sqlite3_stmt *st, int i, const void *p,
+                     int len)
+{
+    s_bind_result(s, st, i, sqlite3_bind_blob(st, i, p, len, SQLITE_STATIC));
+}
+
+void store_bind_null(store_t *s, sqlite3_stmt *st, int i)
+{
+    s_bind_result(s, st, i, sqlite3_bind_null(st, i));
+}
+
 int store_step(store_t *s, sqlite3_stmt *st)
 {
+    if (s_unbound(s, st)) {
+        sqlite3_reset(st);
+        return -1;
+    }
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW || rc == SQLITE_DONE)
         return rc;

@@ -41,8 +41,24 @@ sqlite3 *store_db(store_t *s);
  * after logging on error. The statement belongs to the store. */
 sqlite3_stmt *store_prepare(store_t *s, const char *sql);
 
+/* Bind parameter i (from 1) of st, a statement of store_prepare: an
+ * integer, a text (NULL binds NULL; the text must last until the
+ * statement is reset), a blob of len bytes (the same), or NULL. A failed
+ * bind is logged here, once, and makes the statement's next store_step
+ * fail (return -1) without running it, so no caller can go on with a
+ * parameter it did not set. */
+void store_bind_int64(store_t *s, sqlite3_stmt *st, int i, int64_t v);
+void store_bind_text(store_t *s, sqlite3_stmt *st, int i, const char *text);
+/* The same for a text the statement takes (freed by SQLite, also when
+ * the bind fails). */
+void store_bind_text_free(store_t *s, sqlite3_stmt *st, int i, char *text);
+void store_bind_blob(store_t *s, sqlite3_stmt *st, int i, const void *p,
+                     int len);
+void store_bind_null(store_t *s, sqlite3_stmt *st, int i);
+
 /* Steps st: returns SQLITE_ROW or SQLITE_DONE, or -1 after logging the
- * error (and resets st). */
+ * error (and resets st); -1 at once, without running it, when a bind of
+ * st failed since it was prepared. */
 int store_step(store_t *s, sqlite3_stmt *st);
 
 /* Runs sql, a query of one row and one column without parameters (a
