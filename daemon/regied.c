@@ -20,9 +20,8 @@
 
 #define REGIED_DEFAULT_CONFIG "/etc/regie/regie.conf"
 
-static void s_usage(FILE *out)
-{
-    fprintf(out,
+/* The help text. */
+static const char s_usage_text[] =
 "Usage: regied [-c FILE] [--check-config] [-v]\n"
 "\n"
 "regied receives referrals (meldingen, verwijzingen, aanmeldingen,\n"
@@ -35,7 +34,8 @@ static void s_usage(FILE *out)
 "prefixes for journald; start it with systemd (Type=notify).\n"
 "\n"
 "Options:\n"
-"  -c, --config FILE   configuration file (default %s)\n"
+"  -c, --config FILE   configuration file (default "
+    REGIED_DEFAULT_CONFIG ")\n"
 "      --check-config  check the configuration and exit: 0 when good, 78\n"
 "                      with every error as FILE:LINE: MESSAGE otherwise\n"
 "  -v, --verbose       log at debug level, whatever the configuration says\n"
@@ -54,13 +54,24 @@ static void s_usage(FILE *out)
 "Exit status: 0 after a clean stop or a good check, 64 usage error, 69\n"
 "cannot start (database, sockets), 78 configuration error.\n"
 "\n"
-"Files: %s, the server's CURVE secret key, the pseudonym key and the\n"
+"Files: " REGIED_DEFAULT_CONFIG ", the server's CURVE secret key, the pseudonym key and the\n"
 "database, as named in the configuration. Keys are made with\n"
-"regie-keygen(1).\n",
-            REGIED_DEFAULT_CONFIG, REGIED_DEFAULT_CONFIG);
+"regie-keygen(1).\n";
+
+static void s_usage(FILE *out)
+{
+    fputs(s_usage_text, out);
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for. */
+typedef struct {
+    const char *path; /* the configuration file */
+    int check;        /* --check-config */
+    int verbose;      /* -v */
+} s_args_t;
+
+/* Reads the options into a. Returns -1 to go on, or the exit status. */
+static int s_parse(s_args_t *a, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
@@ -71,13 +82,12 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *path = REGIED_DEFAULT_CONFIG;
-    int check = 0, verbose = 0, c;
+    int c;
     while ((c = getopt_long(argc, argv, "c:vVh", opts, NULL)) != -1) {
         switch (c) {
-        case 'c': path = optarg; break;
-        case 'C': check = 1; break;
-        case 'v': verbose = 1; break;
+        case 'c': a->path = optarg; break;
+        case 'C': a->check = 1; break;
+        case 'v': a->verbose = 1; break;
         case 'T': clock_allow_setting(1); break;
         case 'V': printf("regied %s\n", REGIE_VERSION); return 0;
         case 'h': s_usage(stdout); return 0;
@@ -88,6 +98,32 @@ int main(int argc, char **argv)
         s_usage(stderr);
         return 64;
     }
+    return -1;
+}
+
+/* Reads and checks the configuration at path, with the templates it
+ * names (they must load). Returns it, or NULL after the errors were
+ * written to stderr. */
+static cfg_t *s_load(const char *path)
+{
+    cfg_t *cfg = cfgload_read(path);
+    if (!cfg)
+        return NULL;
+    notify_t *templates = notify_new(cfg);
+    digest_t *dg = templates ? digest_new(cfg) : NULL;
+    if (!dg)
+        cfg_destroy(&cfg);
+    notify_destroy(&templates);
+    digest_destroy(&dg);
+    return cfg;
+}
+
+int main(int argc, char **argv)
+{
+    s_args_t a = {.path = REGIED_DEFAULT_CONFIG};
+    int rc = s_parse(&a, argc, argv);
+    if (rc >= 0)
+        return rc;
     umask(077);
     /* Keep freed memory instead of giving the top of the heap back after
      * every statement: SQLite builds and frees small tables for each
@@ -98,34 +134,22 @@ int main(int argc, char **argv)
         log_err("regied: libsodium cannot start");
         return 69;
     }
-    cfg_t *cfg = cfgload_read(path);
+    cfg_t *cfg = s_load(a.path);
     if (!cfg)
         return CFG_EX_CONFIG;
-    notify_t *templates = notify_new(cfg); /* the templates must load */
-    if (!templates) {
-        cfg_destroy(&cfg);
-        return CFG_EX_CONFIG;
-    }
-    notify_destroy(&templates);
-    digest_t *dg = digest_new(cfg);
-    if (!dg) {
-        cfg_destroy(&cfg);
-        return CFG_EX_CONFIG;
-    }
-    digest_destroy(&dg);
-    if (check) {
+    if (a.check) {
         cfg_destroy(&cfg);
         return 0;
     }
     setenv("TZ", cfg->timezone, 1);
     tzset();
-    log_set_level(verbose ? LOG_LEVEL_DEBUG : cfg->log_level);
+    log_set_level(a.verbose ? LOG_LEVEL_DEBUG : cfg->log_level);
     server_t *srv = server_new(&cfg);
     if (!srv) {
         cfg_destroy(&cfg);
         return 69;
     }
-    int rc = server_run(srv);
+    rc = server_run(srv);
     server_destroy(&srv);
     log_notice("regied: stopped");
     return rc;

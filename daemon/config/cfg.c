@@ -55,33 +55,21 @@ static void s_free_agree(cfg_t *cfg)
     s_free_strings(cfg->domain_values, cfg->domains_n);
 }
 
-void cfg_destroy(cfg_t **p)
+static void s_free_partner(cfg_partner_t *q)
 {
-    if (!p || !*p)
-        return;
-    cfg_t *cfg = *p;
-    free(cfg->path);
-    s_free_strings(cfg->intake, cfg->intake_n);
-    free(cfg->database);
-    s_free_strings(cfg->categories, cfg->categories_n);
-    free(cfg->postcodes);
-    for (size_t i = 0; i < cfg->partners_n; i++) {
-        cfg_partner_t *q = &cfg->partners[i];
-        free(q->id);
-        free(q->name);
-        free(q->contact);
-        s_free_strings(q->kinds, q->kinds_n);
-        s_free_strings(q->categories, q->categories_n);
-        free(q->email);
-        free(q->report.first_due);
-        free(q->report.description);
-    }
-    free(cfg->partners);
-    free(cfg->control);
-    free(cfg->timezone);
-    s_free_agree(cfg);
+    free(q->id);
+    free(q->name);
+    free(q->contact);
+    s_free_strings(q->kinds, q->kinds_n);
+    s_free_strings(q->categories, q->categories_n);
+    free(q->email);
+    free(q->report.first_due);
+    free(q->report.description);
+}
 
-    cfg_mail_t *m = &cfg->mail;
+/* Frees the mail group, wiping the SMTP password. */
+static void s_free_mail(cfg_mail_t *m)
+{
     cfg_address_t *addrs[] = {&m->from, &m->kernteam, &m->gemeente};
     for (size_t i = 0; i < 3; i++) {
         free(addrs[i]->name);
@@ -95,7 +83,26 @@ void cfg_destroy(cfg_t **p)
         sodium_memzero(m->smtp_password, strlen(m->smtp_password));
         free(m->smtp_password);
     }
-    sodium_memzero(cfg, sizeof *cfg);
+}
+
+void cfg_destroy(cfg_t **p)
+{
+    if (!p || !*p)
+        return;
+    cfg_t *cfg = *p;
+    free(cfg->path);
+    s_free_strings(cfg->intake, cfg->intake_n);
+    free(cfg->database);
+    s_free_strings(cfg->categories, cfg->categories_n);
+    free(cfg->postcodes);
+    for (size_t i = 0; i < cfg->partners_n; i++)
+        s_free_partner(&cfg->partners[i]);
+    free(cfg->partners);
+    free(cfg->control);
+    free(cfg->timezone);
+    s_free_agree(cfg);
+    s_free_mail(&cfg->mail);
+    sodium_memzero(cfg, sizeof *cfg); /* the keys */
     free(cfg);
     *p = NULL;
 }

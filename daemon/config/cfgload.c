@@ -92,6 +92,64 @@ static void s_control(cfgparse_t *ctx, const config_setting_t *g)
     free(mode);
 }
 
+/* daemon.intake: one endpoint or more, each well formed. */
+static void s_intake(cfgparse_t *ctx, const config_setting_t *g)
+{
+    cfg_t *cfg = ctx->cfg;
+    const config_setting_t *s =
+        cfgparse_strings(ctx, g, "intake", &cfg->intake, &cfg->intake_n);
+    if (!s && !config_setting_get_member(g, "intake"))
+        cfgparse_error(ctx, g, "missing setting 'intake'");
+    else if (s && cfg->intake_n == 0)
+        cfgparse_error(ctx, s, "'intake' needs at least one endpoint");
+    for (size_t i = 0; i < cfg->intake_n; i++) {
+        char why[128];
+        if (!s_endpoint_ok(cfg->intake[i], why, sizeof why))
+            cfgparse_error(ctx, s, "bad intake endpoint '%s': %s",
+                           cfg->intake[i], why);
+    }
+}
+
+/* daemon.server_secret_key and daemon.pseudonym_key: read here. */
+static void s_keys(cfgparse_t *ctx, const config_setting_t *g)
+{
+    cfg_t *cfg = ctx->cfg;
+    char *path = NULL, err[512];
+    const config_setting_t *s =
+        cfgparse_string(ctx, g, "server_secret_key", true, &path);
+    cfgparse_resolve(ctx, &path);
+    if (s && keys_read_secret(path, cfg->server_public, cfg->server_secret, err,
+                              sizeof err) < 0)
+        cfgparse_error(ctx, s, "server_secret_key: %s", err);
+    free(path);
+    path = NULL;
+
+    s = cfgparse_string(ctx, g, "pseudonym_key", true, &path);
+    cfgparse_resolve(ctx, &path);
+    if (s && keys_read_pseudo(path, cfg->pseudo_key, err, sizeof err) < 0)
+        cfgparse_error(ctx, s, "pseudonym_key: %s", err);
+    free(path);
+}
+
+/* daemon.database: its folder must exist. */
+static void s_database(cfgparse_t *ctx, const config_setting_t *g)
+{
+    cfg_t *cfg = ctx->cfg;
+    const config_setting_t *s =
+        cfgparse_string(ctx, g, "database", true, &cfg->database);
+    cfgparse_resolve(ctx, &cfg->database);
+    if (!s)
+        return;
+    char *dir = xstrdup(cfg->database);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *(slash == dir ? slash + 1 : slash) = '\0';
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        cfgparse_error(ctx, s, "database: folder %s does not exist", dir);
+    free(dir);
+}
+
 static void s_daemon(cfgparse_t *ctx, const config_setting_t *root)
 {
     static const char *const known[] = {
@@ -106,57 +164,18 @@ static void s_daemon(cfgparse_t *ctx, const config_setting_t *root)
         return;
     }
     cfgparse_check_known(ctx, g, known, sizeof known / sizeof *known);
-
-    const config_setting_t *s =
-        cfgparse_strings(ctx, g, "intake", &cfg->intake, &cfg->intake_n);
-    if (!s && !config_setting_get_member(g, "intake"))
-        cfgparse_error(ctx, g, "missing setting 'intake'");
-    else if (s && cfg->intake_n == 0)
-        cfgparse_error(ctx, s, "'intake' needs at least one endpoint");
-    for (size_t i = 0; i < cfg->intake_n; i++) {
-        char why[128];
-        if (!s_endpoint_ok(cfg->intake[i], why, sizeof why))
-            cfgparse_error(ctx, s, "bad intake endpoint '%s': %s",
-                           cfg->intake[i], why);
-    }
-
-    char *path = NULL, err[512];
-    s = cfgparse_string(ctx, g, "server_secret_key", true, &path);
-    cfgparse_resolve(ctx, &path);
-    if (s && keys_read_secret(path, cfg->server_public, cfg->server_secret, err,
-                              sizeof err) < 0)
-        cfgparse_error(ctx, s, "server_secret_key: %s", err);
-    free(path);
-    path = NULL;
-
-    s = cfgparse_string(ctx, g, "pseudonym_key", true, &path);
-    cfgparse_resolve(ctx, &path);
-    if (s && keys_read_pseudo(path, cfg->pseudo_key, err, sizeof err) < 0)
-        cfgparse_error(ctx, s, "pseudonym_key: %s", err);
-    free(path);
-
-    s = cfgparse_string(ctx, g, "database", true, &cfg->database);
-    cfgparse_resolve(ctx, &cfg->database);
-    if (s) {
-        char *dir = xstrdup(cfg->database);
-        char *slash = strrchr(dir, '/');
-        if (slash)
-            *(slash == dir ? slash + 1 : slash) = '\0';
-        struct stat st;
-        if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-            cfgparse_error(ctx, s, "database: folder %s does not exist", dir);
-        free(dir);
-    }
-
+    s_intake(ctx, g);
+    s_keys(ctx, g);
+    s_database(ctx, g);
     char *level = NULL;
-    s = cfgparse_string(ctx, g, "log_level", false, &level);
+    const config_setting_t *s =
+        cfgparse_string(ctx, g, "log_level", false, &level);
     if (s && (cfg->log_level = log_level_parse(level)) < 0)
         cfgparse_error(ctx, s,
                        "log_level must be error, warning, notice, info "
                        "or debug, not '%s'",
                        level);
     free(level);
-
     s_control(ctx, g);
     long long v = cfg->busy_timeout_ms;
     cfgparse_int(ctx, g, "busy_timeout_ms", 0, 600000, &v);
