@@ -3,6 +3,8 @@
  */
 #include "keys.h"
 
+#include "rfile.h"
+
 #include "log.h"
 #include "xmem.h"
 
@@ -20,11 +22,9 @@
 static int s_read_small(const char *path, char *buf, size_t cap, char *err,
                         size_t errlen)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+    FILE *f = rfile_fopen(path, err, errlen);
+    if (!f)
         return -1;
-    }
     size_t n = fread(buf, 1, cap - 1, f);
     int bad = ferror(f);
     fclose(f);
@@ -79,6 +79,8 @@ int keys_read_pseudo(const char *path, unsigned char key[KEYS_PSEUDO_LEN],
                      char *err, size_t errlen)
 {
     struct stat st;
+    if (rfile_check(path, err, errlen) < 0)
+        return -1;
     if (stat(path, &st) != 0) {
         snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
         return -1;

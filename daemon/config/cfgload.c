@@ -12,7 +12,9 @@
 #include "cfgmail.h"
 #include "cfgparse.h"
 
+#include "confread.h"
 #include "log.h"
+#include "rfile.h"
 #include "xmem.h"
 
 #include <ctype.h>
@@ -131,7 +133,9 @@ static void s_keys(cfgparse_t *ctx, const config_setting_t *g)
     free(path);
 }
 
-/* daemon.database: its folder must exist. */
+/* daemon.database as start will open it: an existing database must be
+ * a regular file this user may read and write; a new one needs a folder
+ * this user may write in. */
 static void s_database(cfgparse_t *ctx, const config_setting_t *g)
 {
     cfg_t *cfg = ctx->cfg;
@@ -140,13 +144,26 @@ static void s_database(cfgparse_t *ctx, const config_setting_t *g)
     cfgparse_resolve(ctx, &cfg->database);
     if (!s)
         return;
+    struct stat st;
+    if (stat(cfg->database, &st) == 0) {
+        if (!S_ISREG(st.st_mode))
+            cfgparse_error(ctx, s, "database: %s is not a regular file%s",
+                           cfg->database,
+                           S_ISDIR(st.st_mode) ? " (a folder)" : "");
+        else if (access(cfg->database, R_OK | W_OK) != 0)
+            cfgparse_error(ctx, s, "database: cannot write %s: %s",
+                           cfg->database, strerror(errno));
+        return;
+    }
     char *dir = xstrdup(cfg->database);
     char *slash = strrchr(dir, '/');
     if (slash)
         *(slash == dir ? slash + 1 : slash) = '\0';
-    struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
         cfgparse_error(ctx, s, "database: folder %s does not exist", dir);
+    else if (access(dir, W_OK | X_OK) != 0)
+        cfgparse_error(ctx, s, "database: cannot create a file in %s: %s",
+                       dir, strerror(errno));
     free(dir);
 }
 
@@ -393,6 +410,18 @@ static void s_partners(cfgparse_t *ctx, const config_setting_t *root)
     }
 }
 
+/* Whether path is a zone file: a regular file that starts "TZif". */
+static bool s_zone_file(const char *path)
+{
+    char err[300], magic[4];
+    int fd = rfile_open(path, err, sizeof err);
+    if (fd < 0)
+        return false;
+    bool ok = read(fd, magic, 4) == 4 && memcmp(magic, "TZif", 4) == 0;
+    close(fd);
+    return ok;
+}
+
 static void s_timezone(cfgparse_t *ctx, const config_setting_t *root)
 {
     cfg_t *cfg = ctx->cfg;
@@ -403,7 +432,8 @@ static void s_timezone(cfgparse_t *ctx, const config_setting_t *root)
         return;
     }
     char *path = xasprintf("/usr/share/zoneinfo/%s", cfg->timezone);
-    if (strstr(cfg->timezone, "..") || access(path, R_OK) != 0)
+    if (!cfg->timezone[0] || cfg->timezone[0] == '/' ||
+        strstr(cfg->timezone, "..") || !s_zone_file(path))
         cfgparse_error(ctx, s,
                        "timezone '%s' is not a known zone (like "
                        "\"Europe/Amsterdam\")",
@@ -447,15 +477,9 @@ cfg_t *cfgload_read(const char *path)
                     : xstrdup(".");
     config_set_include_dir(&lc, ctx.dir);
 
-    if (config_read_file(&lc, path) != CONFIG_TRUE) {
-        const char *file = config_error_file(&lc);
-        if (config_error_type(&lc) == CONFIG_ERR_FILE_IO)
-            fprintf(stderr, "%s:0: cannot read the file: %s\n", path,
-                    strerror(errno));
-        else
-            fprintf(stderr, "%s:%d: %s\n", file ? file : path,
-                    config_error_line(&lc), config_error_text(&lc));
-        ctx.errors++;
+    int errors = confread_file(&lc, path, ctx.dir);
+    if (errors > 0) {
+        ctx.errors += errors;
     } else {
         const config_setting_t *root = config_root_setting(&lc);
         cfgparse_check_known(&ctx, root, known, sizeof known / sizeof *known);

@@ -5,6 +5,7 @@
  */
 #include "cfgmail.h"
 
+#include "rfile.h"
 #include "xmem.h"
 
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* A group { name = ...; email = ...; } into a. */
@@ -72,11 +74,13 @@ static void s_secret_file(cfgparse_t *ctx, const config_setting_t *g,
         free(path);
         return;
     }
-    FILE *f = fopen(path, "r");
+    char err[600];
+    FILE *f = rfile_fopen(path, err, sizeof err);
     char line[512];
-    if (!f || !fgets(line, sizeof line, f)) {
-        cfgparse_error(ctx, s, "%s: cannot read %s%s%s", name, path,
-                       f ? "" : ": ", f ? "" : strerror(errno));
+    if (!f) {
+        cfgparse_error(ctx, s, "%s: %s", name, err);
+    } else if (!fgets(line, sizeof line, f)) {
+        cfgparse_error(ctx, s, "%s: cannot read %s", name, path);
     } else {
         line[strcspn(line, "\r\n")] = '\0';
         *out = xstrdup(line);
@@ -108,9 +112,9 @@ static void s_smtp(cfgparse_t *ctx, const config_setting_t *mg, cfg_mail_t *m)
     const config_setting_t *s =
         cfgparse_string(ctx, g, "ca_file", false, &m->smtp_ca_file);
     cfgparse_resolve(ctx, &m->smtp_ca_file);
-    if (s && access(m->smtp_ca_file, R_OK) != 0)
-        cfgparse_error(ctx, s, "ca_file: cannot read %s: %s", m->smtp_ca_file,
-                       strerror(errno));
+    char err[600];
+    if (s && rfile_check(m->smtp_ca_file, err, sizeof err) < 0)
+        cfgparse_error(ctx, s, "ca_file: %s", err);
     cfgparse_string(ctx, g, "user", false, &m->smtp_user);
     s_secret_file(ctx, g, "password_file", &m->smtp_password);
     if (m->smtp_user && !m->smtp_password)
@@ -136,9 +140,18 @@ void cfgmail_load(cfgparse_t *ctx, const config_setting_t *root)
     }
     m->enabled = true;
     cfgparse_check_known(ctx, g, known, sizeof known / sizeof *known);
-    if (!cfgparse_string(ctx, g, "templates", false, &m->templates))
+    const config_setting_t *t =
+        cfgparse_string(ctx, g, "templates", false, &m->templates);
+    if (!t)
         m->templates = xstrdup("templates");
     cfgparse_resolve(ctx, &m->templates);
+    struct stat st;
+    if (stat(m->templates, &st) != 0)
+        cfgparse_error(ctx, t ? t : g, "templates: cannot read %s: %s",
+                       m->templates, strerror(errno));
+    else if (!S_ISDIR(st.st_mode))
+        cfgparse_error(ctx, t ? t : g, "templates: %s is not a folder",
+                       m->templates);
     s_address(ctx, g, "from", &m->from);
     s_address(ctx, g, "kernteam", &m->kernteam);
     s_address(ctx, g, "gemeente", &m->gemeente);

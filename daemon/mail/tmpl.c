@@ -8,6 +8,7 @@
 
 #include "strbuf.h"
 #include "utf8.h"
+#include "rfile.h"
 #include "xmem.h"
 
 #include <ctype.h>
@@ -51,9 +52,11 @@ static void s_error(const where_t *w, int line, const char *fmt, ...)
 /* Reads the whole file into a new string; -1 with the error set. */
 static int s_read(const where_t *w, char **out)
 {
-    FILE *f = fopen(w->path, "rb");
-    if (!f) {
-        s_error(w, 0, "cannot read: %s", strerror(errno));
+    char why[600];
+    FILE *f = rfile_fopen(w->path, why, sizeof why);
+    if (!f) { /* why is "cannot read PATH: REASON"; the path is said */
+        const char *reason = strrchr(why, ':');
+        s_error(w, 0, "cannot read:%s", reason ? reason + 1 : why);
         return -1;
     }
     char *text = xmalloc(TMPL_MAX_BYTES + 2);

@@ -1,0 +1,107 @@
+"""
+Files named by regie.conf that are not what they should be (issue:
+configurations that hang or are silently wrong). The golden files in
+tests/data/config/ pin the messages with their file:line; these tests
+pin what the golden check cannot: the configuration file itself being a
+FIFO, a start (not only --check-config) that meets a FIFO, and files the
+daemon could not write, each answered at once with exit 78.
+"""
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+import rrp
+
+FIFO_MSG = "not a regular file (a FIFO)"
+
+
+@pytest.fixture
+def folder():
+    d = rrp.short_tempdir()
+    subprocess.run([str(rrp.KEYGEN), "curve", d + "/server"], check=True,
+                   capture_output=True)
+    subprocess.run([str(rrp.KEYGEN), "pseudonym", d + "/pseudonym.key"],
+                   check=True, capture_output=True)
+    os.mkfifo(d + "/fifo")
+    try:
+        yield d
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def conf(folder, daemon_extra="", top=""):
+    text = ('daemon: { intake = [ "ipc://%s/in" ]; server_secret_key = '
+            '"server.key"; pseudonym_key = "pseudonym.key"; %s };\n%s\n'
+            'partners = ( { id = "vt"; name = "VT"; public_key = '
+            '"rq:rM>}U?@Lns47E1%%kR.o@n%%FcmmsL/@{H8]yf7"; } );\n'
+            % (folder, daemon_extra or 'database = "regie.db";', top))
+    path = folder + "/regie.conf"
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def regied(*args, cwd):
+    return subprocess.run([str(rrp.REGIED)] + list(args), cwd=cwd,
+                          capture_output=True, text=True, timeout=20)
+
+
+def test_a_configuration_that_is_a_fifo_is_refused_at_once(folder):
+    p = regied("--check-config", "-c", "fifo", cwd=folder)
+    assert p.returncode == 78
+    assert p.stderr == "fifo:0: cannot read the file: %s\n" % FIFO_MSG
+
+
+def test_a_start_that_meets_a_fifo_include_exits_78(folder):
+    path = conf(folder, top='@include "fifo"')
+    p = regied("-c", path, cwd=folder)
+    assert p.returncode == 78
+    assert '@include "fifo": cannot read %s/fifo: %s' % (folder, FIFO_MSG) \
+        in p.stderr
+
+
+def test_a_start_with_a_fifo_for_a_key_exits_78(folder):
+    path = conf(folder)
+    text = open(path).read().replace('"pseudonym.key"', '"fifo"')
+    with open(path, "w") as f:
+        f.write(text)
+    p = regied("-c", path, cwd=folder)
+    assert p.returncode == 78
+    assert "regie.conf:1: pseudonym_key: cannot read %s/fifo: %s" % (
+        folder, FIFO_MSG) in p.stderr
+
+
+def test_an_include_nested_in_an_include_is_checked_too(folder):
+    with open(folder + "/inner.conf", "w") as f:
+        f.write('@include "fifo"\n')
+    path = conf(folder, top='@include "inner.conf"')
+    p = regied("--check-config", "-c", path, cwd=folder)
+    assert p.returncode == 78
+    assert p.stderr.startswith("%s/inner.conf:1: @include \"fifo\": " %
+                               folder), p.stderr
+
+
+def test_an_include_that_includes_itself_stops(folder):
+    with open(folder + "/loop.conf", "w") as f:
+        f.write('@include "loop.conf"\n')
+    path = conf(folder, top='@include "loop.conf"')
+    p = regied("--check-config", "-c", path, cwd=folder)
+    assert p.returncode == 78
+    assert "includes nested more than 10 deep" in p.stderr
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write any file")
+def test_a_database_this_user_cannot_write_is_refused(folder):
+    open(folder + "/regie.db", "w").close()
+    os.chmod(folder + "/regie.db", 0o400)
+    p = regied("--check-config", "-c", conf(folder), cwd=folder)
+    assert p.returncode == 78
+    assert "database: cannot write" in p.stderr
+
+
+def test_a_good_configuration_still_passes(folder):
+    p = regied("--check-config", "-c", conf(folder), cwd=folder)
+    assert (p.returncode, p.stderr) == (0, "")
