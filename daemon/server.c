@@ -16,6 +16,7 @@
 #include "control/ctl.h"
 #include "mon/digest.h"
 #include "mail/dispatch.h"
+#include "intake/guard.h"
 #include "intake/intake.h"
 #include "log.h"
 #include "mon/mon.h"
@@ -30,6 +31,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
@@ -37,6 +39,9 @@
 #include <zmq.h>
 
 #define SERVER_FRAMES_MAX 16 /* frames kept of one message; more is bad */
+#define SERVER_MAX_SOCKETS 64 /* ZeroMQ sockets of the process (not
+                               * connections): intake, ZAP, control,
+                               * monitor, sender, checkpointer, ... */
 
 /* One received message: its frames, and where the envelope ends. */
 typedef struct {
@@ -52,6 +57,7 @@ struct server {
     void *ctx;            /* the ZeroMQ context */
     zap_t *zap;           /* authentication handler, bound first */
     void *intake_sock;    /* ROUTER, CURVE server */
+    guard_t *guard;       /* its connections counted, floods shed */
     int sigfd;            /* signalfd for TERM, INT, HUP */
     store_t *store;       /* the database */
     notify_t *notify;     /* who is told what; templates */
@@ -67,14 +73,46 @@ struct server {
     bool stop;        /* set by SIGTERM/SIGINT */
 };
 
-/* Applies socket options and binds every intake endpoint. */
+/* Raises the descriptor limit to the hard limit: every connection,
+ * finished handshake or not, holds one. */
+static void s_descriptors(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rlim_t was = rl.rlim_cur;
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            log_warn("server: cannot raise the descriptor limit error=\"%s\"",
+                     strerror(errno));
+        else
+            log_info("server: descriptor limit raised from=%llu to=%llu",
+                     (unsigned long long)was,
+                     (unsigned long long)rl.rlim_cur);
+    }
+}
+
+/* TCP keepalive, so that a partner whose machine vanished is noticed. */
+static int s_keepalive(void *sock)
+{
+    int on = 1, idle = 120, intvl = 30, cnt = 4;
+    return zmq_setsockopt(sock, ZMQ_TCP_KEEPALIVE, &on, sizeof on) ||
+           zmq_setsockopt(sock, ZMQ_TCP_KEEPALIVE_IDLE, &idle, sizeof idle) ||
+           zmq_setsockopt(sock, ZMQ_TCP_KEEPALIVE_INTVL, &intvl,
+                          sizeof intvl) ||
+           zmq_setsockopt(sock, ZMQ_TCP_KEEPALIVE_CNT, &cnt, sizeof cnt);
+}
+
+/* Applies socket options and binds every intake endpoint. A connection
+ * that has not finished CURVE within handshake_ms is dropped, so idle
+ * connections cannot hold descriptors for long. */
 static int s_bind_intake(server_t *s)
 {
     const cfg_t *c = s->cfg;
-    int one = 1, linger = 2000;
+    int one = 1, linger = 2000, hs = c->handshake_ms;
     int64_t maxmsg = (int64_t)c->message_bytes;
     s->intake_sock = zmq_socket(s->ctx, ZMQ_ROUTER);
-    if (!s->intake_sock ||
+    if (!s->intake_sock || s_keepalive(s->intake_sock) ||
+        zmq_setsockopt(s->intake_sock, ZMQ_HANDSHAKE_IVL, &hs, sizeof hs) ||
         zmq_setsockopt(s->intake_sock, ZMQ_CURVE_SERVER, &one, sizeof one) ||
         zmq_setsockopt(s->intake_sock, ZMQ_CURVE_SECRETKEY, c->server_secret,
                        KEYS_Z85_LEN) ||
@@ -96,7 +134,9 @@ static int s_bind_intake(server_t *s)
         }
         log_info("server: listening endpoint=%s", c->intake[i]);
     }
-    return 0;
+    s->guard = guard_new(s->ctx, s->intake_sock, c->intake, c->intake_n,
+                         c->max_connections);
+    return s->guard ? 0 : -1;
 }
 
 static int s_signals(server_t *s)
@@ -184,9 +224,12 @@ static long s_min_timeout(long a, long b)
  * monitoring jobs. */
 static long s_timeout(server_t *s)
 {
+    long guard = (long)guard_tick(s->guard, clock_mono_ms());
     return s_min_timeout(
-        s_min_timeout(dispatch_timeout_ms(s->dispatch), s_sched_timeout(s)),
-        s_mon_timeout(s));
+        s_min_timeout(
+            s_min_timeout(dispatch_timeout_ms(s->dispatch), s_sched_timeout(s)),
+            s_mon_timeout(s)),
+        guard);
 }
 
 /* Binds the control socket when the configuration names one. */
@@ -209,8 +252,9 @@ server_t *server_new(cfg_t **cfg)
     s->cfg = *cfg;
     *cfg = NULL;
     s->sigfd = -1;
+    s_descriptors();
     s->ctx = zmq_ctx_new();
-    if (!s->ctx) {
+    if (!s->ctx || zmq_ctx_set(s->ctx, ZMQ_MAX_SOCKETS, SERVER_MAX_SOCKETS)) {
         log_err("server: cannot make a ZeroMQ context");
         server_destroy(&s);
         return NULL;
@@ -433,9 +477,10 @@ int server_run(server_t *s)
             {s->intake_sock, 0, ZMQ_POLLIN, 0},
             {NULL, s->sigfd, ZMQ_POLLIN, 0},
             {dispatch_socket(s->dispatch), 0, ZMQ_POLLIN, 0},
+            {guard_socket(s->guard), 0, ZMQ_POLLIN, 0},
             {s->ctl ? ctl_socket(s->ctl) : NULL, 0, ZMQ_POLLIN, 0},
         };
-        int n = s->ctl ? 5 : 4;
+        int n = s->ctl ? 6 : 5;
         if (zmq_poll(items, n, s_timeout(s)) < 0) {
             if (errno == EINTR)
                 continue;
@@ -448,7 +493,9 @@ int server_run(server_t *s)
             s_on_signal(s);
         if (!s->stop && (items[1].revents & ZMQ_POLLIN))
             s_on_intake(s);
-        if (n == 5 && (items[4].revents & ZMQ_POLLIN))
+        if (items[4].revents & ZMQ_POLLIN)
+            guard_handle(s->guard, clock_mono_ms());
+        if (n == 6 && (items[5].revents & ZMQ_POLLIN))
             ctl_handle(s->ctl);
         s_run_sched(s);
         mon_run_due(s->mon, clock_now());
@@ -466,6 +513,7 @@ void server_destroy(server_t **p)
     if (!p || !*p)
         return;
     server_t *s = *p;
+    guard_destroy(&s->guard);
     if (s->intake_sock)
         zmq_close(s->intake_sock);
     ctl_destroy(&s->ctl);

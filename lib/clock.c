@@ -25,6 +25,13 @@ int64_t clock_now(void)
     return clock_now_ms() / 1000;
 }
 
+int64_t clock_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void clock_set(int64_t t)
 {
     s_offset_ms = t * 1000 - s_real_ms();

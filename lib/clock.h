@@ -14,6 +14,10 @@ int64_t clock_now(void);
 /* Milliseconds since the epoch, as the daemon sees them. */
 int64_t clock_now_ms(void);
 
+/* Milliseconds of the system's monotonic clock, never set by tests: for
+ * pauses and timeouts that are about real time passing. */
+int64_t clock_mono_ms(void);
+
 /* Makes now equal t (seconds since the epoch) from here on, ticking on
  * with real time. For tests only. */
 void clock_set(int64_t t);

@@ -108,6 +108,8 @@ typedef struct {
     size_t message_bytes;
     size_t household;
     size_t batch;
+    int handshake_ms;           /* a connection must finish CURVE within */
+    long long max_connections;  /* open connections; 0 auto, -1 no guard */
     char **categories;
     size_t categories_n;
     cfg_postcode_range_t *postcodes; /* NULL: all postcodes */

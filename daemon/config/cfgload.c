@@ -204,8 +204,9 @@ static void s_daemon(cfgparse_t *ctx, const config_setting_t *root)
 
 static void s_limits(cfgparse_t *ctx, const config_setting_t *root)
 {
-    static const char *const known[] = {"body_bytes", "message_bytes",
-                                        "household", "batch"};
+    static const char *const known[] = {
+        "body_bytes", "message_bytes", "household",
+        "batch",      "handshake_ms",  "max_connections"};
     cfg_t *cfg = ctx->cfg;
     const config_setting_t *g = config_setting_get_member(root, "limits");
     if (!g)
@@ -222,6 +223,11 @@ static void s_limits(cfgparse_t *ctx, const config_setting_t *root)
     cfgparse_int(ctx, g, "message_bytes", 64, 32 << 20, &msg);
     cfgparse_int(ctx, g, "household", 0, 1000, &hh);
     cfgparse_int(ctx, g, "batch", 1, 100000, &batch);
+    long long hs = cfg->handshake_ms;
+    cfgparse_int(ctx, g, "handshake_ms", 100, 60000, &hs);
+    cfg->handshake_ms = (int)hs;
+    cfgparse_int(ctx, g, "max_connections", -1, 1 << 24,
+                 &cfg->max_connections);
     if (msg <= body)
         cfgparse_error(
             ctx,
@@ -459,6 +465,7 @@ static void s_defaults(cfg_t *cfg)
     cfg->message_bytes = 131072;
     cfg->household = 20;
     cfg->batch = 512;
+    cfg->handshake_ms = 5000;
 }
 
 cfg_t *cfgload_read(const char *path)
