@@ -28,10 +28,11 @@
  *       wrote), and the notifications sent.
  *   bench_baseline --stages CONFIG --batches FILE [...] DB KEYDIR
  *       the daemon's work per referral without ZeroMQ, in this process:
- *       the cost of each step of intake.c (parse and validate, canonical
- *       dump, HMACs, ACK body, log line), intake_run itself on the same
- *       batches (config CONFIG, log to stderr), and the baseline again
- *       without fsync and without checkpoints, to split SQLite's time.
+ *       the cost of each step of intake.c and rrpreq.c (parse and
+ *       validate, canonical dump, HMACs, ACK body, log line), intake_run
+ *       itself on the same batches (config CONFIG, log to stderr), and
+ *       the baseline again without fsync and without checkpoints, to
+ *       split SQLite's time.
  *
  * KEYDIR holds pseudonym.key. Prints "RESULT key=value ..." lines and one
  * line for people each. Exit 0, or 1 on any error or NACK.
@@ -57,6 +58,8 @@
 #include "mail/notify.h"
 #include "pseudo.h"
 #include "intake/rrp.h"
+#include "intake/rrpjson.h"
+#include "intake/rrpreferral.h"
 #include "store/store.h"
 #include "xmem.h"
 
@@ -515,8 +518,9 @@ static int s_baseline(const s_plan_t *p, const s_row_t *rows, const char *db)
 /* The per-referral cost in microseconds of the steps of intake.c outside
  * SQLite, each timed alone over every row. */
 typedef struct {
-    double parse;     /* rrp_request_parse + rrp_referral_parse + clear */
-    double canonical; /* rrp_canonical (json_dumps, sorted keys) */
+    double parse;     /* rrpreferral_parse + clear (rrpreq_decode's
+                       * frame checks, a few compares, left out) */
+    double canonical; /* rrpjson_canonical (json_dumps, sorted keys) */
     double hmac;      /* pseudo_digest + pseudo_person per person */
     double reply;     /* the ACK body: json_pack + json_dumps */
     double log;       /* one log_info line (the "accepted" line) */
@@ -562,24 +566,22 @@ static void s_steps_audit(const s_row_t *w)
 /* Times the steps of one row; adds seconds to out. Returns 0 or -1. */
 static int s_steps_one(const cfg_t *cfg, const s_row_t *w, s_steps_t *out)
 {
-    rrp_rules_t rules = {.household_max = cfg->household,
-                         .categories = cfg->categories,
-                         .categories_n = cfg->categories_n,
-                         .today = "2030-01-01"};
+    rrpreferral_rules_t rules = {.household_max = cfg->household,
+                                 .categories = cfg->categories,
+                                 .categories_n = cfg->categories_n,
+                                 .today = "2030-01-01"};
     rrp_frame_t f[4];
-    rrp_request_t req;
-    rrp_referral_t r;
+    rrpreferral_t r;
     rrp_problem_t pb;
     unsigned char mac[PSEUDO_LEN];
     s_frames(w, "c1", f);
     double t0 = bench_now();
-    if (rrp_request_parse(f, 4, cfg->body_bytes, &req, &pb) < 0 ||
-        rrp_referral_parse(req.body, req.body_len, &rules, &r, &pb) < 0) {
+    if (rrpreferral_parse(f[3].data, f[3].len, &rules, &r, &pb) < 0) {
         fprintf(stderr, "bench: refused: %s\n", pb.message);
         return -1;
     }
     double t1 = bench_now();
-    char *canon = rrp_canonical(r.root);
+    char *canon = rrpjson_canonical(r.root);
     double t2 = bench_now();
     pseudo_digest(cfg->pseudo_key, canon, strlen(canon), mac);
     for (size_t i = 0; i < r.persons; i++)
@@ -601,7 +603,7 @@ static int s_steps_one(const cfg_t *cfg, const s_row_t *w, s_steps_t *out)
     double t5a = bench_now();
     free(canon);
     double t6 = bench_now();
-    rrp_referral_clear(&r);
+    rrpreferral_clear(&r);
     double t7 = bench_now();
     out->parse += (t1 - t0) + (t7 - t6);
     out->canonical += t2 - t1;
