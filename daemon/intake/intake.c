@@ -1,13 +1,14 @@
 /*
  * intake — idempotency, group commit and the replies of RRP/1 REFERRAL,
- * REPORT and PING; rrpreq decodes each request once. Main thread
- * only.
+ * REPORT and PING; rrpreq decodes each request once, referral and report
+ * store what it holds. Main thread only.
  */
 #include "intake.h"
 
 #include "agree/agree.h"
 #include "agree/report.h"
 #include "cases/match.h"
+#include "cases/referral.h"
 #include "clock.h"
 #include "log.h"
 #include "pseudo.h"
@@ -35,15 +36,6 @@ struct intake {
     metrics_t *metrics; /* borrowed; NULL: not counted */
 };
 
-static const char s_sql_find[] =
-    "SELECT id, digest, case_id, case_status, ack_regisseur, received_at"
-    " FROM referral WHERE partner = ?1 AND external_id = ?2";
-static const char s_sql_insert[] =
-    "INSERT INTO referral (partner, external_id, digest, case_id, kind,"
-    " category, urgency, birth_date, postcode, contact_name, contact_email,"
-    " contact_phone, occurred_at, note, persons, overlap, received_at,"
-    " case_status, ack_regisseur) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-    " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
 static const char s_sql_regisseur[] =
     "SELECT name, organisation, email, phone FROM regisseur WHERE id = ?1";
 
@@ -155,38 +147,30 @@ static bool s_allowed(const intake_t *in, const cfg_partner_t *p,
  * on a store error. */
 static int s_known(intake_t *in, intake_item_t *item)
 {
-    const rrpreferral_t *r = &item->req.referral;
-    sqlite3_stmt *st = store_prepare(in->store, s_sql_find);
-    if (!st)
-        return -1;
-    store_bind_text(in->store, st, 1, item->partner->id);
-    store_bind_text(in->store, st, 2, r->external_id);
-    int rc = store_step(in->store, st);
-    if (rc != SQLITE_ROW)
-        return rc == SQLITE_DONE ? 0 : -1;
-    const void *old = sqlite3_column_blob(st, 1);
-    if (sqlite3_column_bytes(st, 1) != PSEUDO_LEN ||
-        memcmp(old, item->req.digest, PSEUDO_LEN) != 0) {
+    referral_found_t f;
+    int found =
+        referral_find(in->store, item->partner->id,
+                      item->req.referral.external_id, item->req.digest, &f);
+    if (found <= 0)
+        return found;
+    if (found == 2) {
         rrp_problem_t pb;
-        time_t when = (time_t)sqlite3_column_int64(st, 5);
+        time_t when = (time_t)f.received_at;
         char date[32];
         struct tm tm;
         strftime(date, sizeof date, "%Y-%m-%d %H:%M", localtime_r(&when, &tm));
         rrp_problem_set(&pb, RRP_CONFLICT, "/external_id",
                         "external_id was used on %s for a different "
                         "referral (R-%06lld); use a new external_id",
-                        date, (long long)sqlite3_column_int64(st, 0));
+                        date, (long long)f.id);
         s_nack(item, &pb);
-        item->state = S_ANSWERED;
     } else {
         item->status = "ACK";
-        item->body = s_ack_body("duplicate", sqlite3_column_int64(st, 0),
-                                sqlite3_column_int64(st, 2),
-                                (const char *)sqlite3_column_text(st, 3),
-                                (const char *)sqlite3_column_text(st, 4));
-        item->state = S_ANSWERED;
+        item->body = s_ack_body("duplicate", f.id, f.case_id, f.case_status,
+                                f.ack_regisseur);
     }
-    sqlite3_reset(st);
+    item->state = S_ANSWERED;
+    referral_found_clear(&f);
     return 1;
 }
 
@@ -216,32 +200,28 @@ static int64_t s_insert(intake_t *in, const intake_item_t *item,
                         int64_t now)
 {
     const rrpreferral_t *r = &item->req.referral;
-    store_t *s = in->store;
-    sqlite3_stmt *st = store_prepare(s, s_sql_insert);
-    if (!st)
-        return -1;
-    store_bind_text(s, st, 1, item->partner->id);
-    store_bind_text(s, st, 2, r->external_id);
-    store_bind_blob(s, st, 3, item->req.digest, PSEUDO_LEN);
-    store_bind_int64(s, st, 4, m->case_id);
-    store_bind_text(s, st, 5, r->kind);
-    store_bind_text(s, st, 6, r->category);
-    store_bind_text(s, st, 7, r->urgency);
-    store_bind_text(s, st, 8, r->birth_date);
-    store_bind_text(s, st, 9, r->postcode[0] ? r->postcode : NULL);
-    store_bind_text(s, st, 10, r->contact_name);
-    store_bind_text(s, st, 11, r->contact_email);
-    store_bind_text(s, st, 12, r->contact_phone);
-    store_bind_text(s, st, 13, r->occurred_at);
-    store_bind_text(s, st, 14, r->note);
-    store_bind_int64(s, st, 15, (sqlite3_int64)r->persons);
-    store_bind_int64(s, st, 16, m->open_cases > 1);
-    store_bind_int64(s, st, 17, now);
-    store_bind_text(s, st, 18, match_status_name(m->status));
-    store_bind_text(s, st, 19, regisseur);
-    if (store_step(s, st) != SQLITE_DONE)
-        return -1;
-    return store_last_id(s);
+    referral_in_t row = {
+        .partner = item->partner->id,
+        .external_id = r->external_id,
+        .digest = item->req.digest,
+        .case_id = m->case_id,
+        .kind = r->kind,
+        .category = r->category,
+        .urgency = r->urgency,
+        .birth_date = r->birth_date,
+        .postcode = r->postcode[0] ? r->postcode : NULL,
+        .contact_name = r->contact_name,
+        .contact_email = r->contact_email,
+        .contact_phone = r->contact_phone,
+        .occurred_at = r->occurred_at,
+        .note = r->note,
+        .persons = (int64_t)r->persons,
+        .overlap = m->open_cases > 1,
+        .received_at = now,
+        .case_status = match_status_name(m->status),
+        .ack_regisseur = regisseur,
+    };
+    return referral_insert(in->store, &row);
 }
 
 /* Queues the notifications of a stored referral. */

@@ -7,10 +7,11 @@
  *       the plan (bench_gen.h) straight into a fresh database DB opened
  *       with store_open (the daemon's schema and pragmas: WAL,
  *       synchronous=FULL), with the daemon's SQL and lookups (intake.c
- *       s_known and s_insert, match.c match_find and match_join, and
- *       s_record: audit.c audit_add's referral.accepted event, and for a
- *       new case its case.opened event and agree.c agree_make's assign
- *       agreement and agreement.made event), in transactions of the
+ *       s_known and s_insert, which are referral.c's, match.c
+ *       match_find and match_join, and s_record: audit.c audit_add's
+ *       referral.accepted event, and for a new case its case.opened
+ *       event and agree.c agree_make's assign agreement and
+ *       agreement.made event), in transactions of the
  *       sizes listed in FILE (one a line: the daemon's "intake:
  *       committed ... accepted=N"). Notifications are off, as in the
  *       daemon runs it is compared with (no 'mail' group): no outbox
@@ -101,8 +102,9 @@ typedef struct {
     unsigned char person[BENCH_PERSONS_MAX][PSEUDO_LEN];
 } s_row_t;
 
-/* The daemon's SQL, verbatim from daemon/intake/intake.c and daemon/cases/match.c
- * (scripts/bench checks that they are still the same). */
+/* The daemon's SQL, verbatim from daemon/cases/referral.c and
+ * daemon/cases/match.c (scripts/bench checks that they are still the
+ * same). */
 static const char s_sql_find[] =
     "SELECT id, digest, case_id, case_status, ack_regisseur, received_at"
     " FROM referral WHERE partner = ?1 AND external_id = ?2";
@@ -257,7 +259,7 @@ static int s_base_case(store_t *st, int64_t now, int64_t *kase)
     return 0;
 }
 
-/* intake.c s_insert, with the values the daemon binds. */
+/* intake.c s_insert (referral_insert), with the values the daemon binds. */
 static int64_t s_base_insert(store_t *st, const s_row_t *w, int64_t kase,
                              int cases, int64_t now)
 {
