@@ -10,6 +10,7 @@
 #include "agree/report.h"
 #include "bsn.h"
 #include "cal.h"
+#include "cases/regisseur.h"
 #include "ref.h"
 
 #include <ctype.h>
@@ -20,8 +21,6 @@
 #define S_DESCRIPTION_MAX 300
 
 static const char s_sql_case_open[] = "SELECT status FROM cases WHERE id = ?1";
-static const char s_sql_regisseur_active[] =
-    "SELECT active FROM regisseur WHERE id = ?1";
 
 static json_t *s_bad(cmd_call_t *c, const char *msg)
 {
@@ -29,37 +28,39 @@ static json_t *s_bad(cmd_call_t *c, const char *msg)
     return NULL;
 }
 
+/* Resolves regisseur owner ("RG-000003"), who must exist and be active,
+ * into the stored owner id text. */
+static bool s_owner_regisseur(cmd_call_t *c, const char *owner, char *out,
+                              size_t len)
+{
+    int64_t id;
+    if (!ref_parse(owner, "RG", &id)) {
+        problem_set(&c->out->pb, PROBLEM_BAD_REQUEST,
+                    "owner must be a regisseur like RG-000003");
+        return false;
+    }
+    regisseur_contact_t r;
+    int found = regisseur_contact(c->env->store, id, &r);
+    bool active = found == 1 && r.active;
+    regisseur_contact_clear(&r);
+    if (found < 0)
+        problem_store(&c->out->pb);
+    else if (!active)
+        problem_set(&c->out->pb, found ? PROBLEM_CONFLICT : PROBLEM_NOT_FOUND,
+                    "regisseur %s %s", owner,
+                    found ? "is not active" : "does not exist");
+    if (active)
+        snprintf(out, len, "%lld", (long long)id);
+    return active;
+}
+
 /* Resolves owner_type and owner into the stored owner id text. */
 static bool s_owner(cmd_call_t *c, const char *type, const char *owner,
                     char *out, size_t len)
 {
     const cfg_t *cfg = c->env->cfg;
-    if (strcmp(type, "regisseur") == 0) {
-        int64_t id;
-        if (!ref_parse(owner, "RG", &id)) {
-            problem_set(&c->out->pb, PROBLEM_BAD_REQUEST,
-                        "owner must be a regisseur like RG-000003");
-            return false;
-        }
-        sqlite3_stmt *st = store_prepare(c->env->store, s_sql_regisseur_active);
-        if (!st) {
-            problem_store(&c->out->pb);
-            return false;
-        }
-        store_bind_int64(c->env->store, st, 1, id);
-        int rc = store_step(c->env->store, st);
-        int active = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
-        sqlite3_reset(st);
-        if (!active) {
-            problem_set(&c->out->pb,
-                        rc == SQLITE_ROW ? PROBLEM_CONFLICT : PROBLEM_NOT_FOUND,
-                        "regisseur %s %s", owner,
-                        rc == SQLITE_ROW ? "is not active" : "does not exist");
-            return false;
-        }
-        snprintf(out, len, "%lld", (long long)id);
-        return true;
-    }
+    if (strcmp(type, "regisseur") == 0)
+        return s_owner_regisseur(c, owner, out, len);
     bool ok = (strcmp(type, "partner") == 0 && cfg_partner_by_id(cfg, owner)) ||
               (strcmp(type, "department") == 0 && cfg_department(cfg, owner)) ||
               (strcmp(type, "kernteam") == 0);

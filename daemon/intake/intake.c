@@ -9,6 +9,7 @@
 #include "agree/report.h"
 #include "cases/match.h"
 #include "cases/referral.h"
+#include "cases/regisseur.h"
 #include "clock.h"
 #include "log.h"
 #include "pseudo.h"
@@ -35,9 +36,6 @@ struct intake {
     notify_t *notify;   /* borrowed; swapped on reload */
     metrics_t *metrics; /* borrowed; NULL: not counted */
 };
-
-static const char s_sql_regisseur[] =
-    "SELECT name, organisation, email, phone FROM regisseur WHERE id = ?1";
 
 intake_t *intake_new(store_t *store, const cfg_t *cfg, notify_t *notify)
 {
@@ -174,23 +172,20 @@ static int s_known(intake_t *in, intake_item_t *item)
     return 1;
 }
 
-/* The regisseur of a case as the JSON the ACK discloses; caller frees. */
+/* The regisseur of a case as the JSON the ACK discloses; caller frees.
+ * NULL when there is none to disclose. */
 static char *s_regisseur_json(intake_t *in, int64_t id)
 {
-    sqlite3_stmt *st = store_prepare(in->store, s_sql_regisseur);
-    if (!st)
-        return NULL;
-    store_bind_int64(in->store, st, 1, id);
+    regisseur_contact_t c;
     char *out = NULL;
-    if (store_step(in->store, st) == SQLITE_ROW) {
-        json_t *o = json_pack(
-            "{s:s?, s:s?, s:s?, s:s?}", "name", sqlite3_column_text(st, 0),
-            "organisation", sqlite3_column_text(st, 1), "email",
-            sqlite3_column_text(st, 2), "phone", sqlite3_column_text(st, 3));
+    if (regisseur_contact(in->store, id, &c) == 1) {
+        json_t *o = json_pack("{s:s?, s:s?, s:s?, s:s?}", "name", c.name,
+                              "organisation", c.organisation, "email", c.email,
+                              "phone", c.phone);
         out = json_dumps(o, JSON_COMPACT);
         json_decref(o);
     }
-    sqlite3_reset(st);
+    regisseur_contact_clear(&c);
     return out;
 }
 

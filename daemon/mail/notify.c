@@ -6,6 +6,7 @@
 #include "notify.h"
 
 #include "cal.h"
+#include "cases/regisseur.h"
 #include "log.h"
 #include "outbox.h"
 #include "tmpl.h"
@@ -63,9 +64,6 @@ struct notify {
     const cfg_t *cfg;      /* borrowed */
     tmpl_t *tmpl[T_COUNT]; /* NULL when mail is off */
 };
-
-static const char s_sql_regisseur[] =
-    "SELECT name, email FROM regisseur WHERE id = ?1";
 
 static size_t s_count_names(const char *const *names)
 {
@@ -137,21 +135,17 @@ static int s_queue(notify_t *n, store_t *s, int t, const tmpl_var_t *vars,
     return rc;
 }
 
-/* Reads a regisseur's name and email (copies, or NULL). */
+/* Reads a regisseur's name and email (copies, or NULL when there is no
+ * such regisseur). Returns 0, or -1 on a store error. */
 static int s_regisseur(store_t *s, int64_t id, char **name, char **email)
 {
-    *name = *email = NULL;
-    sqlite3_stmt *st = store_prepare(s, s_sql_regisseur);
-    if (!st)
-        return -1;
-    store_bind_int64(s, st, 1, id);
-    int rc = store_step(s, st);
-    if (rc == SQLITE_ROW) {
-        *name = store_column_dup(st, 0);
-        *email = store_column_dup(st, 1);
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+    regisseur_contact_t c;
+    int rc = regisseur_contact(s, id, &c);
+    *name = c.name;
+    *email = c.email;
+    c.name = c.email = NULL;
+    regisseur_contact_clear(&c);
+    return rc < 0 ? -1 : 0;
 }
 
 /* The list of overlapping cases, one per line: "C-000003". */
