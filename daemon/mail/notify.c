@@ -162,61 +162,89 @@ static char *s_case_list(const notify_referral_t *r)
     return out;
 }
 
-int notify_referral(notify_t *n, store_t *s, const notify_referral_t *r,
-                    int64_t now)
-{
-    if (!notify_enabled(n))
-        return 0;
-    const cfg_mail_t *m = &n->cfg->mail;
+/* The words of a referral's notifications, and the key of the one
+ * being queued. */
+typedef struct {
     char kase[24], ref[24], date[40], key[96];
-    snprintf(kase, sizeof kase, "C-%06lld", (long long)r->case_id);
-    snprintf(ref, sizeof ref, "R-%06lld", (long long)r->referral_id);
-    cal_date_nl(now, date, sizeof date);
-    char *name = NULL, *email = NULL;
-    if (r->regisseur_id && s_regisseur(s, r->regisseur_id, &name, &email) < 0)
-        return -1;
+} s_words_t;
+
+/* The outbox note of a notification about referral r, keyed w->key. */
+static outbox_note_t s_note(const notify_referral_t *r, s_words_t *w)
+{
+    return (outbox_note_t){.urgent = strcmp(r->urgency, "crisis") == 0,
+                           .case_id = r->case_id,
+                           .referral_id = r->referral_id,
+                           .key = w->key};
+}
+
+/* Tells the case's regisseur (name, email) about the referral, or the
+ * kernteam when the case has none. */
+static int s_first(notify_t *n, store_t *s, const notify_referral_t *r,
+                   s_words_t *w, const char *name, const char *email,
+                   int64_t now)
+{
+    const cfg_mail_t *m = &n->cfg->mail;
     tmpl_var_t vars[] = {
-        {"case", kase},
-        {"referral", ref},
+        {"case", w->kase},
+        {"referral", w->ref},
         {"partner", r->partner_name},
         {"kind", r->kind},
-        {"date", date},
+        {"date", w->date},
         {"urgency", r->urgency},
         {"contact_name", r->contact_name},
         {"contact_email", r->contact_email},
         {"contact_phone", r->contact_phone},
         {"regisseur", name},
     };
-    outbox_note_t base = {.urgent = strcmp(r->urgency, "crisis") == 0,
-                          .case_id = r->case_id,
-                          .referral_id = r->referral_id,
-                          .key = key};
-    int rc;
+    outbox_note_t note = s_note(r, w);
     if (r->regisseur_id) {
-        snprintf(key, sizeof key, "referral/%lld/regisseur/%lld",
+        snprintf(w->key, sizeof w->key, "referral/%lld/regisseur/%lld",
                  (long long)r->referral_id, (long long)r->regisseur_id);
-        base.to = email;
-        base.to_name = name;
-        rc = s_queue(n, s, T_REFERRAL_REGISSEUR, vars, 10, &base, now);
-    } else {
-        snprintf(key, sizeof key, "referral/%lld/kernteam",
-                 (long long)r->referral_id);
-        base.to = m->kernteam.email;
-        base.to_name = m->kernteam.name;
-        rc = s_queue(n, s, T_REFERRAL_KERNTEAM, vars, 9, &base, now);
+        note.to = email;
+        note.to_name = name;
+        return s_queue(n, s, T_REFERRAL_REGISSEUR, vars, 10, &note, now);
     }
-    if (rc == 0 && r->open_cases > 1) {
-        char *cases = s_case_list(r);
-        tmpl_var_t ov[] = {{"case", kase},    {"cases", cases},
-                           {"referral", ref}, {"partner", r->partner_name},
-                           {"kind", r->kind}, {"date", date}};
-        snprintf(key, sizeof key, "referral/%lld/overlap",
-                 (long long)r->referral_id);
-        base.to = m->kernteam.email;
-        base.to_name = m->kernteam.name;
-        rc = s_queue(n, s, T_OVERLAP_KERNTEAM, ov, 6, &base, now);
-        free(cases);
-    }
+    snprintf(w->key, sizeof w->key, "referral/%lld/kernteam",
+             (long long)r->referral_id);
+    note.to = m->kernteam.email;
+    note.to_name = m->kernteam.name;
+    return s_queue(n, s, T_REFERRAL_KERNTEAM, vars, 9, &note, now);
+}
+
+/* Asks the kernteam to review the overlap of the referral with the other
+ * open cases. */
+static int s_overlap(notify_t *n, store_t *s, const notify_referral_t *r,
+                     s_words_t *w, int64_t now)
+{
+    char *cases = s_case_list(r);
+    tmpl_var_t ov[] = {{"case", w->kase},    {"cases", cases},
+                       {"referral", w->ref}, {"partner", r->partner_name},
+                       {"kind", r->kind},    {"date", w->date}};
+    outbox_note_t note = s_note(r, w);
+    snprintf(w->key, sizeof w->key, "referral/%lld/overlap",
+             (long long)r->referral_id);
+    note.to = n->cfg->mail.kernteam.email;
+    note.to_name = n->cfg->mail.kernteam.name;
+    int rc = s_queue(n, s, T_OVERLAP_KERNTEAM, ov, 6, &note, now);
+    free(cases);
+    return rc;
+}
+
+int notify_referral(notify_t *n, store_t *s, const notify_referral_t *r,
+                    int64_t now)
+{
+    if (!notify_enabled(n))
+        return 0;
+    s_words_t w;
+    snprintf(w.kase, sizeof w.kase, "C-%06lld", (long long)r->case_id);
+    snprintf(w.ref, sizeof w.ref, "R-%06lld", (long long)r->referral_id);
+    cal_date_nl(now, w.date, sizeof w.date);
+    char *name = NULL, *email = NULL;
+    if (r->regisseur_id && s_regisseur(s, r->regisseur_id, &name, &email) < 0)
+        return -1;
+    int rc = s_first(n, s, r, &w, name, email, now);
+    if (rc == 0 && r->open_cases > 1)
+        rc = s_overlap(n, s, r, &w, now);
     free(name);
     free(email);
     return rc;
