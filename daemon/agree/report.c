@@ -5,11 +5,12 @@
 #include "report.h"
 
 #include "agree.h"
-#include "store/audit.h"
 #include "cal.h"
+#include "cases/referral.h"
 #include "ladder.h"
 #include "log.h"
 #include "ref.h"
+#include "store/audit.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -20,9 +21,6 @@ static const char s_sql_find[] =
 static const char s_sql_agreement[] =
     "SELECT occurrence, due_at, period_days, case_id, owner, owner_type"
     " FROM agreement WHERE id = ?1 AND status = 'open'";
-static const char s_sql_received[] =
-    "SELECT count(*) FROM referral WHERE partner = ?1"
-    " AND received_at >= ?2 AND received_at < ?3";
 static const char s_sql_insert[] =
     "INSERT INTO report (source, external_id, digest, agreement_id,"
     " occurrence, status, reason, period, count, received, reconciled, note,"
@@ -127,16 +125,7 @@ static long long s_received(store_t *s, const report_in_t *r,
     } else {
         return -2;
     }
-    sqlite3_stmt *st = store_prepare(s, s_sql_received);
-    if (!st)
-        return -1;
-    store_bind_text(s, st, 1, a->owner);
-    store_bind_int64(s, st, 2, from);
-    store_bind_int64(s, st, 3, to);
-    long long n =
-        store_step(s, st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_reset(st);
-    return n;
+    return referral_count_in_period(s, a->owner, from, to);
 }
 
 static int64_t s_insert(store_t *s, const report_in_t *r,
@@ -186,6 +175,50 @@ static int s_not_reconciled(store_t *s, const report_in_t *r,
     return rc;
 }
 
+/* Applies stored report id to its agreement: meets it, or records why
+ * it is not delivered. Sets *outcome ("met", "met_late" or "open") and
+ * *next_due (-1: none). Returns 0 or -1. */
+static int s_apply(store_t *s, const cfg_t *cfg, const report_in_t *r,
+                   const s_agreement_t *a, int64_t id, int64_t now,
+                   const char **outcome, int64_t *next_due)
+{
+    *outcome = "open";
+    *next_due = -1;
+    if (r->delivered) {
+        agree_met_t met;
+        if (agree_meet(s, cfg, r->agreement_id, id, now, r->actor, &met) < 0)
+            return -1;
+        *outcome = met.status;
+        *next_due = met.next_due;
+        return 0;
+    }
+    char ref[24];
+    ref_format(ref, sizeof ref, "A", r->agreement_id);
+    json_t *d =
+        json_pack("{s:s, s:I}", "reason", r->reason, "report", (json_int_t)id);
+    int rc = audit_add(s, now, r->actor, "agreement.not_delivered", a->case_id,
+                       r->agreement_id, ref, d);
+    json_decref(d);
+    if (rc < 0)
+        return -1;
+    *next_due = a->period_days > 0 ? a->due_at : -1;
+    return 0;
+}
+
+/* Writes the outcome and next due time (-1: none) of report id. */
+static int s_outcome(store_t *s, int64_t id, const char *outcome,
+                     int64_t next_due)
+{
+    sqlite3_stmt *st = store_prepare(s, s_sql_outcome);
+    if (!st)
+        return -1;
+    store_bind_int64(s, st, 1, id);
+    store_bind_text(s, st, 2, outcome);
+    if (next_due >= 0)
+        store_bind_int64(s, st, 3, next_due);
+    return store_step(s, st) == SQLITE_DONE ? 0 : -1;
+}
+
 int report_store(store_t *s, const cfg_t *cfg, const report_in_t *r,
                  int64_t now, json_t **reply)
 {
@@ -201,34 +234,10 @@ int report_store(store_t *s, const cfg_t *cfg, const report_in_t *r,
     if (id < 0 ||
         (reconciled == 0 && s_not_reconciled(s, r, &a, received, now) < 0))
         return -1;
-    const char *outcome = "open";
-    int64_t next_due = -1;
-    char ref[24];
-    ref_format(ref, sizeof ref, "A", r->agreement_id);
-    if (r->delivered) {
-        agree_met_t met;
-        if (agree_meet(s, cfg, r->agreement_id, id, now, r->actor, &met) < 0)
-            return -1;
-        outcome = met.status;
-        next_due = met.next_due;
-    } else {
-        json_t *d = json_pack("{s:s, s:I}", "reason", r->reason, "report",
-                              (json_int_t)id);
-        int rc = audit_add(s, now, r->actor, "agreement.not_delivered",
-                           a.case_id, r->agreement_id, ref, d);
-        json_decref(d);
-        if (rc < 0)
-            return -1;
-        next_due = a.period_days > 0 ? a.due_at : -1;
-    }
-    sqlite3_stmt *st = store_prepare(s, s_sql_outcome);
-    if (!st)
-        return -1;
-    store_bind_int64(s, st, 1, id);
-    store_bind_text(s, st, 2, outcome);
-    if (next_due >= 0)
-        store_bind_int64(s, st, 3, next_due);
-    if (store_step(s, st) != SQLITE_DONE)
+    const char *outcome;
+    int64_t next_due;
+    if (s_apply(s, cfg, r, &a, id, now, &outcome, &next_due) < 0 ||
+        s_outcome(s, id, outcome, next_due) < 0)
         return -1;
     *reply =
         s_reply("accepted", id, r->agreement_id, outcome, next_due, reconciled);

@@ -1,12 +1,13 @@
 /*
- * casefile — the cases, membership and referral tables as the control
- * socket sees them. Main thread only.
+ * casefile — the cases and membership tables as the control socket sees
+ * them; a case's referrals come from referral. Main thread only.
  */
 #include "casefile.h"
 
-#include "store/dbjson.h"
 #include "ref.h"
+#include "referral.h"
 #include "regisseur.h"
+#include "store/dbjson.h"
 
 #include <string.h>
 
@@ -15,8 +16,7 @@
     "SELECT c.id, c.status, c.type, c.regisseur_id, r.name, c.opened_at,"      \
     " c.closed_at, c.close_reason,"                                            \
     " (SELECT COUNT(*) FROM membership m WHERE m.case_id = c.id),"             \
-    " (SELECT COUNT(*) FROM referral f WHERE f.case_id = c.id),"               \
-    " (SELECT MAX(f.received_at) FROM referral f WHERE f.case_id = c.id)"      \
+    " " REFERRAL_SQL_CASE_COUNT ", " REFERRAL_SQL_CASE_LAST                    \
     " FROM cases c LEFT JOIN regisseur r ON r.id = c.regisseur_id"
 
 static const char s_sql_list[] =
@@ -27,10 +27,6 @@ static const char s_sql_one[] = S_CASE_ROW " WHERE c.id = ?1";
 static const char s_sql_lookup[] =
     S_CASE_ROW " WHERE c.id IN (SELECT case_id FROM membership"
                " WHERE pseudonym = ?1) ORDER BY c.id";
-static const char s_sql_referrals[] =
-    "SELECT id, partner, kind, category, urgency, received_at, occurred_at,"
-    " overlap, persons, contact_name, contact_email, contact_phone, note"
-    " FROM referral WHERE case_id = ?1 ORDER BY received_at, id";
 static const char s_sql_assign[] =
     "UPDATE cases SET regisseur_id = ?2 WHERE id = ?1";
 static const char s_sql_assigned_at[] =
@@ -123,55 +119,6 @@ static json_t *s_get(store_t *s, int64_t id, problem_t *pb)
     return o;
 }
 
-/* The referral object of the current row of s_sql_referrals. */
-static json_t *s_referral(sqlite3_stmt *st, const cfg_t *cfg)
-{
-    const char *pid = (const char *)sqlite3_column_text(st, 1);
-    const cfg_partner_t *p = pid ? cfg_partner_by_id(cfg, pid) : NULL;
-    json_t *o = json_object();
-    json_object_set_new(o, "referral", dbjson_ref(st, 0, REF_REFERRAL));
-    json_object_set_new(o, "partner", dbjson_text(st, 1));
-    json_object_set_new(o, "partner_name",
-                        p ? json_string(p->name) : json_null());
-    json_object_set_new(o, "kind", dbjson_text(st, 2));
-    json_object_set_new(o, "category", dbjson_text(st, 3));
-    json_object_set_new(o, "urgency", dbjson_text(st, 4));
-    json_object_set_new(o, "received_at", dbjson_time(st, 5));
-    json_object_set_new(o, "occurred_at", dbjson_text(st, 6));
-    json_object_set_new(o, "overlap", json_boolean(sqlite3_column_int(st, 7)));
-    json_object_set_new(o, "persons",
-                        json_integer(sqlite3_column_int64(st, 8)));
-    json_object_set_new(o, "contact",
-                        json_pack("{s:o, s:o, s:o}", "name", dbjson_text(st, 9),
-                                  "email", dbjson_text(st, 10), "phone",
-                                  dbjson_text(st, 11)));
-    json_object_set_new(o, "note", dbjson_text(st, 12));
-    return o;
-}
-
-/* The referrals of case id, oldest first, or NULL with pb set. */
-static json_t *s_referrals(store_t *s, const cfg_t *cfg, int64_t id,
-                           problem_t *pb)
-{
-    sqlite3_stmt *st = store_prepare(s, s_sql_referrals);
-    if (!st) {
-        problem_store(pb);
-        return NULL;
-    }
-    store_bind_int64(s, st, 1, id);
-    json_t *rows = json_array();
-    int rc;
-    while ((rc = store_step(s, st)) == SQLITE_ROW)
-        json_array_append_new(rows, s_referral(st, cfg));
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        json_decref(rows);
-        problem_store(pb);
-        return NULL;
-    }
-    return rows;
-}
-
 json_t *casefile_show(store_t *s, const cfg_t *cfg, int64_t id, problem_t *pb)
 {
     json_t *o = s_get(s, id, pb);
@@ -186,8 +133,9 @@ json_t *casefile_show(store_t *s, const cfg_t *cfg, int64_t id, problem_t *pb)
         return NULL;
     }
     json_object_set_new(o, "regisseur_details", details);
-    json_t *refs = s_referrals(s, cfg, id, pb);
+    json_t *refs = referral_list_case(s, cfg, id);
     if (!refs) {
+        problem_store(pb);
         json_decref(o);
         return NULL;
     }

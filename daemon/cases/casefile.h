@@ -36,21 +36,18 @@ typedef struct {
 json_t *casefile_list(store_t *s, const casefile_filter_t *f, problem_t *pb);
 
 /* Case id in full: its row, "regisseur_details" (the regisseur object of
- * regisseur.h, or null) and "referrals", oldest first:
- *   [{referral, partner, partner_name, kind, category, urgency,
- *     received_at, occurred_at, overlap, persons,
- *     contact {name, email, phone}, note}]
- * cfg gives the partners' names. Category and note are for the Kernteam:
- * they are shown here and never put in a notification. Returns a new
- * object, or NULL with pb set (not_found, unavailable). */
+ * regisseur.h, or null) and "referrals", oldest first, as
+ * referral_list_case (referral.h) gives them; cfg gives the partners'
+ * names. Returns a new object, or NULL with pb set (not_found,
+ * unavailable). */
 json_t *casefile_show(store_t *s, const cfg_t *cfg, int64_t id, problem_t *pb);
 
 /* Assigns open case id to active regisseur regisseur_id (and records
  * now as the case's first assignment when it has none). The emails and
- * agreements an assignment causes are the caller's. Refuses a missing case or regisseur (not_found),
- * a closed case, an inactive regisseur, or the regisseur who holds the
- * case already (conflict). Returns the case row with "previous" (the
- * previous regisseur's reference, or null), or NULL with pb set. */
+ * agreements an assignment causes are the caller's. Refuses a missing case or
+ * regisseur (not_found), a closed case, an inactive regisseur, or the regisseur
+ * who holds the case already (conflict). Returns the case row with "previous"
+ * (the previous regisseur's reference, or null), or NULL with pb set. */
 json_t *casefile_assign(store_t *s, int64_t id, int64_t regisseur_id,
                         int64_t now, problem_t *pb);
 

@@ -4,9 +4,10 @@
  */
 #include "regisseur.h"
 
-#include "store/dbjson.h"
 #include "ref.h"
+#include "store/dbjson.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define S_EMAIL_MAX 254
@@ -27,6 +28,9 @@ static const char s_sql_update[] =
     " email = coalesce(?4, email),"
     " phone = CASE WHEN ?5 IS NULL THEN phone WHEN ?5 = '' THEN NULL"
     "  ELSE ?5 END, active = coalesce(?6, active) WHERE id = ?1";
+static const char s_sql_contact[] =
+    "SELECT name, organisation, email, phone, active FROM regisseur"
+    " WHERE id = ?1";
 static const char s_sql_email[] =
     "SELECT id, name FROM regisseur WHERE active AND id != ?2"
     " AND email = ?1 COLLATE NOCASE LIMIT 1";
@@ -170,6 +174,42 @@ static json_t *s_select(store_t *s, int64_t id, bool all, problem_t *pb)
     return rows;
 }
 
+/* Sets pb: there is no regisseur id. */
+static void s_not_found(int64_t id, problem_t *pb)
+{
+    char ref[REF_MAX];
+    problem_set(pb, PROBLEM_NOT_FOUND, "there is no regisseur %s",
+                ref_format(ref, sizeof ref, REF_REGISSEUR, id));
+}
+
+int regisseur_contact(store_t *s, int64_t id, regisseur_contact_t *out)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st = store_prepare(s, s_sql_contact);
+    if (!st)
+        return -1;
+    store_bind_int64(s, st, 1, id);
+    int rc = store_step(s, st);
+    if (rc == SQLITE_ROW) {
+        out->name = store_column_dup(st, 0);
+        out->organisation = store_column_dup(st, 1);
+        out->email = store_column_dup(st, 2);
+        out->phone = store_column_dup(st, 3);
+        out->active = sqlite3_column_int(st, 4) != 0;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+void regisseur_contact_clear(regisseur_contact_t *c)
+{
+    free(c->name);
+    free(c->organisation);
+    free(c->email);
+    free(c->phone);
+    memset(c, 0, sizeof *c);
+}
+
 json_t *regisseur_get(store_t *s, int64_t id, problem_t *pb)
 {
     json_t *rows = s_select(s, id, true, pb);
@@ -177,11 +217,8 @@ json_t *regisseur_get(store_t *s, int64_t id, problem_t *pb)
         return NULL;
     json_t *o = json_incref(json_array_get(rows, 0));
     json_decref(rows);
-    if (!o) {
-        char ref[REF_MAX];
-        problem_set(pb, PROBLEM_NOT_FOUND, "there is no regisseur %s",
-                    ref_format(ref, sizeof ref, REF_REGISSEUR, id));
-    }
+    if (!o)
+        s_not_found(id, pb);
     return o;
 }
 
@@ -234,11 +271,17 @@ json_t *regisseur_update(store_t *s, int64_t id, const regisseur_fields_t *f,
 {
     if (!s_fields_ok(f, false, pb))
         return NULL;
-    json_t *old = regisseur_get(s, id, pb);
-    if (!old)
+    regisseur_contact_t old;
+    int found = regisseur_contact(s, id, &old);
+    bool active = old.active;
+    regisseur_contact_clear(&old);
+    if (found <= 0) {
+        if (found < 0)
+            problem_store(pb);
+        else
+            s_not_found(id, pb);
         return NULL;
-    bool active = json_is_true(json_object_get(old, "active"));
-    json_decref(old);
+    }
     if (f->email && active && !s_email_free(s, f->email, id, pb))
         return NULL;
     if (s_update(s, id, f, -1) < 0) {

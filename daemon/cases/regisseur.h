@@ -4,7 +4,8 @@
  * (de)activates and lists them, as JSON objects for the control socket:
  *   {regisseur: "RG-000003", name, organisation, email, phone (or null),
  *    active, created_at (RFC 3339), open_cases}
- * Writes run in the caller's write transaction. Main thread only.
+ * and gives the other parts a regisseur's contact. Writes run in the caller's
+ * write transaction. Main thread only.
  */
 #ifndef REGIE_REGISSEUR_H
 #define REGIE_REGISSEUR_H
@@ -45,6 +46,24 @@ json_t *regisseur_update(store_t *s, int64_t id, const regisseur_fields_t *f,
  * already. Returns the regisseur, or NULL with pb set. */
 json_t *regisseur_set_active(store_t *s, int64_t id, bool active,
                              problem_t *pb);
+
+/* How to reach a regisseur, and whether they may hold a case: copies
+ * owned by the struct (free with regisseur_contact_clear). */
+typedef struct {
+    char *name;
+    char *organisation;
+    char *email;
+    char *phone; /* NULL when none */
+    bool active;
+} regisseur_contact_t;
+
+/* Reads the contact of regisseur id into out. Returns 1 with out filled,
+ * 0 when there is no such regisseur, -1 on a store error (logged); out
+ * is cleared but for 1. */
+int regisseur_contact(store_t *s, int64_t id, regisseur_contact_t *out);
+
+/* Frees the strings of c and clears it; accepts a cleared one. */
+void regisseur_contact_clear(regisseur_contact_t *c);
 
 /* Regisseur id, or NULL with pb set (not_found, unavailable). */
 json_t *regisseur_get(store_t *s, int64_t id, problem_t *pb);

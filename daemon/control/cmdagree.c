@@ -10,6 +10,7 @@
 #include "agree/report.h"
 #include "bsn.h"
 #include "cal.h"
+#include "cases/regisseur.h"
 #include "ref.h"
 
 #include <ctype.h>
@@ -20,8 +21,6 @@
 #define S_DESCRIPTION_MAX 300
 
 static const char s_sql_case_open[] = "SELECT status FROM cases WHERE id = ?1";
-static const char s_sql_regisseur_active[] =
-    "SELECT active FROM regisseur WHERE id = ?1";
 
 static json_t *s_bad(cmd_call_t *c, const char *msg)
 {
@@ -29,37 +28,46 @@ static json_t *s_bad(cmd_call_t *c, const char *msg)
     return NULL;
 }
 
+/* Sets a bad_request problem with msg; returns false. */
+static bool s_refuse(cmd_call_t *c, const char *msg)
+{
+    s_bad(c, msg);
+    return false;
+}
+
+/* Resolves regisseur owner ("RG-000003"), who must exist and be active,
+ * into the stored owner id text. */
+static bool s_owner_regisseur(cmd_call_t *c, const char *owner, char *out,
+                              size_t len)
+{
+    int64_t id;
+    if (!ref_parse(owner, "RG", &id)) {
+        problem_set(&c->out->pb, PROBLEM_BAD_REQUEST,
+                    "owner must be a regisseur like RG-000003");
+        return false;
+    }
+    regisseur_contact_t r;
+    int found = regisseur_contact(c->env->store, id, &r);
+    bool active = found == 1 && r.active;
+    regisseur_contact_clear(&r);
+    if (found < 0)
+        problem_store(&c->out->pb);
+    else if (!active)
+        problem_set(&c->out->pb, found ? PROBLEM_CONFLICT : PROBLEM_NOT_FOUND,
+                    "regisseur %s %s", owner,
+                    found ? "is not active" : "does not exist");
+    if (active)
+        snprintf(out, len, "%lld", (long long)id);
+    return active;
+}
+
 /* Resolves owner_type and owner into the stored owner id text. */
 static bool s_owner(cmd_call_t *c, const char *type, const char *owner,
                     char *out, size_t len)
 {
     const cfg_t *cfg = c->env->cfg;
-    if (strcmp(type, "regisseur") == 0) {
-        int64_t id;
-        if (!ref_parse(owner, "RG", &id)) {
-            problem_set(&c->out->pb, PROBLEM_BAD_REQUEST,
-                        "owner must be a regisseur like RG-000003");
-            return false;
-        }
-        sqlite3_stmt *st = store_prepare(c->env->store, s_sql_regisseur_active);
-        if (!st) {
-            problem_store(&c->out->pb);
-            return false;
-        }
-        store_bind_int64(c->env->store, st, 1, id);
-        int rc = store_step(c->env->store, st);
-        int active = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
-        sqlite3_reset(st);
-        if (!active) {
-            problem_set(&c->out->pb,
-                        rc == SQLITE_ROW ? PROBLEM_CONFLICT : PROBLEM_NOT_FOUND,
-                        "regisseur %s %s", owner,
-                        rc == SQLITE_ROW ? "is not active" : "does not exist");
-            return false;
-        }
-        snprintf(out, len, "%lld", (long long)id);
-        return true;
-    }
+    if (strcmp(type, "regisseur") == 0)
+        return s_owner_regisseur(c, owner, out, len);
     bool ok = (strcmp(type, "partner") == 0 && cfg_partner_by_id(cfg, owner)) ||
               (strcmp(type, "department") == 0 && cfg_department(cfg, owner)) ||
               (strcmp(type, "kernteam") == 0);
@@ -143,47 +151,61 @@ static const char *s_reason(cmd_call_t *c)
     return r;
 }
 
+/* Checks kind, owner_type and description of agreement.make into a,
+ * in that order. Returns false with pb set. */
+static bool s_make_what(cmd_call_t *c, agree_new_t *a)
+{
+    const char *type = a->owner_type, *desc = a->description;
+    if (a->kind < 0)
+        return s_refuse(c, "kind must be custom, request, progress, assign or "
+                           "partner");
+    if (strcmp(type, "regisseur") && strcmp(type, "partner") &&
+        strcmp(type, "kernteam") && strcmp(type, "department"))
+        return s_refuse(c, "owner_type must be regisseur, partner, kernteam or "
+                           "department");
+    if (!*desc || strlen(desc) > S_DESCRIPTION_MAX || strchr(desc, '\n'))
+        return s_refuse(c, "description must be one line of 1 to 300 "
+                           "characters");
+    if (bsn_in_text(desc))
+        return s_refuse(c, "description holds what looks like a BSN; it is "
+                           "emailed, so leave it out");
+    return true;
+}
+
+/* Reads due, period_days and policy of agreement.make into a, in that
+ * order. Returns false with pb set. */
+static bool s_make_when(cmd_call_t *c, agree_new_t *a)
+{
+    json_t *period = json_object_get(c->args, "period_days");
+    if (!cmd_str(c, "due") && a->kind == CFG_KIND_REQUEST)
+        /* a department's response time, from the configuration */
+        a->due_at =
+            cal_add_days(c->now - c->now % 60, c->env->cfg->request_days);
+    else if (cal_parse(cmd_str(c, "due"), &a->due_at) < 0)
+        return s_refuse(c, "due must be like \"2026-12-01 09:00\" (local) or "
+                           "RFC 3339");
+    if (a->due_at <= c->now)
+        return s_refuse(c, "due must be in the future");
+    if (period && json_integer_value(period) < 1)
+        return s_refuse(c, "period_days must be 1 or more");
+    a->period_days = period ? (int)json_integer_value(period) : 0;
+    if (a->policy && !cfg_policy(c->env->cfg, a->policy))
+        return s_refuse(c, "no policy of that name in the configuration");
+    return true;
+}
+
 static json_t *s_make(cmd_call_t *c)
 {
     const char *kind = cmd_str(c, "kind") ? cmd_str(c, "kind") : "custom";
     const char *type = cmd_str(c, "owner_type");
-    const char *desc = cmd_str(c, "description");
-    const char *policy = cmd_str(c, "policy");
-    json_t *period = json_object_get(c->args, "period_days");
     agree_new_t a = {.kind = cfg_kind(kind),
                      .owner_type = type,
-                     .description = desc,
-                     .policy = policy,
+                     .description = cmd_str(c, "description"),
+                     .policy = cmd_str(c, "policy"),
                      .confirm = true};
     char owner[64], actor[80];
-    if (a.kind < 0)
-        return s_bad(c, "kind must be custom, request, progress, assign or "
-                        "partner");
-    if (strcmp(type, "regisseur") && strcmp(type, "partner") &&
-        strcmp(type, "kernteam") && strcmp(type, "department"))
-        return s_bad(c, "owner_type must be regisseur, partner, kernteam or "
-                        "department");
-    if (!*desc || strlen(desc) > S_DESCRIPTION_MAX || strchr(desc, '\n'))
-        return s_bad(c, "description must be one line of 1 to 300 "
-                        "characters");
-    if (bsn_in_text(desc))
-        return s_bad(c, "description holds what looks like a BSN; it is "
-                        "emailed, so leave it out");
-    if (!cmd_str(c, "due") && a.kind == CFG_KIND_REQUEST)
-        /* a department's response time, from the configuration */
-        a.due_at =
-            cal_add_days(c->now - c->now % 60, c->env->cfg->request_days);
-    else if (cal_parse(cmd_str(c, "due"), &a.due_at) < 0)
-        return s_bad(c, "due must be like \"2026-12-01 09:00\" (local) or "
-                        "RFC 3339");
-    if (a.due_at <= c->now)
-        return s_bad(c, "due must be in the future");
-    if (period && json_integer_value(period) < 1)
-        return s_bad(c, "period_days must be 1 or more");
-    a.period_days = period ? (int)json_integer_value(period) : 0;
-    if (policy && !cfg_policy(c->env->cfg, policy))
-        return s_bad(c, "no policy of that name in the configuration");
-    if (!s_owner(c, type, cmd_str(c, "owner"), owner, sizeof owner) ||
+    if (!s_make_what(c, &a) || !s_make_when(c, &a) ||
+        !s_owner(c, type, cmd_str(c, "owner"), owner, sizeof owner) ||
         !cmd_ref(c, "case", "C", &a.case_id) ||
         (a.case_id && !s_case_open(c, a.case_id)))
         return NULL;

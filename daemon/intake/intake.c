@@ -1,17 +1,20 @@
 /*
- * intake — validation, idempotency, group commit and the replies of RRP/1
- * REFERRAL and PING. Main thread only.
+ * intake — idempotency, group commit and the replies of RRP/1 REFERRAL,
+ * REPORT and PING; rrpreq decodes each request once, referral and report
+ * store what it holds. Main thread only.
  */
 #include "intake.h"
 
 #include "agree/agree.h"
-#include "store/audit.h"
+#include "agree/report.h"
+#include "cases/match.h"
+#include "cases/referral.h"
+#include "cases/regisseur.h"
 #include "clock.h"
 #include "log.h"
-#include "cases/match.h"
 #include "pseudo.h"
 #include "ref.h"
-#include "agree/report.h"
+#include "store/audit.h"
 #include "xmem.h"
 
 #include <stdio.h>
@@ -33,18 +36,6 @@ struct intake {
     notify_t *notify;   /* borrowed; swapped on reload */
     metrics_t *metrics; /* borrowed; NULL: not counted */
 };
-
-static const char s_sql_find[] =
-    "SELECT id, digest, case_id, case_status, ack_regisseur, received_at"
-    " FROM referral WHERE partner = ?1 AND external_id = ?2";
-static const char s_sql_insert[] =
-    "INSERT INTO referral (partner, external_id, digest, case_id, kind,"
-    " category, urgency, birth_date, postcode, contact_name, contact_email,"
-    " contact_phone, occurred_at, note, persons, overlap, received_at,"
-    " case_status, ack_regisseur) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-    " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
-static const char s_sql_regisseur[] =
-    "SELECT name, organisation, email, phone FROM regisseur WHERE id = ?1";
 
 intake_t *intake_new(store_t *store, const cfg_t *cfg, notify_t *notify)
 {
@@ -78,8 +69,7 @@ void intake_item_clear(intake_item_t *item)
 {
     free(item->body);
     item->body = NULL;
-    rrp_referral_clear(&item->referral);
-    rrp_report_clear(&item->report);
+    rrpreq_clear(&item->req);
 }
 
 static void s_nack(intake_item_t *item, const rrp_problem_t *pb)
@@ -119,7 +109,7 @@ static char *s_ack_body(const char *status, int64_t referral, int64_t kase,
 
 /* Whether the partner may send this referral: kind, category, postcode. */
 static bool s_allowed(const intake_t *in, const cfg_partner_t *p,
-                      const rrp_referral_t *r, rrp_problem_t *pb)
+                      const rrpreferral_t *r, rrp_problem_t *pb)
 {
     if (p->kinds && !cfg_list_has(p->kinds, p->kinds_n, r->kind)) {
         rrp_problem_set(pb, RRP_FORBIDDEN, "/kind",
@@ -153,102 +143,87 @@ static bool s_allowed(const intake_t *in, const cfg_partner_t *p,
 /* Looks the referral up by (partner, external_id). Returns 1 when found
  * (the item's reply is then final: duplicate or conflict), 0 when new, -1
  * on a store error. */
-static int s_known(intake_t *in, intake_item_t *item,
-                   const unsigned char digest[PSEUDO_LEN])
+static int s_known(intake_t *in, intake_item_t *item)
 {
-    const rrp_referral_t *r = &item->referral;
-    sqlite3_stmt *st = store_prepare(in->store, s_sql_find);
-    if (!st)
-        return -1;
-    store_bind_text(in->store, st, 1, item->partner->id);
-    store_bind_text(in->store, st, 2, r->external_id);
-    int rc = store_step(in->store, st);
-    if (rc != SQLITE_ROW)
-        return rc == SQLITE_DONE ? 0 : -1;
-    const void *old = sqlite3_column_blob(st, 1);
-    if (sqlite3_column_bytes(st, 1) != PSEUDO_LEN ||
-        memcmp(old, digest, PSEUDO_LEN) != 0) {
+    referral_found_t f;
+    int found =
+        referral_find(in->store, item->partner->id,
+                      item->req.referral.external_id, item->req.digest, &f);
+    if (found <= 0)
+        return found;
+    if (found == 2) {
         rrp_problem_t pb;
-        time_t when = (time_t)sqlite3_column_int64(st, 5);
+        time_t when = (time_t)f.received_at;
         char date[32];
         struct tm tm;
         strftime(date, sizeof date, "%Y-%m-%d %H:%M", localtime_r(&when, &tm));
         rrp_problem_set(&pb, RRP_CONFLICT, "/external_id",
                         "external_id was used on %s for a different "
                         "referral (R-%06lld); use a new external_id",
-                        date, (long long)sqlite3_column_int64(st, 0));
+                        date, (long long)f.id);
         s_nack(item, &pb);
-        item->state = S_ANSWERED;
     } else {
         item->status = "ACK";
-        item->body = s_ack_body("duplicate", sqlite3_column_int64(st, 0),
-                                sqlite3_column_int64(st, 2),
-                                (const char *)sqlite3_column_text(st, 3),
-                                (const char *)sqlite3_column_text(st, 4));
-        item->state = S_ANSWERED;
+        item->body = s_ack_body("duplicate", f.id, f.case_id, f.case_status,
+                                f.ack_regisseur);
     }
-    sqlite3_reset(st);
+    item->state = S_ANSWERED;
+    referral_found_clear(&f);
     return 1;
 }
 
-/* The regisseur of a case as the JSON the ACK discloses; caller frees. */
+/* The regisseur of a case as the JSON the ACK discloses; caller frees.
+ * NULL when there is none to disclose. */
 static char *s_regisseur_json(intake_t *in, int64_t id)
 {
-    sqlite3_stmt *st = store_prepare(in->store, s_sql_regisseur);
-    if (!st)
-        return NULL;
-    store_bind_int64(in->store, st, 1, id);
+    regisseur_contact_t c;
     char *out = NULL;
-    if (store_step(in->store, st) == SQLITE_ROW) {
-        json_t *o = json_pack(
-            "{s:s?, s:s?, s:s?, s:s?}", "name", sqlite3_column_text(st, 0),
-            "organisation", sqlite3_column_text(st, 1), "email",
-            sqlite3_column_text(st, 2), "phone", sqlite3_column_text(st, 3));
+    if (regisseur_contact(in->store, id, &c) == 1) {
+        json_t *o = json_pack("{s:s?, s:s?, s:s?, s:s?}", "name", c.name,
+                              "organisation", c.organisation, "email", c.email,
+                              "phone", c.phone);
         out = json_dumps(o, JSON_COMPACT);
         json_decref(o);
     }
-    sqlite3_reset(st);
+    regisseur_contact_clear(&c);
     return out;
 }
 
 /* Inserts the referral row; returns its id or -1. */
-static int64_t s_insert(intake_t *in, intake_item_t *item,
-                        const unsigned char *digest, const match_result_t *m,
-                        const char *regisseur, int64_t now)
+static int64_t s_insert(intake_t *in, const intake_item_t *item,
+                        const match_result_t *m, const char *regisseur,
+                        int64_t now)
 {
-    const rrp_referral_t *r = &item->referral;
-    sqlite3_stmt *st = store_prepare(in->store, s_sql_insert);
-    if (!st)
-        return -1;
-    store_bind_text(in->store, st, 1, item->partner->id);
-    store_bind_text(in->store, st, 2, r->external_id);
-    store_bind_blob(in->store, st, 3, digest, PSEUDO_LEN);
-    store_bind_int64(in->store, st, 4, m->case_id);
-    store_bind_text(in->store, st, 5, r->kind);
-    store_bind_text(in->store, st, 6, r->category);
-    store_bind_text(in->store, st, 7, r->urgency);
-    store_bind_text(in->store, st, 8, r->birth_date);
-    store_bind_text(in->store, st, 9, r->postcode[0] ? r->postcode : NULL);
-    store_bind_text(in->store, st, 10, r->contact_name);
-    store_bind_text(in->store, st, 11, r->contact_email);
-    store_bind_text(in->store, st, 12, r->contact_phone);
-    store_bind_text(in->store, st, 13, r->occurred_at);
-    store_bind_text(in->store, st, 14, r->note);
-    store_bind_int64(in->store, st, 15, (sqlite3_int64)r->persons);
-    store_bind_int64(in->store, st, 16, m->open_cases > 1);
-    store_bind_int64(in->store, st, 17, now);
-    store_bind_text(in->store, st, 18, match_status_name(m->status));
-    store_bind_text(in->store, st, 19, regisseur);
-    if (store_step(in->store, st) != SQLITE_DONE)
-        return -1;
-    return store_last_id(in->store);
+    const rrpreferral_t *r = &item->req.referral;
+    referral_in_t row = {
+        .partner = item->partner->id,
+        .external_id = r->external_id,
+        .digest = item->req.digest,
+        .case_id = m->case_id,
+        .kind = r->kind,
+        .category = r->category,
+        .urgency = r->urgency,
+        .birth_date = r->birth_date,
+        .postcode = r->postcode[0] ? r->postcode : NULL,
+        .contact_name = r->contact_name,
+        .contact_email = r->contact_email,
+        .contact_phone = r->contact_phone,
+        .occurred_at = r->occurred_at,
+        .note = r->note,
+        .persons = (int64_t)r->persons,
+        .overlap = m->open_cases > 1,
+        .received_at = now,
+        .case_status = match_status_name(m->status),
+        .ack_regisseur = regisseur,
+    };
+    return referral_insert(in->store, &row);
 }
 
 /* Queues the notifications of a stored referral. */
 static int s_notify(intake_t *in, const intake_item_t *item, int64_t id,
                     const match_result_t *m, int64_t now)
 {
-    const rrp_referral_t *r = &item->referral;
+    const rrpreferral_t *r = &item->req.referral;
     notify_referral_t nr = {
         .referral_id = id,
         .case_id = m->case_id,
@@ -276,9 +251,9 @@ static int s_record(intake_t *in, const intake_item_t *item, int64_t id,
     char actor[48], ref[24];
     snprintf(actor, sizeof actor, "partner:%s", item->partner->id);
     ref_format(ref, sizeof ref, "R", id);
-    json_t *d = json_pack("{s:s, s:i, s:s}", "kind", item->referral.kind,
-                          "persons", (int)item->referral.persons, "case_status",
-                          match_status_name(m->status));
+    json_t *d = json_pack("{s:s, s:i, s:s}", "kind", item->req.referral.kind,
+                          "persons", (int)item->req.referral.persons,
+                          "case_status", match_status_name(m->status));
     int rc = audit_add(in->store, now, actor, "referral.accepted", m->case_id,
                        0, ref, d);
     json_decref(d);
@@ -291,49 +266,38 @@ static int s_record(intake_t *in, const intake_item_t *item, int64_t id,
     return rc;
 }
 
-/* Stores one valid REPORT in the open transaction: a duplicate, a
- * conflict, an unknown agreement, or stored and applied. Returns 0, or
- * -1 on a store error. */
-static int s_store_report(intake_t *in, intake_item_t *item, int64_t now)
+/* The agreement a new report names, when it is open and this partner
+ * reports on it: returns 1 with *id set; 0 when not (the item is then
+ * answered unknown_agreement); -1 on a store error. */
+static int s_report_agreement(intake_t *in, intake_item_t *item, int64_t *id)
 {
-    const rrp_report_t *r = &item->report;
-    unsigned char digest[PSEUDO_LEN];
-    char *canon = rrp_canonical(r->root);
-    pseudo_digest(in->cfg->pseudo_key, canon, strlen(canon), digest);
-    free(canon);
-    json_t *reply = NULL;
-    rrp_problem_t pb;
-    int64_t agreement = 0;
-    item->state = S_ANSWERED;
-    int found = report_find(in->store, item->partner->id, r->external_id,
-                            digest, &reply);
-    if (found < 0)
-        return -1;
-    if (found == 2) {
-        rrp_problem_set(&pb, RRP_CONFLICT, "/external_id",
-                        "external_id was used before for a different "
-                        "report; use a new external_id");
-        s_nack(item, &pb);
-        return 0;
-    }
-    int owned = found == 0 && ref_parse(r->agreement, "A", &agreement)
-                    ? agree_owned_open(in->store, agreement, item->partner->id)
+    const rrpreport_t *r = &item->req.report;
+    *id = 0;
+    int owned = ref_parse(r->agreement, "A", id)
+                    ? agree_owned_open(in->store, *id, item->partner->id)
                     : 0;
-    if (owned < 0)
-        return -1;
-    if (found == 0 && !owned) {
+    if (owned == 0) {
+        rrp_problem_t pb;
         rrp_problem_set(&pb, RRP_UNKNOWN_AGREEMENT, "/agreement",
                         "there is no open agreement %.40s that partner %s "
                         "reports on",
                         r->agreement, item->partner->id);
         s_nack(item, &pb);
-        return 0;
     }
+    return owned;
+}
+
+/* Stores a new report on agreement and applies it; *reply is its ACK
+ * body. Returns 0 or -1 on a store error. */
+static int s_report_apply(intake_t *in, const intake_item_t *item,
+                          int64_t agreement, int64_t now, json_t **reply)
+{
+    const rrpreport_t *r = &item->req.report;
     char actor[48];
     snprintf(actor, sizeof actor, "partner:%s", item->partner->id);
     report_in_t in_r = {.source = item->partner->id,
                         .external_id = r->external_id,
-                        .digest = digest,
+                        .digest = item->req.digest,
                         .agreement_id = agreement,
                         .delivered = strcmp(r->status, "delivered") == 0,
                         .reason = r->reason,
@@ -341,8 +305,37 @@ static int s_store_report(intake_t *in, intake_item_t *item, int64_t now)
                         .count = r->count,
                         .note = r->note,
                         .actor = actor};
-    if (found == 0 && report_store(in->store, in->cfg, &in_r, now, &reply) < 0)
+    return report_store(in->store, in->cfg, &in_r, now, reply);
+}
+
+/* Stores one valid REPORT in the open transaction: a duplicate, a
+ * conflict, an unknown agreement, or stored and applied. Returns 0, or
+ * -1 on a store error. */
+static int s_store_report(intake_t *in, intake_item_t *item, int64_t now)
+{
+    json_t *reply = NULL;
+    int64_t agreement = 0;
+    item->state = S_ANSWERED;
+    int found =
+        report_find(in->store, item->partner->id, item->req.report.external_id,
+                    item->req.digest, &reply);
+    if (found < 0)
         return -1;
+    if (found == 2) {
+        rrp_problem_t pb;
+        rrp_problem_set(&pb, RRP_CONFLICT, "/external_id",
+                        "external_id was used before for a different "
+                        "report; use a new external_id");
+        s_nack(item, &pb);
+        return 0;
+    }
+    if (found == 0) {
+        int owned = s_report_agreement(in, item, &agreement);
+        if (owned <= 0)
+            return owned;
+        if (s_report_apply(in, item, agreement, now, &reply) < 0)
+            return -1;
+    }
     item->status = "ACK";
     item->body = json_dumps(reply, JSON_COMPACT);
     json_decref(reply);
@@ -351,40 +344,23 @@ static int s_store_report(intake_t *in, intake_item_t *item, int64_t now)
     return 0;
 }
 
-/* Stores one valid referral in the open transaction. Returns 0 (the item
- * is S_STORED, or S_DONE with a duplicate/conflict/forbidden reply) or -1
- * on a store error. */
-static int s_store(intake_t *in, intake_item_t *item, int64_t now)
+/* Matches a new referral's persons to their case, stores it there and
+ * queues and records what that causes; the item is then S_STORED with
+ * its ACK. Returns 0, or -1 on a store error. */
+static int s_join(intake_t *in, intake_item_t *item,
+                  const unsigned char (*persons)[PSEUDO_LEN], int64_t now)
 {
-    rrp_referral_t *r = &item->referral;
-    unsigned char digest[PSEUDO_LEN];
-    char *canon = rrp_canonical(r->root);
-    pseudo_digest(in->cfg->pseudo_key, canon, strlen(canon), digest);
-    free(canon);
-    int known = s_known(in, item, digest);
-    if (known != 0)
-        return known < 0 ? -1 : 0;
-    rrp_problem_t pb;
-    if (!s_allowed(in, item->partner, r, &pb)) {
-        s_nack(item, &pb);
-        item->state = S_ANSWERED;
-        return 0;
-    }
-    unsigned char(*persons)[PSEUDO_LEN] = xmalloc(r->persons * PSEUDO_LEN);
-    for (size_t i = 0; i < r->persons; i++)
-        pseudo_person(in->cfg->pseudo_key, r->bsns[i], persons[i]);
+    const rrpreferral_t *r = &item->req.referral;
     match_result_t m;
     char *reg = NULL;
     int64_t id = -1;
-    if (match_find(in->store, (const void *)persons, r->persons, now, &m) ==
-        0) {
+    if (match_find(in->store, persons, r->persons, now, &m) == 0) {
         if (m.regisseur_id && item->partner->disclose_regisseur)
             reg = s_regisseur_json(in, m.regisseur_id);
-        id = s_insert(in, item, digest, &m, reg, now);
+        id = s_insert(in, item, &m, reg, now);
     }
     if (id > 0 &&
-        match_join(in->store, m.case_id, (const void *)persons, r->persons, id,
-                   now) == 0 &&
+        match_join(in->store, m.case_id, persons, r->persons, id, now) == 0 &&
         s_notify(in, item, id, &m, now) == 0 &&
         s_record(in, item, id, &m, now) == 0) {
         item->status = "ACK";
@@ -397,50 +373,58 @@ static int s_store(intake_t *in, intake_item_t *item, int64_t now)
         item->overlap = m.open_cases > 1;
     }
     free(reg);
-    free(persons);
     return item->state == S_STORED ? 0 : -1;
 }
 
-/* Checks frames and body of one item; PING and refusals are final. */
+/* Stores one valid referral in the open transaction. Returns 0 (the item
+ * is S_STORED, or S_ANSWERED with a duplicate/conflict/forbidden reply)
+ * or -1 on a store error. */
+static int s_store(intake_t *in, intake_item_t *item, int64_t now)
+{
+    const rrpreferral_t *r = &item->req.referral;
+    int known = s_known(in, item);
+    if (known != 0)
+        return known < 0 ? -1 : 0;
+    rrp_problem_t pb;
+    if (!s_allowed(in, item->partner, r, &pb)) {
+        s_nack(item, &pb);
+        item->state = S_ANSWERED;
+        return 0;
+    }
+    unsigned char(*persons)[PSEUDO_LEN] = xmalloc(r->persons * PSEUDO_LEN);
+    for (size_t i = 0; i < r->persons; i++)
+        pseudo_person(in->cfg->pseudo_key, r->bsns[i], persons[i]);
+    int rc = s_join(in, item, (const void *)persons, now);
+    free(persons);
+    return rc;
+}
+
+/* Decodes one item in one pass (rrpreq); PING and refusals are final,
+ * a valid REFERRAL or REPORT is S_PENDING. */
 static void s_validate(intake_t *in, intake_item_t *item, const char *today)
 {
-    rrp_problem_t pb;
     item->state = S_DONE;
     if (item->body) /* answered already by the caller */
         return;
-    if (rrp_request_parse(item->frames, item->nframes, in->cfg->body_bytes,
-                          &item->req, &pb) < 0) {
-        item->corr = item->req.corr;
-        item->corr_len = item->req.corr_len;
-        s_nack(item, &pb);
-        return;
-    }
+    rrpreq_rules_t rules = {
+        .body_max = in->cfg->body_bytes,
+        .referral = {.household_max = in->cfg->household,
+                     .categories = in->cfg->categories,
+                     .categories_n = in->cfg->categories_n,
+                     .today = today},
+        .key = in->cfg->pseudo_key,
+    };
+    rrp_problem_t pb;
+    int rc =
+        rrpreq_decode(item->frames, item->nframes, &rules, &item->req, &pb);
     item->corr = item->req.corr;
     item->corr_len = item->req.corr_len;
-    if (item->req.command == RRP_CMD_PING) {
-        s_pong(item);
-        return;
-    }
-    if (item->req.command == RRP_CMD_REPORT) {
-        if (rrp_report_parse(item->req.body, item->req.body_len, &item->report,
-                             &pb) < 0)
-            s_nack(item, &pb);
-        else
-            item->state = S_PENDING;
-        return;
-    }
-    rrp_rules_t rules = {
-        .household_max = in->cfg->household,
-        .categories = in->cfg->categories,
-        .categories_n = in->cfg->categories_n,
-        .today = today,
-    };
-    if (rrp_referral_parse(item->req.body, item->req.body_len, &rules,
-                           &item->referral, &pb) < 0) {
+    if (rc < 0)
         s_nack(item, &pb);
-        return;
-    }
-    item->state = S_PENDING;
+    else if (item->req.command == RRP_CMD_PING)
+        s_pong(item);
+    else
+        item->state = S_PENDING;
 }
 
 /* Answers every referral that reached the store with unavailable: the
@@ -467,7 +451,7 @@ static void s_log_accepted(const intake_item_t *item)
              "case_status=%s persons=%zu%s",
              (long long)item->referral_id, item->partner->id,
              (long long)item->case_id, item->case_status,
-             item->referral.persons, item->overlap ? " overlap=yes" : "");
+             item->req.referral.persons, item->overlap ? " overlap=yes" : "");
 }
 
 /* Counts what a batch did in the metrics: referrals stored, refused. */

@@ -9,9 +9,9 @@
 #define REGIE_INTAKE_H
 
 #include "config/cfg.h"
-#include "mon/metrics.h"
 #include "mail/notify.h"
-#include "rrp.h"
+#include "mon/metrics.h"
+#include "rrpreq.h"
 #include "store/store.h"
 
 typedef struct intake intake_t;
@@ -23,14 +23,12 @@ typedef struct {
     const rrp_frame_t *frames;    /* the frames after the envelope */
     size_t nframes;
     /* out: the reply */
-    const char *status;           /* "ACK", "NACK" or "PONG" */
-    const void *corr;             /* correlation id to echo, or NULL */
+    const char *status; /* "ACK", "NACK" or "PONG" */
+    const void *corr;   /* correlation id to echo, or NULL */
     size_t corr_len;
-    char *body;                   /* reply body (JSON), owned */
+    char *body; /* reply body (JSON), owned */
     /* private to intake */
-    rrp_request_t req;
-    rrp_referral_t referral;
-    rrp_report_t report;
+    rrpreq_t req; /* the decoded request */
     int state;
     int64_t referral_id, case_id; /* what was stored */
     const char *error;            /* the NACK's error, for metrics */

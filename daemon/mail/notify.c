@@ -6,6 +6,7 @@
 #include "notify.h"
 
 #include "cal.h"
+#include "cases/regisseur.h"
 #include "log.h"
 #include "outbox.h"
 #include "tmpl.h"
@@ -63,9 +64,6 @@ struct notify {
     const cfg_t *cfg;      /* borrowed */
     tmpl_t *tmpl[T_COUNT]; /* NULL when mail is off */
 };
-
-static const char s_sql_regisseur[] =
-    "SELECT name, email FROM regisseur WHERE id = ?1";
 
 static size_t s_count_names(const char *const *names)
 {
@@ -137,21 +135,17 @@ static int s_queue(notify_t *n, store_t *s, int t, const tmpl_var_t *vars,
     return rc;
 }
 
-/* Reads a regisseur's name and email (copies, or NULL). */
+/* Reads a regisseur's name and email (copies, or NULL when there is no
+ * such regisseur). Returns 0, or -1 on a store error. */
 static int s_regisseur(store_t *s, int64_t id, char **name, char **email)
 {
-    *name = *email = NULL;
-    sqlite3_stmt *st = store_prepare(s, s_sql_regisseur);
-    if (!st)
-        return -1;
-    store_bind_int64(s, st, 1, id);
-    int rc = store_step(s, st);
-    if (rc == SQLITE_ROW) {
-        *name = store_column_dup(st, 0);
-        *email = store_column_dup(st, 1);
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+    regisseur_contact_t c;
+    int rc = regisseur_contact(s, id, &c);
+    *name = c.name;
+    *email = c.email;
+    c.name = c.email = NULL;
+    regisseur_contact_clear(&c);
+    return rc < 0 ? -1 : 0;
 }
 
 /* The list of overlapping cases, one per line: "C-000003". */
@@ -168,61 +162,89 @@ static char *s_case_list(const notify_referral_t *r)
     return out;
 }
 
-int notify_referral(notify_t *n, store_t *s, const notify_referral_t *r,
-                    int64_t now)
-{
-    if (!notify_enabled(n))
-        return 0;
-    const cfg_mail_t *m = &n->cfg->mail;
+/* The words of a referral's notifications, and the key of the one
+ * being queued. */
+typedef struct {
     char kase[24], ref[24], date[40], key[96];
-    snprintf(kase, sizeof kase, "C-%06lld", (long long)r->case_id);
-    snprintf(ref, sizeof ref, "R-%06lld", (long long)r->referral_id);
-    cal_date_nl(now, date, sizeof date);
-    char *name = NULL, *email = NULL;
-    if (r->regisseur_id && s_regisseur(s, r->regisseur_id, &name, &email) < 0)
-        return -1;
+} s_words_t;
+
+/* The outbox note of a notification about referral r, keyed w->key. */
+static outbox_note_t s_note(const notify_referral_t *r, s_words_t *w)
+{
+    return (outbox_note_t){.urgent = strcmp(r->urgency, "crisis") == 0,
+                           .case_id = r->case_id,
+                           .referral_id = r->referral_id,
+                           .key = w->key};
+}
+
+/* Tells the case's regisseur (name, email) about the referral, or the
+ * kernteam when the case has none. */
+static int s_first(notify_t *n, store_t *s, const notify_referral_t *r,
+                   s_words_t *w, const char *name, const char *email,
+                   int64_t now)
+{
+    const cfg_mail_t *m = &n->cfg->mail;
     tmpl_var_t vars[] = {
-        {"case", kase},
-        {"referral", ref},
+        {"case", w->kase},
+        {"referral", w->ref},
         {"partner", r->partner_name},
         {"kind", r->kind},
-        {"date", date},
+        {"date", w->date},
         {"urgency", r->urgency},
         {"contact_name", r->contact_name},
         {"contact_email", r->contact_email},
         {"contact_phone", r->contact_phone},
         {"regisseur", name},
     };
-    outbox_note_t base = {.urgent = strcmp(r->urgency, "crisis") == 0,
-                          .case_id = r->case_id,
-                          .referral_id = r->referral_id,
-                          .key = key};
-    int rc;
+    outbox_note_t note = s_note(r, w);
     if (r->regisseur_id) {
-        snprintf(key, sizeof key, "referral/%lld/regisseur/%lld",
+        snprintf(w->key, sizeof w->key, "referral/%lld/regisseur/%lld",
                  (long long)r->referral_id, (long long)r->regisseur_id);
-        base.to = email;
-        base.to_name = name;
-        rc = s_queue(n, s, T_REFERRAL_REGISSEUR, vars, 10, &base, now);
-    } else {
-        snprintf(key, sizeof key, "referral/%lld/kernteam",
-                 (long long)r->referral_id);
-        base.to = m->kernteam.email;
-        base.to_name = m->kernteam.name;
-        rc = s_queue(n, s, T_REFERRAL_KERNTEAM, vars, 9, &base, now);
+        note.to = email;
+        note.to_name = name;
+        return s_queue(n, s, T_REFERRAL_REGISSEUR, vars, 10, &note, now);
     }
-    if (rc == 0 && r->open_cases > 1) {
-        char *cases = s_case_list(r);
-        tmpl_var_t ov[] = {{"case", kase},    {"cases", cases},
-                           {"referral", ref}, {"partner", r->partner_name},
-                           {"kind", r->kind}, {"date", date}};
-        snprintf(key, sizeof key, "referral/%lld/overlap",
-                 (long long)r->referral_id);
-        base.to = m->kernteam.email;
-        base.to_name = m->kernteam.name;
-        rc = s_queue(n, s, T_OVERLAP_KERNTEAM, ov, 6, &base, now);
-        free(cases);
-    }
+    snprintf(w->key, sizeof w->key, "referral/%lld/kernteam",
+             (long long)r->referral_id);
+    note.to = m->kernteam.email;
+    note.to_name = m->kernteam.name;
+    return s_queue(n, s, T_REFERRAL_KERNTEAM, vars, 9, &note, now);
+}
+
+/* Asks the kernteam to review the overlap of the referral with the other
+ * open cases. */
+static int s_overlap(notify_t *n, store_t *s, const notify_referral_t *r,
+                     s_words_t *w, int64_t now)
+{
+    char *cases = s_case_list(r);
+    tmpl_var_t ov[] = {{"case", w->kase},    {"cases", cases},
+                       {"referral", w->ref}, {"partner", r->partner_name},
+                       {"kind", r->kind},    {"date", w->date}};
+    outbox_note_t note = s_note(r, w);
+    snprintf(w->key, sizeof w->key, "referral/%lld/overlap",
+             (long long)r->referral_id);
+    note.to = n->cfg->mail.kernteam.email;
+    note.to_name = n->cfg->mail.kernteam.name;
+    int rc = s_queue(n, s, T_OVERLAP_KERNTEAM, ov, 6, &note, now);
+    free(cases);
+    return rc;
+}
+
+int notify_referral(notify_t *n, store_t *s, const notify_referral_t *r,
+                    int64_t now)
+{
+    if (!notify_enabled(n))
+        return 0;
+    s_words_t w;
+    snprintf(w.kase, sizeof w.kase, "C-%06lld", (long long)r->case_id);
+    snprintf(w.ref, sizeof w.ref, "R-%06lld", (long long)r->referral_id);
+    cal_date_nl(now, w.date, sizeof w.date);
+    char *name = NULL, *email = NULL;
+    if (r->regisseur_id && s_regisseur(s, r->regisseur_id, &name, &email) < 0)
+        return -1;
+    int rc = s_first(n, s, r, &w, name, email, now);
+    if (rc == 0 && r->open_cases > 1)
+        rc = s_overlap(n, s, r, &w, now);
     free(name);
     free(email);
     return rc;

@@ -6,13 +6,14 @@
 
 #include "cal.h"
 
-#include "store/audit.h"
+#include "cases/regisseur.h"
 #include "log.h"
 #include "mail/outbox.h"
+#include "mail/tmpl.h"
 #include "ref.h"
 #include "stats.h"
+#include "store/audit.h"
 #include "strbuf.h"
-#include "mail/tmpl.h"
 #include "xmem.h"
 
 #include <stdio.h>
@@ -44,8 +45,6 @@ static const char s_sql_overdue[] =
     " FROM agreement WHERE status = 'open' AND due_at < ?1"
     " ORDER BY CASE owner_type WHEN 'regisseur' THEN 0 WHEN 'partner'"
     " THEN 1 WHEN 'kernteam' THEN 2 ELSE 3 END, owner, due_at, id";
-static const char s_sql_regisseur[] =
-    "SELECT name, organisation FROM regisseur WHERE id = ?1";
 static const char s_sql_not_delivered[] =
     "SELECT reason FROM report WHERE agreement_id = ?1 AND occurrence = ?2"
     " AND status = 'not_delivered' AND reason IS NOT NULL"
@@ -205,17 +204,13 @@ static int s_owner(digest_t *d, store_t *s, const char *type, const char *owner,
                    strbuf_t *b)
 {
     if (strcmp(type, "regisseur") == 0) {
-        sqlite3_stmt *st = store_prepare(s, s_sql_regisseur);
-        if (!st)
-            return -1;
-        store_bind_int64(s, st, 1, atoll(owner));
-        int rc = store_step(s, st);
-        if (rc == SQLITE_ROW)
-            strbuf_printf(b, "Regisseur %s (%s)", sqlite3_column_text(st, 0),
-                          sqlite3_column_text(st, 1));
+        regisseur_contact_t c;
+        int rc = regisseur_contact(s, atoll(owner), &c);
+        if (rc == 1)
+            strbuf_printf(b, "Regisseur %s (%s)", c.name, c.organisation);
         else
             strbuf_printf(b, "Regisseur RG-%06lld", atoll(owner));
-        sqlite3_reset(st);
+        regisseur_contact_clear(&c);
         return rc < 0 ? -1 : 0;
     }
     if (strcmp(type, "partner") == 0) {

@@ -7,10 +7,11 @@
  *       the plan (bench_gen.h) straight into a fresh database DB opened
  *       with store_open (the daemon's schema and pragmas: WAL,
  *       synchronous=FULL), with the daemon's SQL and lookups (intake.c
- *       s_known and s_insert, match.c match_find and match_join, and
- *       s_record: audit.c audit_add's referral.accepted event, and for a
- *       new case its case.opened event and agree.c agree_make's assign
- *       agreement and agreement.made event), in transactions of the
+ *       s_known and s_insert, which are referral.c's, match.c
+ *       match_find and match_join, and s_record: audit.c audit_add's
+ *       referral.accepted event, and for a new case its case.opened
+ *       event and agree.c agree_make's assign agreement and
+ *       agreement.made event), in transactions of the
  *       sizes listed in FILE (one a line: the daemon's "intake:
  *       committed ... accepted=N"). Notifications are off, as in the
  *       daemon runs it is compared with (no 'mail' group): no outbox
@@ -28,10 +29,11 @@
  *       wrote), and the notifications sent.
  *   bench_baseline --stages CONFIG --batches FILE [...] DB KEYDIR
  *       the daemon's work per referral without ZeroMQ, in this process:
- *       the cost of each step of intake.c (parse and validate, canonical
- *       dump, HMACs, ACK body, log line), intake_run itself on the same
- *       batches (config CONFIG, log to stderr), and the baseline again
- *       without fsync and without checkpoints, to split SQLite's time.
+ *       the cost of each step of intake.c and rrpreq.c (parse and
+ *       validate, canonical dump, HMACs, ACK body, log line), intake_run
+ *       itself on the same batches (config CONFIG, log to stderr), and
+ *       the baseline again without fsync and without checkpoints, to
+ *       split SQLite's time.
  *
  * KEYDIR holds pseudonym.key. Prints "RESULT key=value ..." lines and one
  * line for people each. Exit 0, or 1 on any error or NACK.
@@ -57,6 +59,8 @@
 #include "mail/notify.h"
 #include "pseudo.h"
 #include "intake/rrp.h"
+#include "intake/rrpjson.h"
+#include "intake/rrpreferral.h"
 #include "store/store.h"
 #include "xmem.h"
 
@@ -98,8 +102,9 @@ typedef struct {
     unsigned char person[BENCH_PERSONS_MAX][PSEUDO_LEN];
 } s_row_t;
 
-/* The daemon's SQL, verbatim from daemon/intake/intake.c and daemon/cases/match.c
- * (scripts/bench checks that they are still the same). */
+/* The daemon's SQL, verbatim from daemon/cases/referral.c and
+ * daemon/cases/match.c (scripts/bench checks that they are still the
+ * same). */
 static const char s_sql_find[] =
     "SELECT id, digest, case_id, case_status, ack_regisseur, received_at"
     " FROM referral WHERE partner = ?1 AND external_id = ?2";
@@ -254,7 +259,7 @@ static int s_base_case(store_t *st, int64_t now, int64_t *kase)
     return 0;
 }
 
-/* intake.c s_insert, with the values the daemon binds. */
+/* intake.c s_insert (referral_insert), with the values the daemon binds. */
 static int64_t s_base_insert(store_t *st, const s_row_t *w, int64_t kase,
                              int cases, int64_t now)
 {
@@ -515,8 +520,9 @@ static int s_baseline(const s_plan_t *p, const s_row_t *rows, const char *db)
 /* The per-referral cost in microseconds of the steps of intake.c outside
  * SQLite, each timed alone over every row. */
 typedef struct {
-    double parse;     /* rrp_request_parse + rrp_referral_parse + clear */
-    double canonical; /* rrp_canonical (json_dumps, sorted keys) */
+    double parse;     /* rrpreferral_parse + clear (rrpreq_decode's
+                       * frame checks, a few compares, left out) */
+    double canonical; /* rrpjson_canonical (json_dumps, sorted keys) */
     double hmac;      /* pseudo_digest + pseudo_person per person */
     double reply;     /* the ACK body: json_pack + json_dumps */
     double log;       /* one log_info line (the "accepted" line) */
@@ -562,24 +568,22 @@ static void s_steps_audit(const s_row_t *w)
 /* Times the steps of one row; adds seconds to out. Returns 0 or -1. */
 static int s_steps_one(const cfg_t *cfg, const s_row_t *w, s_steps_t *out)
 {
-    rrp_rules_t rules = {.household_max = cfg->household,
-                         .categories = cfg->categories,
-                         .categories_n = cfg->categories_n,
-                         .today = "2030-01-01"};
+    rrpreferral_rules_t rules = {.household_max = cfg->household,
+                                 .categories = cfg->categories,
+                                 .categories_n = cfg->categories_n,
+                                 .today = "2030-01-01"};
     rrp_frame_t f[4];
-    rrp_request_t req;
-    rrp_referral_t r;
+    rrpreferral_t r;
     rrp_problem_t pb;
     unsigned char mac[PSEUDO_LEN];
     s_frames(w, "c1", f);
     double t0 = bench_now();
-    if (rrp_request_parse(f, 4, cfg->body_bytes, &req, &pb) < 0 ||
-        rrp_referral_parse(req.body, req.body_len, &rules, &r, &pb) < 0) {
+    if (rrpreferral_parse(f[3].data, f[3].len, &rules, &r, &pb) < 0) {
         fprintf(stderr, "bench: refused: %s\n", pb.message);
         return -1;
     }
     double t1 = bench_now();
-    char *canon = rrp_canonical(r.root);
+    char *canon = rrpjson_canonical(r.root);
     double t2 = bench_now();
     pseudo_digest(cfg->pseudo_key, canon, strlen(canon), mac);
     for (size_t i = 0; i < r.persons; i++)
@@ -601,7 +605,7 @@ static int s_steps_one(const cfg_t *cfg, const s_row_t *w, s_steps_t *out)
     double t5a = bench_now();
     free(canon);
     double t6 = bench_now();
-    rrp_referral_clear(&r);
+    rrpreferral_clear(&r);
     double t7 = bench_now();
     out->parse += (t1 - t0) + (t7 - t6);
     out->canonical += t2 - t1;

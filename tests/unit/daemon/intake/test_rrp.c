@@ -1,8 +1,13 @@
 /*
- * Unit tests of rrp: frames, every rejected REFERRAL input (one test
- * each, generated from a table), canonical JSON and the small parsers.
+ * Unit tests of the rrp family: a request decoded in one pass (frames,
+ * body, digest), every rejected REFERRAL input (one test each, generated
+ * from a table), canonical JSON and the small parsers.
  */
 #include "intake/rrp.h"
+#include "intake/rrpjson.h"
+#include "intake/rrpreferral.h"
+#include "intake/rrpreport.h"
+#include "intake/rrpreq.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,7 +20,7 @@
 
 static char *const s_categories[] = {"huiselijk_geweld", "kindermishandeling",
                                      "ggz", "overig"};
-static const rrp_rules_t s_rules = {
+static const rrpreferral_rules_t s_rules = {
     .household_max = 3,
     .categories = s_categories,
     .categories_n = 4,
@@ -142,10 +147,10 @@ static const s_bad_t s_bad[] = {
 static void test_bad(void **state)
 {
     const s_bad_t *c = *state;
-    rrp_referral_t r;
+    rrpreferral_t r;
     rrp_problem_t pb;
-    assert_int_equal(rrp_referral_parse(c->body, strlen(c->body), &s_rules,
-                                        &r, &pb), -1);
+    assert_int_equal(rrpreferral_parse(c->body, strlen(c->body), &s_rules,
+                                       &r, &pb), -1);
     assert_string_equal(rrp_error_name(pb.error), rrp_error_name(c->error));
     assert_string_equal(pb.field, c->field);
     assert_true(strlen(pb.message) > 5);
@@ -155,17 +160,17 @@ static void test_bad(void **state)
 static void test_valid_minimal(void **state)
 {
     const char *body = "{" HEAD SUBJ CONTACT "}";
-    rrp_referral_t r;
+    rrpreferral_t r;
     rrp_problem_t pb;
-    assert_int_equal(rrp_referral_parse(body, strlen(body), &s_rules, &r,
-                                        &pb), 0);
+    assert_int_equal(rrpreferral_parse(body, strlen(body), &s_rules, &r,
+                                       &pb), 0);
     assert_string_equal(r.external_id, "VT-1");
     assert_string_equal(r.urgency, "normaal");
     assert_int_equal(r.persons, 1);
     assert_string_equal(r.bsns[0], "999990019");
     assert_null(r.contact_phone);
     assert_string_equal(r.postcode, "");
-    rrp_referral_clear(&r);
+    rrpreferral_clear(&r);
 }
 
 static void test_valid_full(void **state)
@@ -176,15 +181,15 @@ static void test_valid_full(void **state)
         ",{\"bsn\":\"999990019\"},{\"bsn\":\"999990020\"}],"
         "\"postcode\":\"6708 pb\",\"occurred_at\":\"2026-11-20T10:15:00.5+01:00\","
         "\"note\":\"n\"," CONTACT "}";
-    rrp_referral_t r;
+    rrpreferral_t r;
     rrp_problem_t pb;
-    assert_int_equal(rrp_referral_parse(body, strlen(body), &s_rules, &r,
-                                        &pb), 0);
+    assert_int_equal(rrpreferral_parse(body, strlen(body), &s_rules, &r,
+                                       &pb), 0);
     assert_string_equal(r.urgency, "crisis");
     assert_int_equal(r.persons, 2); /* duplicates folded */
     assert_string_equal(r.postcode, "6708PB");
     assert_string_equal(r.birth_date, "2014-03-02");
-    rrp_referral_clear(&r);
+    rrpreferral_clear(&r);
 }
 
 static void test_lengths_in_code_points(void **state)
@@ -196,16 +201,16 @@ static void test_lengths_in_code_points(void **state)
     char body[1024];
     snprintf(body, sizeof body, "{\"external_id\":\"%s\",\"kind\":\"melding\","
              "\"category\":\"ggz\"," SUBJ CONTACT "}", id);
-    rrp_referral_t r;
+    rrpreferral_t r;
     rrp_problem_t pb;
-    assert_int_equal(rrp_referral_parse(body, strlen(body), &s_rules, &r,
-                                        &pb), 0);
-    rrp_referral_clear(&r);
+    assert_int_equal(rrpreferral_parse(body, strlen(body), &s_rules, &r,
+                                       &pb), 0);
+    rrpreferral_clear(&r);
     strcat(id, "\xc3\xa9");
     snprintf(body, sizeof body, "{\"external_id\":\"%s\",\"kind\":\"melding\","
              "\"category\":\"ggz\"," SUBJ CONTACT "}", id);
-    assert_int_equal(rrp_referral_parse(body, strlen(body), &s_rules, &r,
-                                        &pb), -1);
+    assert_int_equal(rrpreferral_parse(body, strlen(body), &s_rules, &r,
+                                       &pb), -1);
     assert_string_equal(pb.field, "/external_id");
 }
 
@@ -216,32 +221,47 @@ static void test_note_limit(void **state)
     memset(note, 'x', RRP_NOTE_MAX);
     note[RRP_NOTE_MAX] = '\0';
     sprintf(body, "{" HEAD SUBJ "\"note\":\"%s\"," CONTACT "}", note);
-    rrp_referral_t r;
+    rrpreferral_t r;
     rrp_problem_t pb;
-    assert_int_equal(rrp_referral_parse(body, strlen(body), &s_rules, &r,
-                                        &pb), 0);
-    rrp_referral_clear(&r);
+    assert_int_equal(rrpreferral_parse(body, strlen(body), &s_rules, &r,
+                                       &pb), 0);
+    rrpreferral_clear(&r);
     strcat(note, "y");
     sprintf(body, "{" HEAD SUBJ "\"note\":\"%s\"," CONTACT "}", note);
-    assert_int_equal(rrp_referral_parse(body, strlen(body), &s_rules, &r,
-                                        &pb), -1);
+    assert_int_equal(rrpreferral_parse(body, strlen(body), &s_rules, &r,
+                                       &pb), -1);
     assert_string_equal(pb.field, "/note");
     free(body);
     free(note);
 }
 
-static int s_frames(const char *sig, const char *cmd, const char *corr,
+static const unsigned char s_key[32] = {1, 2, 3};
+
+/* Decodes the frames of a request under s_rules, with body_max bytes. */
+static int s_decode(const char *sig, const char *cmd, const char *corr,
                     size_t corr_len, const char *body, size_t n,
-                    rrp_request_t *req, rrp_problem_t *pb)
+                    size_t body_max, rrpreq_t *req, rrp_problem_t *pb)
 {
-    rrp_frame_t f[5] = {{sig, strlen(sig)}, {cmd, strlen(cmd)},
-                        {corr, corr_len}, {body, strlen(body)}, {"x", 1}};
-    return rrp_request_parse(f, n, 16, req, pb);
+    rrp_frame_t f[5] = {{sig, strlen(sig)},
+                        {cmd, strlen(cmd)},
+                        {corr, corr_len},
+                        {body, strlen(body)},
+                        {"x", 1}};
+    rrpreq_rules_t rules = {
+        .body_max = body_max, .referral = s_rules, .key = s_key};
+    return rrpreq_decode(f, n, &rules, req, pb);
+}
+
+static int s_frames(const char *sig, const char *cmd, const char *corr,
+                    size_t corr_len, const char *body, size_t n, rrpreq_t *req,
+                    rrp_problem_t *pb)
+{
+    return s_decode(sig, cmd, corr, corr_len, body, n, 16, req, pb);
 }
 
 static void test_frames(void **state)
 {
-    rrp_request_t req;
+    rrpreq_t req;
     rrp_problem_t pb;
     assert_int_equal(s_frames("RRP1", "PING", "c", 1, "", 4, &req, &pb), 0);
     assert_int_equal(req.command, RRP_CMD_PING);
@@ -270,14 +290,104 @@ static void test_frames(void **state)
     assert_true(rrp_error_retry(RRP_UNAVAILABLE));
 }
 
+static void test_decode_referral_in_one_pass(void **state)
+{
+    const char *body = "{" HEAD SUBJ CONTACT "}";
+    rrpreq_t req;
+    rrp_problem_t pb;
+    assert_int_equal(
+        s_decode("RRP1", "REFERRAL", "c7", 2, body, 4, 4096, &req, &pb), 0);
+    assert_int_equal(req.command, RRP_CMD_REFERRAL);
+    assert_int_equal(req.corr_len, 2);
+    assert_memory_equal(req.corr, "c7", 2);
+    assert_string_equal(req.referral.external_id, "VT-1");
+    assert_int_equal(req.referral.persons, 1);
+    assert_null(req.report.root);
+    unsigned char want[PSEUDO_LEN];
+    char *canon = rrpjson_canonical(req.referral.root);
+    pseudo_digest(s_key, canon, strlen(canon), want);
+    free(canon);
+    assert_memory_equal(req.digest, want, PSEUDO_LEN);
+    rrpreq_clear(&req);
+    assert_null(req.referral.root);
+}
+
+static void test_digest_ignores_order_spacing_and_escapes(void **state)
+{
+    const char *a = "{" HEAD SUBJ CONTACT "}";
+    const char *b = "{ " CONTACT ", " SUBJ "\"category\":\"ggz\","
+                    "\"kind\":\"mel\\u0064ing\", \"external_id\":\"VT-1\"}";
+    const char *c = "{" HEAD SUBJ CONTACT ",\"note\":\"x\"}";
+    rrpreq_t ra, rb, rc;
+    rrp_problem_t pb;
+    assert_int_equal(s_decode("RRP1", "REFERRAL", "a", 1, a, 4, 4096, &ra, &pb),
+                     0);
+    assert_int_equal(s_decode("RRP1", "REFERRAL", "b", 1, b, 4, 4096, &rb, &pb),
+                     0);
+    assert_int_equal(s_decode("RRP1", "REFERRAL", "c", 1, c, 4, 4096, &rc, &pb),
+                     0);
+    assert_memory_equal(ra.digest, rb.digest, PSEUDO_LEN);
+    assert_memory_not_equal(ra.digest, rc.digest, PSEUDO_LEN);
+    rrpreq_clear(&ra);
+    rrpreq_clear(&rb);
+    rrpreq_clear(&rc);
+}
+
+static void test_decode_report(void **state)
+{
+    const char *body = "{\"external_id\":\"VT-W47\",\"agreement\":"
+                       "\"A-000007\",\"period\":\"2026-W47\",\"count\":3}";
+    rrpreq_t req;
+    rrp_problem_t pb;
+    assert_int_equal(
+        s_decode("RRP1", "REPORT", "r", 1, body, 4, 4096, &req, &pb), 0);
+    assert_int_equal(req.command, RRP_CMD_REPORT);
+    assert_string_equal(req.report.agreement, "A-000007");
+    assert_string_equal(req.report.status, "delivered");
+    assert_int_equal(req.report.count, 3);
+    assert_null(req.referral.root);
+    unsigned char want[PSEUDO_LEN];
+    char *canon = rrpjson_canonical(req.report.root);
+    pseudo_digest(s_key, canon, strlen(canon), want);
+    free(canon);
+    assert_memory_equal(req.digest, want, PSEUDO_LEN);
+    rrpreq_clear(&req);
+    assert_int_equal(req.report.count, -1);
+}
+
+static void test_decode_refused_body_keeps_the_correlation_id(void **state)
+{
+    rrpreq_t req;
+    rrp_problem_t pb;
+    const char *bad =
+        "{" HEAD "\"subject\":{\"bsn\":\"123456789\"}," CONTACT "}";
+    assert_int_equal(
+        s_decode("RRP1", "REFERRAL", "k9", 2, bad, 4, 4096, &req, &pb), -1);
+    assert_int_equal(pb.error, RRP_INVALID_BSN);
+    assert_string_equal(pb.field, "/subject/bsn");
+    assert_memory_equal(req.corr, "k9", 2);
+    assert_null(req.referral.root);
+    assert_int_equal(s_decode("RRP1", "REPORT", "k8", 2, "{\"count\":1}", 4,
+                              4096, &req, &pb),
+                     -1);
+    assert_int_equal(pb.error, RRP_INVALID_FIELD);
+    assert_memory_equal(req.corr, "k8", 2);
+    assert_null(req.report.root);
+    /* A PING's body is not read. */
+    assert_int_equal(s_decode("RRP1", "PING", "p", 1, "{", 4, 4096, &req, &pb),
+                     0);
+    assert_int_equal(req.command, RRP_CMD_PING);
+    rrpreq_clear(&req);
+}
+
 static void s_canon_equal(const char *a, const char *b)
 {
     rrp_problem_t pb;
-    json_t *ja = rrp_parse_object(a, strlen(a), &pb);
-    json_t *jb = rrp_parse_object(b, strlen(b), &pb);
+    json_t *ja = rrpjson_parse_object(a, strlen(a), &pb);
+    json_t *jb = rrpjson_parse_object(b, strlen(b), &pb);
     assert_non_null(ja);
     assert_non_null(jb);
-    char *ca = rrp_canonical(ja), *cb = rrp_canonical(jb);
+    char *ca = rrpjson_canonical(ja), *cb = rrpjson_canonical(jb);
     assert_string_equal(ca, cb);
     free(ca);
     free(cb);
@@ -292,9 +402,9 @@ static void test_canonical(void **state)
     s_canon_equal("{\"n\":\"caf\\u00e9\"}", "{\"n\":\"caf\xc3\xa9\"}");
     s_canon_equal("{\"u\":\"a\\/b\"}", "{\"u\":\"a/b\"}");
     rrp_problem_t pb;
-    json_t *a = rrp_parse_object("{\"a\":1}", 7, &pb);
-    json_t *b = rrp_parse_object("{\"a\":2}", 7, &pb);
-    char *ca = rrp_canonical(a), *cb = rrp_canonical(b);
+    json_t *a = rrpjson_parse_object("{\"a\":1}", 7, &pb);
+    json_t *b = rrpjson_parse_object("{\"a\":2}", 7, &pb);
+    char *ca = rrpjson_canonical(a), *cb = rrpjson_canonical(b);
     assert_string_not_equal(ca, cb);
     free(ca);
     free(cb);
@@ -304,17 +414,17 @@ static void test_canonical(void **state)
 
 static void test_dates(void **state)
 {
-    assert_true(rrp_date_valid("2024-02-29"));
-    assert_false(rrp_date_valid("2026-02-29"));
-    assert_false(rrp_date_valid("2026-13-01"));
-    assert_false(rrp_date_valid("2026-1-01"));
-    assert_true(rrp_timestamp_valid("2026-11-20T10:15:00+01:00"));
-    assert_true(rrp_timestamp_valid("2026-11-20T10:15:00Z"));
-    assert_true(rrp_timestamp_valid("2026-11-20t10:15:00.123z"));
-    assert_false(rrp_timestamp_valid("2026-11-20T24:00:00Z"));
-    assert_false(rrp_timestamp_valid("2026-11-20T10:15:00+0100"));
-    assert_false(rrp_timestamp_valid("2026-11-20T10:15:00."));
-    assert_int_equal(rrp_utf8_length("a\xc3\xa9\xe2\x82\xac"), 3);
+    assert_true(rrpjson_date_valid("2024-02-29"));
+    assert_false(rrpjson_date_valid("2026-02-29"));
+    assert_false(rrpjson_date_valid("2026-13-01"));
+    assert_false(rrpjson_date_valid("2026-1-01"));
+    assert_true(rrpjson_timestamp_valid("2026-11-20T10:15:00+01:00"));
+    assert_true(rrpjson_timestamp_valid("2026-11-20T10:15:00Z"));
+    assert_true(rrpjson_timestamp_valid("2026-11-20t10:15:00.123z"));
+    assert_false(rrpjson_timestamp_valid("2026-11-20T24:00:00Z"));
+    assert_false(rrpjson_timestamp_valid("2026-11-20T10:15:00+0100"));
+    assert_false(rrpjson_timestamp_valid("2026-11-20T10:15:00."));
+    assert_int_equal(rrpjson_utf8_length("a\xc3\xa9\xe2\x82\xac"), 3);
 }
 
 static void test_nack_body(void **state)
@@ -342,6 +452,10 @@ int main(void)
         cmocka_unit_test(test_lengths_in_code_points),
         cmocka_unit_test(test_note_limit),
         cmocka_unit_test(test_frames),
+        cmocka_unit_test(test_decode_referral_in_one_pass),
+        cmocka_unit_test(test_digest_ignores_order_spacing_and_escapes),
+        cmocka_unit_test(test_decode_report),
+        cmocka_unit_test(test_decode_refused_body_keeps_the_correlation_id),
         cmocka_unit_test(test_canonical),
         cmocka_unit_test(test_dates),
         cmocka_unit_test(test_nack_body),
