@@ -29,6 +29,11 @@ int64_t ladder_step_time(const cfg_policy_t *p, int64_t due, size_t i);
  * local days later, same time of day), or -1 for a one-off. */
 int64_t ladder_next_due(int64_t due, int period_days);
 
+/* The first step of policy p still ahead at now for an occurrence due at
+ * due (p->steps_n when none is): where the ladder starts again after an
+ * extension, so steps already past are not sent again. */
+int ladder_resume_step(const cfg_policy_t *p, int64_t due, int64_t now);
+
 /* Plans what to do at now for an occurrence due at due whose ladder is
  * at step (steps taken before it) with repeats done. The occurrence's
  * roll to the next period is the caller's (see ladder_next_due); next_at
