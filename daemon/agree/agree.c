@@ -44,6 +44,11 @@ static const char s_sql_occurrence[] =
     "INSERT OR REPLACE INTO occurrence (agreement_id, n, due_at, outcome,"
     " at, report_id, level, extensions) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
     " ?8)";
+static const char s_sql_advance[] =
+    "UPDATE agreement SET step = ?2, repeats = ?3, level = max(level, ?4),"
+    " next_at = ?5 WHERE id = ?1";
+static const char s_sql_unschedule[] =
+    "UPDATE agreement SET next_at = NULL WHERE id = ?1";
 static const char s_sql_of_case[] =
     "SELECT id FROM agreement WHERE case_id = ?1 AND status = 'open'"
     " AND (?2 IS NULL OR kind = ?2)";
@@ -341,6 +346,33 @@ int agree_roll(store_t *s, const cfg_t *cfg, int64_t id, int64_t now)
 {
     return s_end(s, cfg, id, "missed", "agreement.missed", NULL, "scheduler",
                  now);
+}
+
+int agree_advance(store_t *s, const cfg_policy_t *p, int64_t id,
+                  const ladder_plan_t *plan)
+{
+    int sent = ladder_sent_step(p, plan);
+    sqlite3_stmt *st = store_prepare(s, s_sql_advance);
+    if (!st)
+        return -1;
+    store_bind_int64(s, st, 1, id);
+    store_bind_int64(s, st, 2, plan->step);
+    store_bind_int64(s, st, 3, plan->repeats);
+    store_bind_int64(s, st, 4, sent >= 0 ? p->steps[sent].level : 0);
+    if (plan->next_at >= 0)
+        store_bind_int64(s, st, 5, plan->next_at);
+    else
+        store_bind_null(s, st, 5);
+    return store_step(s, st) == SQLITE_DONE ? 0 : -1;
+}
+
+int agree_unschedule(store_t *s, int64_t id)
+{
+    sqlite3_stmt *st = store_prepare(s, s_sql_unschedule);
+    if (!st)
+        return -1;
+    store_bind_int64(s, st, 1, id);
+    return store_step(s, st) == SQLITE_DONE ? 0 : -1;
 }
 
 /* The progress period of a case by its type; -1 on a store error. */
