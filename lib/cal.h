@@ -28,11 +28,14 @@ int64_t cal_add_days(int64_t t, int days);
 int64_t cal_add_working_days(int64_t t, int days);
 
 /* Parses "2026-12-01T09:00:00+01:00" (RFC 3339) or "2026-12-01 09:00"
- * (local time) into *t. Returns 0, or -1 when it is neither. */
+ * (local time) into *t. Returns 0, or -1 (*t untouched) when it is
+ * neither or names a day or a time of day that does not exist. */
 int cal_parse(const char *text, int64_t *t);
 
 /* The local start of an ISO week "2026-W47" or a date "2026-11-20", and
- * the end (exclusive) of that period. Returns 0 or -1. */
+ * the end (exclusive) of that period. Returns 0, or -1 when text is
+ * neither or names a week or day that does not exist ("2027-W53",
+ * "2026-11-31"). */
 int cal_period(const char *text, int64_t *from, int64_t *to);
 
 /* t as a Dutch date in local time ("3 november 2026") into buf;

@@ -4,12 +4,12 @@
  */
 #include "agree.h"
 
-#include "store/audit.h"
 #include "cal.h"
 #include "config/cfgagree.h"
 #include "ladder.h"
 #include "log.h"
 #include "ref.h"
+#include "store/audit.h"
 #include "xmem.h"
 
 #include <stdio.h>
@@ -44,6 +44,11 @@ static const char s_sql_occurrence[] =
     "INSERT OR REPLACE INTO occurrence (agreement_id, n, due_at, outcome,"
     " at, report_id, level, extensions) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
     " ?8)";
+static const char s_sql_advance[] =
+    "UPDATE agreement SET step = ?2, repeats = ?3, level = max(level, ?4),"
+    " next_at = ?5 WHERE id = ?1";
+static const char s_sql_unschedule[] =
+    "UPDATE agreement SET next_at = NULL WHERE id = ?1";
 static const char s_sql_of_case[] =
     "SELECT id FROM agreement WHERE case_id = ?1 AND status = 'open'"
     " AND (?2 IS NULL OR kind = ?2)";
@@ -173,13 +178,70 @@ static int s_event(store_t *s, const s_row_t *r, int64_t now, const char *actor,
     return rc;
 }
 
+/* The policy of new agreement a: its own, else its kind's. */
+static const char *s_policy_name(const cfg_t *cfg, const agree_new_t *a)
+{
+    if (a->policy)
+        return a->policy;
+    return cfg->policy_for[a->kind] ? cfg->policy_for[a->kind]
+                                    : cfg_kind_name(a->kind);
+}
+
+/* Inserts new agreement r as a asks (the texts bound are a's, r holds
+ * copies); sets r->id. */
+static int s_insert(store_t *s, const cfg_t *cfg, s_row_t *r,
+                    const agree_new_t *a, int64_t now)
+{
+    int64_t next = s_next_at(cfg, r, now);
+    sqlite3_stmt *st = store_prepare(s, s_sql_insert);
+    if (!st)
+        return -1;
+    store_bind_text(s, st, 1, r->kind);
+    store_bind_text(s, st, 2, a->owner_type);
+    store_bind_text(s, st, 3, a->owner);
+    if (a->case_id)
+        store_bind_int64(s, st, 4, a->case_id);
+    store_bind_text(s, st, 5, a->description);
+    store_bind_text(s, st, 6, s_policy_name(cfg, a));
+    if (a->period_days > 0)
+        store_bind_int64(s, st, 7, a->period_days);
+    store_bind_int64(s, st, 8, a->due_at);
+    if (next >= 0)
+        store_bind_int64(s, st, 9, next);
+    store_bind_int64(s, st, 10, now);
+    store_bind_text(s, st, 11, a->actor);
+    if (store_step(s, st) != SQLITE_DONE)
+        return -1;
+    r->id = store_last_id(s);
+    return 0;
+}
+
+/* Records that r was made and (confirm) queues the owner's email. */
+static int s_made(store_t *s, notify_t *n, const s_row_t *r, int64_t now,
+                  const char *actor, bool confirm)
+{
+    json_t *d =
+        json_pack("{s:s, s:s, s:s, s:I}", "kind", r->kind, "owner", r->owner,
+                  "policy", r->policy, "due_at", (json_int_t)r->due_at);
+    int rc = s_event(s, r, now, actor, "agreement.made", d);
+    notify_agreement_t na = {.agreement_id = r->id,
+                             .occurrence = r->occurrence,
+                             .kind = r->kind,
+                             .description = r->description,
+                             .case_id = r->case_id,
+                             .due_at = r->due_at,
+                             .owner_type = r->owner_type,
+                             .owner = r->owner,
+                             .period_days = r->period_days};
+    if (rc == 0 && confirm)
+        rc = notify_agreement_made(n, s, &na, now);
+    return rc;
+}
+
 int agree_make(store_t *s, const cfg_t *cfg, notify_t *n, const agree_new_t *a,
                int64_t now, int64_t *id)
 {
-    const char *policy = a->policy ? a->policy
-                         : cfg->policy_for[a->kind]
-                             ? cfg->policy_for[a->kind]
-                             : cfg_kind_name(a->kind);
+    const char *policy = s_policy_name(cfg, a);
     s_row_t r = {.case_id = a->case_id,
                  .period_days = a->period_days,
                  .occurrence = 1,
@@ -190,46 +252,10 @@ int agree_make(store_t *s, const cfg_t *cfg, notify_t *n, const agree_new_t *a,
     snprintf(r.owner, sizeof r.owner, "%s", a->owner);
     snprintf(r.policy, sizeof r.policy, "%s", policy);
     snprintf(r.status, sizeof r.status, "open");
-    int64_t next = s_next_at(cfg, &r, now);
-    sqlite3_stmt *st = store_prepare(s, s_sql_insert);
-    if (!st)
+    if (s_insert(s, cfg, &r, a, now) < 0)
         return -1;
-    store_bind_text(s, st, 1, r.kind);
-    store_bind_text(s, st, 2, a->owner_type);
-    store_bind_text(s, st, 3, a->owner);
-    if (a->case_id)
-        store_bind_int64(s, st, 4, a->case_id);
-    store_bind_text(s, st, 5, a->description);
-    store_bind_text(s, st, 6, policy);
-    if (a->period_days > 0)
-        store_bind_int64(s, st, 7, a->period_days);
-    store_bind_int64(s, st, 8, a->due_at);
-    if (next >= 0)
-        store_bind_int64(s, st, 9, next);
-    store_bind_int64(s, st, 10, now);
-    store_bind_text(s, st, 11, a->actor);
-    if (store_step(s, st) != SQLITE_DONE)
-        return -1;
-    *id = r.id = store_last_id(s);
-    json_t *d =
-        json_pack("{s:s, s:s, s:s, s:I}", "kind", r.kind, "owner", r.owner,
-                  "policy", r.policy, "due_at", (json_int_t)r.due_at);
-    int rc = s_event(s, &r, now, a->actor, "agreement.made", d);
-    notify_agreement_t na = {r.id,
-                             r.occurrence,
-                             r.kind,
-                             r.description,
-                             r.case_id,
-                             r.due_at,
-                             r.owner_type,
-                             r.owner,
-                             r.period_days,
-                             0,
-                             0,
-                             0,
-                             NULL};
-    if (rc == 0 && a->confirm)
-        rc = notify_agreement_made(n, s, &na, now);
+    *id = r.id;
+    int rc = s_made(s, n, &r, now, a->actor, a->confirm);
     log_debug("agree: made agreement=A-%06lld kind=%s owner=%s:%s",
               (long long)*id, r.kind, a->owner_type, a->owner);
     return rc;
@@ -276,10 +302,7 @@ int agree_extend(store_t *s, const cfg_t *cfg, int64_t id, int64_t until,
     /* The ladder starts again: steps already past the new times are not
      * sent again, the ones still ahead are. */
     const cfg_policy_t *p = cfg_policy(cfg, r.policy);
-    r.step = 0;
-    while (p && (size_t)r.step < p->steps_n &&
-           ladder_step_time(p, until, (size_t)r.step) <= now)
-        r.step++;
+    r.step = p ? ladder_resume_step(p, until, now) : 0;
     int rc = s_event(s, &r, now, actor, "agreement.extended", d);
     if (rc == 0)
         rc = s_save(s, cfg, &r, now, NULL);
@@ -323,6 +346,33 @@ int agree_roll(store_t *s, const cfg_t *cfg, int64_t id, int64_t now)
 {
     return s_end(s, cfg, id, "missed", "agreement.missed", NULL, "scheduler",
                  now);
+}
+
+int agree_advance(store_t *s, const cfg_policy_t *p, int64_t id,
+                  const ladder_plan_t *plan)
+{
+    int sent = ladder_sent_step(p, plan);
+    sqlite3_stmt *st = store_prepare(s, s_sql_advance);
+    if (!st)
+        return -1;
+    store_bind_int64(s, st, 1, id);
+    store_bind_int64(s, st, 2, plan->step);
+    store_bind_int64(s, st, 3, plan->repeats);
+    store_bind_int64(s, st, 4, sent >= 0 ? p->steps[sent].level : 0);
+    if (plan->next_at >= 0)
+        store_bind_int64(s, st, 5, plan->next_at);
+    else
+        store_bind_null(s, st, 5);
+    return store_step(s, st) == SQLITE_DONE ? 0 : -1;
+}
+
+int agree_unschedule(store_t *s, int64_t id)
+{
+    sqlite3_stmt *st = store_prepare(s, s_sql_unschedule);
+    if (!st)
+        return -1;
+    store_bind_int64(s, st, 1, id);
+    return store_step(s, st) == SQLITE_DONE ? 0 : -1;
 }
 
 /* The progress period of a case by its type; -1 on a store error. */
@@ -377,6 +427,22 @@ int agree_on_new_case(store_t *s, const cfg_t *cfg, notify_t *n,
     return agree_make(s, cfg, n, &a, now, &id);
 }
 
+/* Moves open agreement id to a new owner. */
+static int s_move(store_t *s, const cfg_t *cfg, int64_t id, const char *owner,
+                  int64_t now, const char *actor)
+{
+    s_row_t r;
+    if (s_load(s, id, &r) != 1)
+        return -1;
+    json_t *d = json_pack("{s:s, s:s}", "from", r.owner, "to", owner);
+    snprintf(r.owner, sizeof r.owner, "%s", owner);
+    int rc = s_event(s, &r, now, actor, "agreement.moved", d);
+    if (rc == 0)
+        rc = s_save(s, cfg, &r, now, NULL);
+    free(r.description);
+    return rc;
+}
+
 int agree_on_assign(store_t *s, const cfg_t *cfg, notify_t *n, int64_t case_id,
                     int64_t regisseur_id, int64_t now, const char *actor)
 {
@@ -391,19 +457,9 @@ int agree_on_assign(store_t *s, const cfg_t *cfg, notify_t *n, int64_t case_id,
         return -1;
     char owner[24];
     snprintf(owner, sizeof owner, "%lld", (long long)regisseur_id);
-    for (int i = 0; i < k; i++) { /* reassigned: the agreement moves */
-        s_row_t r;
-        if (s_load(s, ids[i], &r) != 1)
+    for (int i = 0; i < k; i++) /* reassigned: the agreement moves */
+        if (s_move(s, cfg, ids[i], owner, now, actor) < 0)
             return -1;
-        json_t *d = json_pack("{s:s, s:s}", "from", r.owner, "to", owner);
-        snprintf(r.owner, sizeof r.owner, "%s", owner);
-        int rc = s_event(s, &r, now, actor, "agreement.moved", d);
-        if (rc == 0)
-            rc = s_save(s, cfg, &r, now, NULL);
-        free(r.description);
-        if (rc < 0)
-            return -1;
-    }
     if (k > 0)
         return 0;
     agree_new_t a = {.kind = CFG_KIND_PROGRESS,

@@ -4,7 +4,9 @@
  * state: met (on time or late), extended, waived, closed with the case,
  * moved to a new regisseur; records every change in the audit trail and
  * every ended occurrence in the occurrence table; keeps next_at (when the
- * scheduler must look again) right. The case and partner hooks start the
+ * scheduler must look again) right. The only writer of an agreement's
+ * state: the scheduler decides the steps of the ladder and reports each
+ * step taken through agree_advance. The case and partner hooks start the
  * agreements DESIGN asks for. Main thread only; every function works in
  * the caller's write transaction.
  */
@@ -12,6 +14,7 @@
 #define REGIE_AGREE_H
 
 #include "config/cfg.h"
+#include "ladder.h"
 #include "mail/notify.h"
 #include "store/store.h"
 
@@ -66,6 +69,19 @@ int agree_waive(store_t *s, const cfg_t *cfg, int64_t id,
 /* Records that the current occurrence was missed and starts the next
  * (recurring agreements, by the scheduler). Returns 0 or -1. */
 int agree_roll(store_t *s, const cfg_t *cfg, int64_t id, int64_t now);
+
+/* Records the step the scheduler took on open agreement id under its
+ * policy p: the ladder of the current occurrence moves to plan->step
+ * and plan->repeats, the highest level reached rises to that of the
+ * step plan sent (if any), and the scheduler looks again at
+ * plan->next_at (-1: not until a change of state). plan is a
+ * ladder_plan of the agreement's current state. Returns 0 or -1. */
+int agree_advance(store_t *s, const cfg_policy_t *p, int64_t id,
+                  const ladder_plan_t *plan);
+
+/* Stops the scheduler looking at agreement id (its policy is not
+ * configured) until a change of its state. Returns 0 or -1. */
+int agree_unschedule(store_t *s, int64_t id);
 
 /* Hooks. A new case: the kernteam must assign a regisseur within
  * cfg->assign_days. An assignment: meets that, and starts (or moves to

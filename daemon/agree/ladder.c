@@ -19,6 +19,22 @@ int64_t ladder_next_due(int64_t due, int period_days)
     return period_days > 0 ? cal_add_days(due, period_days) : -1;
 }
 
+int ladder_sent_step(const cfg_policy_t *p, const ladder_plan_t *plan)
+{
+    if (plan->send == LADDER_REPEAT)
+        return (int)p->steps_n - 1;
+    return plan->send;
+}
+
+int ladder_resume_step(const cfg_policy_t *p, int64_t due, int64_t now)
+{
+    int step = 0;
+    while ((size_t)step < p->steps_n &&
+           ladder_step_time(p, due, (size_t)step) <= now)
+        step++;
+    return step;
+}
+
 /* The time of repeat k (1, 2, ...) of the last level. */
 static int64_t s_repeat_time(const cfg_policy_t *p, int64_t due, int k)
 {

@@ -29,6 +29,15 @@ int64_t ladder_step_time(const cfg_policy_t *p, int64_t due, size_t i);
  * local days later, same time of day), or -1 for a one-off. */
 int64_t ladder_next_due(int64_t due, int period_days);
 
+/* The index in p->steps of the step plan sends (the last step for a
+ * repeat), or -1 when plan sends none. */
+int ladder_sent_step(const cfg_policy_t *p, const ladder_plan_t *plan);
+
+/* The first step of policy p still ahead at now for an occurrence due at
+ * due (p->steps_n when none is): where the ladder starts again after an
+ * extension, so steps already past are not sent again. */
+int ladder_resume_step(const cfg_policy_t *p, int64_t due, int64_t now);
+
 /* Plans what to do at now for an occurrence due at due whose ladder is
  * at step (steps taken before it) with repeats done. The occurrence's
  * roll to the next period is the caller's (see ladder_next_due); next_at

@@ -1,13 +1,14 @@
 /*
- * scheduler — reminders and escalation of agreements (see sched.h).
+ * scheduler — reminders and escalation of agreements (see scheduler.h):
+ * decides and sends the steps; agree records them.
  */
 #include "scheduler.h"
 
 #include "agree.h"
-#include "store/audit.h"
 #include "ladder.h"
 #include "log.h"
 #include "ref.h"
+#include "store/audit.h"
 #include "xmem.h"
 
 #include <stdio.h>
@@ -23,11 +24,6 @@ static const char s_sql_row[] =
     "SELECT kind, description, case_id, due_at, owner_type, owner,"
     " period_days, occurrence, step, repeats, level, policy, extensions"
     " FROM agreement WHERE id = ?1 AND status = 'open'";
-static const char s_sql_update[] =
-    "UPDATE agreement SET step = ?2, repeats = ?3, level = max(level, ?4),"
-    " next_at = ?5 WHERE id = ?1";
-static const char s_sql_done[] =
-    "UPDATE agreement SET next_at = NULL WHERE id = ?1";
 static const char s_sql_reasons[] =
     "SELECT group_concat('- ' || reason, char(10)) FROM report"
     " WHERE agreement_id = ?1 AND occurrence = ?2"
@@ -99,7 +95,7 @@ static char *s_reasons(store_t *s, int64_t id, int occurrence)
 static int s_take(store_t *s, const cfg_t *cfg, notify_t *n, s_due_t *d,
                   const cfg_policy_t *p, const ladder_plan_t *plan, int64_t now)
 {
-    int idx = plan->send == LADDER_REPEAT ? (int)p->steps_n - 1 : plan->send;
+    int idx = ladder_sent_step(p, plan);
     const cfg_step_t *st = &p->steps[idx];
     d->a.level = st->level;
     d->a.step = idx;
@@ -144,26 +140,14 @@ static int s_one(store_t *s, const cfg_t *cfg, notify_t *n, int64_t id,
         log_warn("scheduler: agreement=A-%06lld names policy=%s which is not "
                  "configured; it waits",
                  (long long)id, d.policy);
-        sqlite3_stmt *st = store_prepare(s, s_sql_done);
-        rc = st ? (store_bind_int64(s, st, 1, id), store_step(s, st)) : -1;
-        rc = rc == SQLITE_DONE ? 0 : -1;
+        rc = agree_unschedule(s, id);
         goto done;
     }
     ladder_plan_t plan;
     ladder_plan(p, d.a.due_at, d.period_days, d.step, d.repeats, now, &plan);
     rc = plan.send != -1 ? s_take(s, cfg, n, &d, p, &plan, now) : 0;
-    sqlite3_stmt *st = rc == 0 ? store_prepare(s, s_sql_update) : NULL;
-    if (!st) {
-        rc = -1;
-        goto done;
-    }
-    store_bind_int64(s, st, 1, id);
-    store_bind_int64(s, st, 2, plan.step);
-    store_bind_int64(s, st, 3, plan.repeats);
-    store_bind_int64(s, st, 4, plan.send != -1 ? d.a.level : 0);
-    if (plan.next_at >= 0)
-        store_bind_int64(s, st, 5, plan.next_at);
-    rc = store_step(s, st) == SQLITE_DONE ? 0 : -1;
+    if (rc == 0)
+        rc = agree_advance(s, p, id, &plan);
 done:
     free(d.description);
     free(d.reasons);

@@ -3,7 +3,8 @@
  * next_at of an open agreement (an indexed query, not a scan), then for
  * each agreement due records missed occurrences of recurring ones, sends
  * the latest step of the ladder that fell due (once: its notification
- * key is unique), and sets when to look again. Main thread only.
+ * key is unique), and has agree record the step and when to look again
+ * (agree is the only writer of an agreement's state). Main thread only.
  */
 #ifndef REGIE_SCHEDULER_H
 #define REGIE_SCHEDULER_H

@@ -51,8 +51,7 @@ void *dispatch_socket(dispatch_t *d)
     return sender_socket(d->sender);
 }
 
-/* The pause before attempt n+1: retry_min doubled per attempt, capped. */
-static int64_t s_backoff(const cfg_mail_t *m, int attempts)
+int64_t dispatch_backoff(const cfg_mail_t *m, int attempts)
 {
     int64_t pause = m->retry_min_s;
     for (int i = 1; i < attempts && pause < m->retry_max_s; i++)
@@ -60,31 +59,62 @@ static int64_t s_backoff(const cfg_mail_t *m, int attempts)
     return pause < m->retry_max_s ? pause : m->retry_max_s;
 }
 
+dispatch_verdict_t dispatch_verdict(const cfg_mail_t *m, const smtp_result_t *r,
+                                    int attempts, int64_t created, int64_t now,
+                                    int64_t *retry_at)
+{
+    if (r->outcome == SMTP_RESULT_SENT)
+        return DISPATCH_SENT;
+    if (r->outcome == SMTP_RESULT_PERMANENT && !r->affects_all)
+        return DISPATCH_FAILED;
+    if (now - created >= (int64_t)m->lifetime_h * 3600)
+        return DISPATCH_GIVE_UP;
+    /* Temporary, or a problem of the server or the settings that every
+     * mail has (certificate, password): keep it, retry. */
+    *retry_at = now + dispatch_backoff(m, attempts + 1);
+    return DISPATCH_RETRY;
+}
+
+int64_t dispatch_release_at(const cfg_mail_t *m, bool urgent, int64_t now)
+{
+    if (urgent || !cal_in_quiet(now, m->quiet_start, m->quiet_end))
+        return now;
+    return cal_quiet_end(now, m->quiet_start, m->quiet_end);
+}
+
+/* Marks id failed after attempts + 1 attempts within its lifetime. */
+static int s_give_up(dispatch_t *d, int64_t id, const smtp_result_t *r,
+                     int attempts, int64_t now)
+{
+    char why[SMTP_REASON_LEN + 64];
+    snprintf(why, sizeof why, "gave up after %d attempts: %s", attempts + 1,
+             r->reason);
+    int rc = outbox_failed(d->store, id, now, why);
+    log_warn("dispatch: gave up notification=%lld reason=\"%s\"", (long long)id,
+             r->reason);
+    return rc;
+}
+
 static void s_record(dispatch_t *d, int64_t id, const smtp_result_t *r,
                      int attempts, int64_t created)
 {
-    const cfg_mail_t *m = &d->cfg->mail;
-    int64_t now = clock_now();
+    int64_t now = clock_now(), at = 0;
     int rc;
-    if (r->outcome == SMTP_RESULT_SENT) {
+    switch (dispatch_verdict(&d->cfg->mail, r, attempts, created, now, &at)) {
+    case DISPATCH_SENT:
         rc = outbox_sent(d->store, id, now);
         log_info("dispatch: sent notification=%lld attempts=%d", (long long)id,
                  attempts + 1);
-    } else if (r->outcome == SMTP_RESULT_PERMANENT && !r->affects_all) {
+        break;
+    case DISPATCH_FAILED:
         rc = outbox_failed(d->store, id, now, r->reason);
         log_warn("dispatch: failed notification=%lld reason=\"%s\"",
                  (long long)id, r->reason);
-    } else if (now - created >= (int64_t)m->lifetime_h * 3600) {
-        char why[SMTP_REASON_LEN + 64];
-        snprintf(why, sizeof why, "gave up after %d attempts: %s", attempts + 1,
-                 r->reason);
-        rc = outbox_failed(d->store, id, now, why);
-        log_warn("dispatch: gave up notification=%lld reason=\"%s\"",
-                 (long long)id, r->reason);
-    } else {
-        /* Temporary, or a problem of the server or the settings that
-         * every mail has (certificate, password): keep it, retry. */
-        int64_t at = now + s_backoff(m, attempts + 1);
+        break;
+    case DISPATCH_GIVE_UP:
+        rc = s_give_up(d, id, r, attempts, now);
+        break;
+    default: /* DISPATCH_RETRY */
         rc = outbox_retry_later(d->store, id, now, at, r->reason);
         log_warn("dispatch: retry notification=%lld in=%llds "
                  "reason=\"%s\"",
@@ -113,8 +143,8 @@ void dispatch_kick(dispatch_t *d)
     int64_t now = clock_now();
     outbox_row_t row;
     while (outbox_take_due(d->store, now, &row) == 1) {
-        if (!row.urgent && cal_in_quiet(now, m->quiet_start, m->quiet_end)) {
-            int64_t at = cal_quiet_end(now, m->quiet_start, m->quiet_end);
+        int64_t at = dispatch_release_at(m, row.urgent, now);
+        if (at != now) {
             outbox_defer(d->store, row.id, at);
             log_debug("dispatch: held notification=%lld until=%lld",
                       (long long)row.id, (long long)at);
