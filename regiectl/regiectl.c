@@ -6,7 +6,7 @@
  * scripts.
  */
 #include "cli.h"
-#include "ctlclient.h"
+#include "client.h"
 #include "ctlview.h"
 #include "prompt.h"
 #include "rcagree.h"
@@ -448,7 +448,7 @@ static void s_usage(FILE *out)
             "  -V, --version         print the version\n"
             "\n"
             "Commands:\n",
-            CTLCLIENT_DEFAULT_PATH, CLI_TIMEOUT_S);
+            CLIENT_DEFAULT_PATH, CLI_TIMEOUT_S);
     for (size_t t = 0; t < sizeof s_tables / sizeof *s_tables; t++)
         for (size_t i = 0; i < s_table_n(t); i++)
             cli_help_cmd(out, &s_tables[t].cmds[i]);
@@ -538,7 +538,7 @@ static int s_global(cli_opts_t *o, int argc, char **argv, int *rc)
         long t;
         switch (c) {
         case 's':
-            o->path = ctlclient_path(optarg);
+            o->path = client_path(optarg);
             break;
         case 'j':
             o->json = true;
@@ -573,7 +573,7 @@ int main(int argc, char **argv)
 {
     const char *env = getenv("REGIE_CONTROL");
     cli_opts_t o = {
-        .path = ctlclient_path(env && *env ? env : CTLCLIENT_DEFAULT_PATH),
+        .path = client_path(env && *env ? env : CLIENT_DEFAULT_PATH),
         .timeout_ms = CLI_TIMEOUT_S * 1000,
     };
     int rc = 0, used = 0;
