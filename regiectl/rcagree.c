@@ -2,11 +2,12 @@
  * rcagree — regiectl's commands of agreements (see cli.h): make one,
  * list, show, report on, extend and waive them, the overdue list, and
  * the test clock of a regied started with --test-clock. Each builds the
- * control request of ctlagree and shows the reply with agreeview.
+ * control request of cmdagree (the daemon's end) and shows the reply
+ * with viewagree.
  */
 #include "rcagree.h"
 
-#include "agreeview.h"
+#include "viewagree.h"
 #include "table.h"
 
 #include <ctype.h>
@@ -119,7 +120,7 @@ static void s_view_made(FILE *out, const json_t *a)
 {
     fprintf(out, "Agreement %s is made.\n\n",
             json_string_value(json_object_get(a, "agreement")));
-    agreeview_one(out, a);
+    viewagree_one(out, a);
 }
 
 static void s_view_extended(FILE *out, const json_t *a)
@@ -129,14 +130,14 @@ static void s_view_extended(FILE *out, const json_t *a)
             json_string_value(json_object_get(a, "agreement")),
             table_time(json_string_value(json_object_get(a, "due_at")), due,
                        sizeof due));
-    agreeview_one(out, a);
+    viewagree_one(out, a);
 }
 
 static void s_view_waived(FILE *out, const json_t *a)
 {
     fprintf(out, "Agreement %s is waived; the reason is on record.\n\n",
             json_string_value(json_object_get(a, "agreement")));
-    agreeview_one(out, a);
+    viewagree_one(out, a);
 }
 
 /* ------------------------------------------------------------ commands */
@@ -207,7 +208,7 @@ static int s_list(cli_opts_t *o, int argc, char **argv)
     cli_put(args, "status", status);
     cli_put(args, "case", kase);
     cli_put(args, "kind", kind);
-    return cli_show(o, "agreement.list", args, agreeview_list);
+    return cli_show(o, "agreement.list", args, viewagree_list);
 }
 
 static int s_show(cli_opts_t *o, int argc, char **argv)
@@ -217,7 +218,7 @@ static int s_show(cli_opts_t *o, int argc, char **argv)
     if (rc)
         return rc;
     return cli_show(o, "agreement.show", json_pack("{s:s}", "agreement", a),
-                    agreeview_show);
+                    viewagree_show);
 }
 
 static int s_report(cli_opts_t *o, int argc, char **argv)
@@ -250,7 +251,7 @@ static int s_report(cli_opts_t *o, int argc, char **argv)
     cli_put(args, "period", period);
     if (count)
         json_object_set_new(args, "count", json_integer(n));
-    return cli_show(o, "agreement.report", args, agreeview_report);
+    return cli_show(o, "agreement.report", args, viewagree_report);
 }
 
 static int s_extend(cli_opts_t *o, int argc, char **argv)
@@ -289,7 +290,7 @@ static int s_overdue(cli_opts_t *o, int argc, char **argv)
     int rc = cli_args(o, argc, argv, NULL, NULL, 0);
     return rc ? rc
               : cli_show(o, "agreement.overdue", json_object(),
-                         agreeview_overdue);
+                         viewagree_overdue);
 }
 
 static int s_clock_set(cli_opts_t *o, int argc, char **argv)
@@ -299,7 +300,7 @@ static int s_clock_set(cli_opts_t *o, int argc, char **argv)
     if (rc)
         return rc;
     return cli_show(o, "clock.set", json_pack("{s:s}", "at", when),
-                    agreeview_clock);
+                    viewagree_clock);
 }
 
 static int s_clock_advance(cli_opts_t *o, int argc, char **argv)
@@ -316,7 +317,7 @@ static int s_clock_advance(cli_opts_t *o, int argc, char **argv)
                                text);
     return cli_show(o, "clock.advance",
                     json_pack("{s:I}", "seconds", (json_int_t)seconds),
-                    agreeview_clock);
+                    viewagree_clock);
 }
 
 /* ------------------------------------------------------------ table */

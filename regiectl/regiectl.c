@@ -7,7 +7,7 @@
  */
 #include "cli.h"
 #include "client.h"
-#include "ctlview.h"
+#include "viewcore.h"
 #include "prompt.h"
 #include "rcagree.h"
 #include "rcmon.h"
@@ -28,12 +28,12 @@
 
 static void s_view_regisseurs(FILE *out, const json_t *r)
 {
-    ctlview_regisseurs(out, r, false);
+    viewcore_regisseurs(out, r, false);
 }
 
 static void s_view_all_regisseurs(FILE *out, const json_t *r)
 {
-    ctlview_regisseurs(out, r, true);
+    viewcore_regisseurs(out, r, true);
 }
 
 static int s_regisseur_add(cli_opts_t *o, int argc, char **argv)
@@ -54,7 +54,7 @@ static int s_regisseur_add(cli_opts_t *o, int argc, char **argv)
     json_t *args = json_pack("{s:s, s:s, s:s}", "name", name, "organisation",
                              org, "email", email);
     cli_put(args, "phone", phone);
-    return cli_show(o, "regisseur.add", args, ctlview_regisseur);
+    return cli_show(o, "regisseur.add", args, viewcore_regisseur);
 }
 
 static int s_regisseur_update(cli_opts_t *o, int argc, char **argv)
@@ -77,7 +77,7 @@ static int s_regisseur_update(cli_opts_t *o, int argc, char **argv)
     cli_put(args, "organisation", org);
     cli_put(args, "email", email);
     cli_put(args, "phone", phone);
-    return cli_show(o, "regisseur.update", args, ctlview_regisseur);
+    return cli_show(o, "regisseur.update", args, viewcore_regisseur);
 }
 
 /* regisseur deactivate / activate / show: one argument, RG. */
@@ -89,7 +89,7 @@ static int s_regisseur_one(cli_opts_t *o, int argc, char **argv,
     if (rc)
         return rc;
     return cli_show(o, command, json_pack("{s:s}", "regisseur", reg),
-                    ctlview_regisseur);
+                    viewcore_regisseur);
 }
 
 static int s_regisseur_deactivate(cli_opts_t *o, int argc, char **argv)
@@ -136,7 +136,7 @@ static int s_case_list(cli_opts_t *o, int argc, char **argv)
     cli_put(args, "regisseur", reg);
     if (unassigned)
         json_object_set_new(args, "unassigned", json_true());
-    return cli_show(o, "case.list", args, ctlview_cases);
+    return cli_show(o, "case.list", args, viewcore_cases);
 }
 
 static int s_case_show(cli_opts_t *o, int argc, char **argv)
@@ -146,7 +146,7 @@ static int s_case_show(cli_opts_t *o, int argc, char **argv)
     if (rc)
         return rc;
     return cli_show(o, "case.show", json_pack("{s:s}", "case", kase),
-                    ctlview_case);
+                    viewcore_case);
 }
 
 static void s_view_assigned(FILE *out, const json_t *c)
@@ -251,7 +251,7 @@ static int s_lookup(cli_opts_t *o, int argc, char **argv)
         printf("No case holds this person.\n");
         return CLI_EX_REFUSED;
     }
-    cli_print(o, r, ctlview_cases);
+    cli_print(o, r, viewcore_cases);
     return none ? CLI_EX_REFUSED : 0;
 }
 
@@ -276,7 +276,7 @@ static int s_outbox_list(cli_opts_t *o, int argc, char **argv)
         }
         json_object_set_new(args, "limit", json_integer(n));
     }
-    return cli_show(o, "outbox.list", args, ctlview_outbox);
+    return cli_show(o, "outbox.list", args, viewcore_outbox);
 }
 
 static void s_view_retry(FILE *out, const json_t *r)

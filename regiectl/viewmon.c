@@ -1,8 +1,8 @@
 /*
- * monview — human and CSV views of the monitoring commands, for
+ * viewmon — human and CSV views of the monitoring commands, for
  * regiectl.
  */
-#include "monview.h"
+#include "viewmon.h"
 
 #include "field.h"
 #include "table.h"
@@ -40,10 +40,10 @@ static void s_days(const json_t *v, char *buf, size_t len)
         snprintf(buf, len, "-");
 }
 
-void monview_log(FILE *out, const json_t *rows)
+void viewmon_log(FILE *out, const json_t *rows)
 {
-    static const char *const h[] = {"TIME", "ACTOR", "ACTION", "CASE",
-                                    "AGREEMENT", "REF", "DETAILS"};
+    static const char *const h[] = {"TIME",      "ACTOR", "ACTION", "CASE",
+                                    "AGREEMENT", "REF",   "DETAILS"};
     table_t *t = table_new(7, h);
     size_t i;
     json_t *e;
@@ -93,8 +93,8 @@ static void s_referral_table(FILE *out, const json_t *s)
     h[nw + 2] = ">MATCHED";
     h[nw + 3] = ">SHARE";
     table_t *t = table_new(n, h);
-    json_array_foreach(json_object_get(json_object_get(s, "referrals"),
-                                       "by_partner"), i, p)
+    json_array_foreach(
+        json_object_get(json_object_get(s, "referrals"), "by_partner"), i, p)
     {
         char **c = xcalloc(n, sizeof *c);
         c[0] = xstrdup(field_str(p, "partner"));
@@ -124,8 +124,7 @@ static void s_referral_table(FILE *out, const json_t *s)
 static void s_domain_table(FILE *out, const json_t *rows, const char *key,
                            const char *head)
 {
-    const char *h[] = {head, ">CARE", ">PARTICIPATION", ">SAFETY",
-                       ">OTHER"};
+    const char *h[] = {head, ">CARE", ">PARTICIPATION", ">SAFETY", ">OTHER"};
     table_t *t = table_new(5, h);
     size_t i;
     json_t *r;
@@ -176,8 +175,10 @@ static void s_assignment(FILE *out, const json_t *a)
     char med[32], p90[32];
     s_days(json_object_get(a, "median_s"), med, sizeof med);
     s_days(json_object_get(a, "p90_s"), p90, sizeof p90);
-    fprintf(out, "\nTime from referral to regisseur: %lld cases assigned, "
-            "median %s, 90th percentile %s\n", s_int(a, "cases"), med, p90);
+    fprintf(out,
+            "\nTime from referral to regisseur: %lld cases assigned, "
+            "median %s, 90th percentile %s\n",
+            s_int(a, "cases"), med, p90);
     static const char *const h[] = {"ORGANISATION", ">CASES", ">MEDIAN",
                                     ">90TH PERCENTILE"};
     table_t *t = table_new(4, h);
@@ -197,7 +198,7 @@ static void s_assignment(FILE *out, const json_t *a)
     table_destroy(&t);
 }
 
-void monview_stats(FILE *out, const json_t *s)
+void viewmon_stats(FILE *out, const json_t *s)
 {
     char from[TABLE_TIME_MAX], to[TABLE_TIME_MAX];
     const json_t *r = json_object_get(s, "referrals");
@@ -209,39 +210,44 @@ void monview_stats(FILE *out, const json_t *s)
             table_time(field_str(s, "from"), from, sizeof from),
             table_time(field_str(s, "to"), to, sizeof to));
     char *m = s_part(r, "matched", "matched_share");
-    fprintf(out, "Referrals: %lld, of which matched to an existing case: "
-            "%s\n", s_int(r, "total"), m);
+    fprintf(out,
+            "Referrals: %lld, of which matched to an existing case: "
+            "%s\n",
+            s_int(r, "total"), m);
     free(m);
     s_referral_table(out, s);
     const json_t *dt = json_object_get(d, "total");
-    fprintf(out, "\nCare and participation: care %lld, participation %lld, "
-            "safety %lld, other %lld\n", s_int(dt, "care"),
-            s_int(dt, "participation"), s_int(dt, "safety"),
+    fprintf(out,
+            "\nCare and participation: care %lld, participation %lld, "
+            "safety %lld, other %lld\n",
+            s_int(dt, "care"), s_int(dt, "participation"), s_int(dt, "safety"),
             s_int(dt, "other"));
-    s_domain_table(out, json_object_get(d, "by_partner"), "partner",
-                   "PARTNER");
+    s_domain_table(out, json_object_get(d, "by_partner"), "partner", "PARTNER");
     s_domain_table(out, json_object_get(d, "by_week"), "week", "WEEK");
     s_assignment(out, json_object_get(s, "assignment"));
     char *on = s_part(p, "on_time", "on_time_share");
     char *late = s_part(p, "late", "late_share");
     char *miss = s_part(p, "missing", "missing_share");
-    fprintf(out, "\nProgress reports: on time %s, late %s, missing %s; "
-            "waived %lld, extensions %lld, waivers %lld\n", on, late, miss,
-            s_int(p, "waived"), s_int(p, "extensions"), s_int(p, "waivers"));
+    fprintf(out,
+            "\nProgress reports: on time %s, late %s, missing %s; "
+            "waived %lld, extensions %lld, waivers %lld\n",
+            on, late, miss, s_int(p, "waived"), s_int(p, "extensions"),
+            s_int(p, "waivers"));
     free(on);
     free(late);
     free(miss);
     s_tally_table(out, json_object_get(p, "by_organisation"), "organisation",
                   "ORGANISATION");
     fprintf(out, "\nPartners' periodic reports:\n");
-    s_tally_table(out,
-                  json_object_get(json_object_get(rep, "partner"),
-                                  "by_partner"),
-                  "partner", "PARTNER");
+    s_tally_table(
+        out, json_object_get(json_object_get(rep, "partner"), "by_partner"),
+        "partner", "PARTNER");
     char *mp = s_part(net, "mapped", "mapped_share");
     char *en = s_part(net, "engaged", "engaged_share");
-    fprintf(out, "\nSocial network of the household, of %lld cases active: "
-            "mapped %s, engaged %s\n", s_int(net, "cases"), mp, en);
+    fprintf(out,
+            "\nSocial network of the household, of %lld cases active: "
+            "mapped %s, engaged %s\n",
+            s_int(net, "cases"), mp, en);
     free(mp);
     free(en);
 }
@@ -296,14 +302,14 @@ static void s_csv_domains(FILE *out, const json_t *o, const char *partner,
                           const char *week)
 {
     for (int d = 0; d < 4; d++) {
-        json_t *one = json_pack("{s:O}", "referrals",
-                                json_object_get(o, s_domains[d]));
+        json_t *one =
+            json_pack("{s:O}", "referrals", json_object_get(o, s_domains[d]));
         s_csv(out, "domains", partner, NULL, week, s_domains[d], one);
         json_decref(one);
     }
 }
 
-void monview_stats_csv(FILE *out, const json_t *s)
+void viewmon_stats_csv(FILE *out, const json_t *s)
 {
     size_t i;
     json_t *r;
@@ -332,9 +338,8 @@ void monview_stats_csv(FILE *out, const json_t *s)
         s_csv_domains(out, r, NULL, field_str(r, "week"));
     const json_t *a = json_object_get(s, "assignment");
     s_csv(out, "assignment", NULL, NULL, NULL, NULL, a);
-    json_array_foreach(json_object_get(a, "by_organisation"), i, r)
-        s_csv(out, "assignment", NULL, field_str(r, "organisation"), NULL, NULL,
-              r);
+    json_array_foreach(json_object_get(a, "by_organisation"), i, r) s_csv(
+        out, "assignment", NULL, field_str(r, "organisation"), NULL, NULL, r);
     const json_t *p = json_object_get(rep, "progress");
     s_csv(out, "progress_reports", NULL, NULL, NULL, NULL, p);
     json_array_foreach(json_object_get(p, "by_organisation"), i, r)
@@ -342,21 +347,21 @@ void monview_stats_csv(FILE *out, const json_t *s)
               NULL, r);
     p = json_object_get(rep, "partner");
     s_csv(out, "partner_reports", NULL, NULL, NULL, NULL, p);
-    json_array_foreach(json_object_get(p, "by_partner"), i, r)
-        s_csv(out, "partner_reports", field_str(r, "partner"), NULL, NULL, NULL,
-              r);
+    json_array_foreach(json_object_get(p, "by_partner"), i, r) s_csv(
+        out, "partner_reports", field_str(r, "partner"), NULL, NULL, NULL, r);
     s_csv(out, "network", NULL, NULL, NULL, NULL,
           json_object_get(s, "network"));
 }
 
 /* ------------------------------------------------------------ others */
 
-void monview_purge(FILE *out, const json_t *r)
+void viewmon_purge(FILE *out, const json_t *r)
 {
     const json_t *c = json_object_get(r, "counts");
     char closed[TABLE_TIME_MAX], old[TABLE_TIME_MAX];
     bool dry = json_is_true(json_object_get(r, "dry_run"));
-    fprintf(out, "%s\n"
+    fprintf(out,
+            "%s\n"
             "  closed cases (closed before %s): %lld\n"
             "  referrals (of those cases, and of open cases received before "
             "%s): %lld\n"
@@ -371,12 +376,14 @@ void monview_purge(FILE *out, const json_t *r)
             s_int(c, "notifications"), s_int(c, "notes"));
 }
 
-void monview_backup(FILE *out, const json_t *r)
+void viewmon_backup(FILE *out, const json_t *r)
 {
     char *path = table_clean(field_str(r, "path"), false, 0);
     if (strcmp(field_str(r, "state"), "done") == 0)
-        fprintf(out, "Backup written to %s (%lld pages; integrity_check "
-                "ok).\n", path, s_int(r, "pages"));
+        fprintf(out,
+                "Backup written to %s (%lld pages; integrity_check "
+                "ok).\n",
+                path, s_int(r, "pages"));
     else
         fprintf(out, "The backup to %s failed: %s\n", path,
                 field_str(r, "error") ? field_str(r, "error")
@@ -384,15 +391,15 @@ void monview_backup(FILE *out, const json_t *r)
     free(path);
 }
 
-void monview_network(FILE *out, const json_t *r)
+void viewmon_network(FILE *out, const json_t *r)
 {
     char when[TABLE_TIME_MAX];
     fprintf(out, "Case %s: network ", field_str(r, "case"));
     if (field_str(r, "network_engaged_at"))
-        fprintf(out, "engaged since %s (%s)",
-                table_time(field_str(r, "network_engaged_at"), when,
-                           sizeof when),
-                field_str(r, "network_engaged_by"));
+        fprintf(
+            out, "engaged since %s (%s)",
+            table_time(field_str(r, "network_engaged_at"), when, sizeof when),
+            field_str(r, "network_engaged_by"));
     else
         fprintf(
             out, "mapped since %s (%s), not engaged yet",
@@ -401,7 +408,7 @@ void monview_network(FILE *out, const json_t *r)
     fprintf(out, ".\n");
 }
 
-void monview_digest(FILE *out, const json_t *r)
+void viewmon_digest(FILE *out, const json_t *r)
 {
     fprintf(out, "To: %s\nSubject: %s\n\n%s", field_str(r, "to"),
             field_str(r, "subject"), field_str(r, "body"));
