@@ -2,13 +2,13 @@
  * rcagree — regiectl's commands of agreements (see cli.h): make one,
  * list, show, report on, extend and waive them, the overdue list, and
  * the test clock of a regied started with --test-clock. Each builds the
- * control request of cmdagree (the daemon's end) and shows the reply
- * with viewagree.
+ * control request (of the daemon's cmdagree or cmdclock) and shows
+ * the reply with viewagree.
  */
 #include "rcagree.h"
 
-#include "viewagree.h"
 #include "table.h"
+#include "viewagree.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -335,7 +335,7 @@ static int s_clock_advance(cli_opts_t *o, int argc, char **argv)
 
 /* "agreement show" and "agreement list" before "agreements" and "agree":
  * the first table entry whose words match is run. */
-const cli_cmd_t rcagree_cmds[] = {
+static const cli_cmd_t s_cmds[] = {
     {"agreement show", s_show, "AGREEMENT",
      "      One agreement: kind, owner, case, description, policy, rhythm,\n"
      "      status, the current occurrence's due time, escalation level,\n"
@@ -416,4 +416,4 @@ const cli_cmd_t rcagree_cmds[] = {
      "      seconds. Reminders and escalations that fall due are sent.\n"
      "      Refused unless regied runs with --test-clock.\n"},
 };
-const size_t rcagree_cmds_n = sizeof rcagree_cmds / sizeof *rcagree_cmds;
+const cli_table_t rcagree_table = {s_cmds, sizeof s_cmds / sizeof *s_cmds};

@@ -164,7 +164,7 @@ static int s_digest(cli_opts_t *o, int argc, char **argv)
 }
 
 /* "case network" is not among the core's words, so it is found here. */
-const cli_cmd_t rcmon_cmds[] = {
+static const cli_cmd_t s_cmds[] = {
     {"log", s_log, "[CASE|AGREEMENT] [--since DATE] [--limit N]",
      "      The audit trail, oldest first: time, actor (user:NAME,\n"
      "      partner:ID, scheduler, daemon), action, case, agreement,\n"
@@ -208,4 +208,4 @@ const cli_cmd_t rcmon_cmds[] = {
      "      once per ISO week: regied sends it by itself on the digest\n"
      "      day, and a second --send the same week does nothing).\n"},
 };
-const size_t rcmon_cmds_n = sizeof rcmon_cmds / sizeof *rcmon_cmds;
+const cli_table_t rcmon_table = {s_cmds, sizeof s_cmds / sizeof *s_cmds};
