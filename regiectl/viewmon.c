@@ -76,48 +76,72 @@ void viewmon_log(FILE *out, const json_t *rows)
 
 /* ------------------------------------------------------------ stats */
 
+/* Frees the n strings of c and c. */
+static void s_free_all(char **c, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(c[i]);
+    free(c);
+}
+
+/* The headers of the referral table (owned, weeks + 4): PARTNER, one
+ * column per week ("W47" of "2026-W47"), TOTAL, MATCHED, SHARE. */
+static char **s_referral_head(const json_t *weeks)
+{
+    size_t nw = json_array_size(weeks), i;
+    char **h = xcalloc(nw + 4, sizeof *h);
+    json_t *w;
+    h[0] = xstrdup("PARTNER");
+    json_array_foreach(weeks, i, w)
+    {
+        h[i + 1] = xasprintf(">%s", json_string_value(w) + 5);
+    }
+    h[nw + 1] = xstrdup(">TOTAL");
+    h[nw + 2] = xstrdup(">MATCHED");
+    h[nw + 3] = xstrdup(">SHARE");
+    return h;
+}
+
+/* The cells (owned, weeks + 4) of partner p's row in that table. */
+static char **s_referral_row(const json_t *p, const json_t *weeks)
+{
+    size_t nw = json_array_size(weeks), j;
+    char **c = xcalloc(nw + 4, sizeof *c);
+    json_t *w;
+    c[0] = xstrdup(field_str(p, "partner"));
+    json_array_foreach(weeks, j, w)
+    {
+        c[j + 1] = xasprintf(
+            "%lld", s_int(json_object_get(p, "weeks"), json_string_value(w)));
+    }
+    c[nw + 1] = xasprintf("%lld", s_int(p, "total"));
+    c[nw + 2] = xasprintf("%lld", s_int(p, "matched"));
+    json_t *sh = json_object_get(p, "matched_share");
+    c[nw + 3] = json_is_number(sh)
+                    ? xasprintf("%.0f%%", json_number_value(sh) * 100)
+                    : xstrdup("-");
+    return c;
+}
+
+/* Referrals per partner and week, with totals and the share matched. */
 static void s_referral_table(FILE *out, const json_t *s)
 {
     const json_t *weeks = json_object_get(s, "weeks");
-    size_t nw = json_array_size(weeks), n = nw + 4, i, j;
-    const char **h = xcalloc(n, sizeof *h);
-    char **own = xcalloc(n, sizeof *own);
-    h[0] = "PARTNER";
-    json_t *w, *p;
-    json_array_foreach(weeks, i, w)
-    {
-        own[i + 1] = xasprintf(">%s", json_string_value(w) + 5);
-        h[i + 1] = own[i + 1];
-    }
-    h[nw + 1] = ">TOTAL";
-    h[nw + 2] = ">MATCHED";
-    h[nw + 3] = ">SHARE";
-    table_t *t = table_new(n, h);
+    size_t n = json_array_size(weeks) + 4, i;
+    char **h = s_referral_head(weeks);
+    table_t *t = table_new(n, (const char *const *)h);
+    json_t *p;
     json_array_foreach(
         json_object_get(json_object_get(s, "referrals"), "by_partner"), i, p)
     {
-        char **c = xcalloc(n, sizeof *c);
-        c[0] = xstrdup(field_str(p, "partner"));
-        json_array_foreach(weeks, j, w) c[j + 1] = xasprintf(
-            "%lld", s_int(json_object_get(p, "weeks"), json_string_value(w)));
-        c[nw + 1] = xasprintf("%lld", s_int(p, "total"));
-        c[nw + 2] = xasprintf("%lld", s_int(p, "matched"));
-        json_t *sh = json_object_get(p, "matched_share");
-        c[nw + 3] = json_is_number(sh)
-                        ? xasprintf("%.0f%%", json_number_value(sh) * 100)
-                        : xstrdup("-");
+        char **c = s_referral_row(p, weeks);
         table_add(t, (const char *const *)c);
-        for (j = 0; j < n; j++)
-            free(c[j]);
-        free(c);
+        s_free_all(c, n);
     }
     if (table_rows(t))
         table_print(t, out);
     table_destroy(&t);
-    for (i = 0; i < n; i++)
-        free(own[i]);
-    free(own);
-    free(h);
+    s_free_all(h, n);
 }
 
 /* A table of domain counts of rows, keyed by the member key. */
@@ -198,17 +222,10 @@ static void s_assignment(FILE *out, const json_t *a)
     table_destroy(&t);
 }
 
-void viewmon_stats(FILE *out, const json_t *s)
+/* The referrals: how many, the share matched, the table by partner. */
+static void s_stats_referrals(FILE *out, const json_t *s)
 {
-    char from[TABLE_TIME_MAX], to[TABLE_TIME_MAX];
     const json_t *r = json_object_get(s, "referrals");
-    const json_t *d = json_object_get(s, "domains");
-    const json_t *rep = json_object_get(s, "reports");
-    const json_t *p = json_object_get(rep, "progress");
-    const json_t *net = json_object_get(s, "network");
-    fprintf(out, "Statistics from %s to %s\n\n",
-            table_time(field_str(s, "from"), from, sizeof from),
-            table_time(field_str(s, "to"), to, sizeof to));
     char *m = s_part(r, "matched", "matched_share");
     fprintf(out,
             "Referrals: %lld, of which matched to an existing case: "
@@ -216,6 +233,11 @@ void viewmon_stats(FILE *out, const json_t *s)
             s_int(r, "total"), m);
     free(m);
     s_referral_table(out, s);
+}
+
+/* Care against participation: the totals, by partner and by week. */
+static void s_stats_domains(FILE *out, const json_t *d)
+{
     const json_t *dt = json_object_get(d, "total");
     fprintf(out,
             "\nCare and participation: care %lld, participation %lld, "
@@ -224,7 +246,12 @@ void viewmon_stats(FILE *out, const json_t *s)
             s_int(dt, "other"));
     s_domain_table(out, json_object_get(d, "by_partner"), "partner", "PARTNER");
     s_domain_table(out, json_object_get(d, "by_week"), "week", "WEEK");
-    s_assignment(out, json_object_get(s, "assignment"));
+}
+
+/* Progress reports by organisation, then partners' periodic reports. */
+static void s_stats_reports(FILE *out, const json_t *rep)
+{
+    const json_t *p = json_object_get(rep, "progress");
     char *on = s_part(p, "on_time", "on_time_share");
     char *late = s_part(p, "late", "late_share");
     char *miss = s_part(p, "missing", "missing_share");
@@ -242,6 +269,11 @@ void viewmon_stats(FILE *out, const json_t *s)
     s_tally_table(
         out, json_object_get(json_object_get(rep, "partner"), "by_partner"),
         "partner", "PARTNER");
+}
+
+/* The social network of the households: mapped, engaged. */
+static void s_stats_network(FILE *out, const json_t *net)
+{
     char *mp = s_part(net, "mapped", "mapped_share");
     char *en = s_part(net, "engaged", "engaged_share");
     fprintf(out,
@@ -250,6 +282,19 @@ void viewmon_stats(FILE *out, const json_t *s)
             s_int(net, "cases"), mp, en);
     free(mp);
     free(en);
+}
+
+void viewmon_stats(FILE *out, const json_t *s)
+{
+    char from[TABLE_TIME_MAX], to[TABLE_TIME_MAX];
+    fprintf(out, "Statistics from %s to %s\n\n",
+            table_time(field_str(s, "from"), from, sizeof from),
+            table_time(field_str(s, "to"), to, sizeof to));
+    s_stats_referrals(out, s);
+    s_stats_domains(out, json_object_get(s, "domains"));
+    s_assignment(out, json_object_get(s, "assignment"));
+    s_stats_reports(out, json_object_get(s, "reports"));
+    s_stats_network(out, json_object_get(s, "network"));
 }
 
 /* ------------------------------------------------------------ CSV */
@@ -309,46 +354,51 @@ static void s_csv_domains(FILE *out, const json_t *o, const char *partner,
     }
 }
 
+/* The figures of o in section, then those of each row of its member
+ * list, a row keyed by its member key (partner or organisation); with
+ * weeks, each row's counts per week follow it. */
+static void s_csv_group(FILE *out, const char *section, const json_t *o,
+                        const char *list, const char *key, bool weeks)
+{
+    bool by_partner = strcmp(key, "partner") == 0;
+    size_t i;
+    json_t *r, *v;
+    const char *k;
+    s_csv(out, section, NULL, NULL, NULL, NULL, o);
+    json_array_foreach(json_object_get(o, list), i, r)
+    {
+        const char *name = field_str(r, key);
+        s_csv(out, section, by_partner ? name : NULL, by_partner ? NULL : name,
+              NULL, NULL, r);
+        json_object_foreach(weeks ? json_object_get(r, "weeks") : NULL, k, v)
+        {
+            json_t *one = json_pack("{s:O}", "referrals", v);
+            s_csv(out, section, name, NULL, k, NULL, one);
+            json_decref(one);
+        }
+    }
+}
+
 void viewmon_stats_csv(FILE *out, const json_t *s)
 {
     size_t i;
     json_t *r;
-    const char *k;
-    json_t *v;
-    const json_t *ref = json_object_get(s, "referrals");
     const json_t *d = json_object_get(s, "domains");
     const json_t *rep = json_object_get(s, "reports");
     fprintf(out, "section,partner,organisation,week,domain,measure,value\n");
-    s_csv(out, "referrals", NULL, NULL, NULL, NULL, ref);
-    json_array_foreach(json_object_get(ref, "by_partner"), i, r)
-    {
-        s_csv(out, "referrals", field_str(r, "partner"), NULL, NULL, NULL, r);
-        json_object_foreach(json_object_get(r, "weeks"), k, v)
-        {
-            json_t *one = json_pack("{s:O}", "referrals", v);
-            s_csv(out, "referrals", field_str(r, "partner"), NULL, k, NULL,
-                  one);
-            json_decref(one);
-        }
-    }
+    s_csv_group(out, "referrals", json_object_get(s, "referrals"), "by_partner",
+                "partner", true);
     s_csv_domains(out, json_object_get(d, "total"), NULL, NULL);
     json_array_foreach(json_object_get(d, "by_partner"), i, r)
         s_csv_domains(out, r, field_str(r, "partner"), NULL);
     json_array_foreach(json_object_get(d, "by_week"), i, r)
         s_csv_domains(out, r, NULL, field_str(r, "week"));
-    const json_t *a = json_object_get(s, "assignment");
-    s_csv(out, "assignment", NULL, NULL, NULL, NULL, a);
-    json_array_foreach(json_object_get(a, "by_organisation"), i, r) s_csv(
-        out, "assignment", NULL, field_str(r, "organisation"), NULL, NULL, r);
-    const json_t *p = json_object_get(rep, "progress");
-    s_csv(out, "progress_reports", NULL, NULL, NULL, NULL, p);
-    json_array_foreach(json_object_get(p, "by_organisation"), i, r)
-        s_csv(out, "progress_reports", NULL, field_str(r, "organisation"), NULL,
-              NULL, r);
-    p = json_object_get(rep, "partner");
-    s_csv(out, "partner_reports", NULL, NULL, NULL, NULL, p);
-    json_array_foreach(json_object_get(p, "by_partner"), i, r) s_csv(
-        out, "partner_reports", field_str(r, "partner"), NULL, NULL, NULL, r);
+    s_csv_group(out, "assignment", json_object_get(s, "assignment"),
+                "by_organisation", "organisation", false);
+    s_csv_group(out, "progress_reports", json_object_get(rep, "progress"),
+                "by_organisation", "organisation", false);
+    s_csv_group(out, "partner_reports", json_object_get(rep, "partner"),
+                "by_partner", "partner", false);
     s_csv(out, "network", NULL, NULL, NULL, NULL,
           json_object_get(s, "network"));
 }
