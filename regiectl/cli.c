@@ -43,6 +43,17 @@ int cli_usage_error(const char *fmt, ...)
     return EX_USAGE;
 }
 
+/* The usage error of option word arg: its value missing, or unknown. */
+static int s_bad_option(const char *arg, bool missing)
+{
+    char name[64]; /* up to a "=": the value may be a secret */
+    snprintf(name, sizeof name, "%.*s", (int)strcspn(arg, "="), arg);
+    return cli_usage_error(missing ? "%s needs a value"
+                                   : "%s: unknown option, or a value "
+                                     "where none is taken",
+                           name);
+}
+
 /* Parses the options in opts (and --json, --help) and exactly npos
  * arguments into pos. Returns 0, or EX_USAGE after a message; --help
  * prints the command's help and exits. */
@@ -71,13 +82,7 @@ int cli_args(cli_opts_t *o, int argc, char **argv, const cli_opt_t *opts,
         } else if (c >= 256) {
             *opts[c - 256].flag = true;
         } else {
-            char name[64]; /* up to a "=": the value may be a secret */
-            snprintf(name, sizeof name, "%.*s",
-                     (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
-            return cli_usage_error(c == ':' ? "%s needs a value"
-                                            : "%s: unknown option, or a value "
-                                              "where none is taken",
-                                   name);
+            return s_bad_option(argv[optind - 1], c == ':');
         }
     }
     if (argc - optind != npos)
