@@ -245,6 +245,34 @@ static void s_check_keys(acfg_t *cfg, const config_setting_t *g,
     memset(sec, 0, sizeof sec);
 }
 
+/* Reads log_level of g into *level (kept when missing). */
+static void s_log_level(acfg_t *cfg, const config_setting_t *g, int *level)
+{
+    const char *v = acfg_string(cfg, g, "log_level", false);
+    if (!v)
+        return;
+    int l = log_level_parse(v);
+    if (l < 0)
+        acfg_error(cfg, s_at(g, "log_level"),
+                   "log_level must be error, "
+                   "warning, notice, info or debug, not '%s'",
+                   v);
+    else
+        *level = l;
+}
+
+/* Checks the endpoint of opts as adapter_new will; the keys apart. */
+static void s_check_endpoint(acfg_t *cfg, const config_setting_t *g,
+                             const adapter_opts_t *o)
+{
+    adapter_opts_t probe = *o;
+    probe.server_key = NULL;
+    probe.server_key_file = probe.key_file = "-";
+    char err[512];
+    if (adapter_opts_check(&probe, err, sizeof err) < 0)
+        acfg_error(cfg, s_at(g, "endpoint"), "%s", err);
+}
+
 void acfg_adapter(acfg_t *cfg, adapter_opts_t *o, int *log_level)
 {
     static const char *const known[] = {
@@ -267,23 +295,8 @@ void acfg_adapter(acfg_t *cfg, adapter_opts_t *o, int *log_level)
     acfg_int(cfg, g, "attempts", 1, ADAPTER_MAX_ATTEMPTS, &o->attempts);
     acfg_int(cfg, g, "backoff_ms", 0, ADAPTER_MAX_MS, &o->backoff_ms);
     acfg_int(cfg, g, "backoff_max_ms", 0, ADAPTER_MAX_MS, &o->backoff_max_ms);
-    if ((v = acfg_string(cfg, g, "log_level", false))) {
-        int level = log_level_parse(v);
-        if (level < 0)
-            acfg_error(cfg, s_at(g, "log_level"),
-                       "log_level must be error, "
-                       "warning, notice, info or debug, not '%s'",
-                       v);
-        else
-            *log_level = level;
-    }
-    /* The endpoint as adapter_new will check it; the keys apart, below. */
-    adapter_opts_t probe = *o;
-    probe.server_key = NULL;
-    probe.server_key_file = probe.key_file = "-";
-    char err[512];
-    if (adapter_opts_check(&probe, err, sizeof err) < 0)
-        acfg_error(cfg, s_at(g, "endpoint"), "%s", err);
+    s_log_level(cfg, g, log_level);
+    s_check_endpoint(cfg, g, o);
     s_check_keys(cfg, g, o);
 }
 

@@ -54,9 +54,7 @@ static adapter_t *volatile s_adapter; /* ... in file mode this */
 
 /* The help text is laid out by hand. */
 /* clang-format off */
-static void s_usage(FILE *out)
-{
-    fputs(
+static const char s_usage[] =
 "Usage: regie-ijw -c FILE [--check-config] [--verbose] [MESSAGE]...\n"
 "       regie-ijw -c FILE [--once] [--verbose]\n"
 "\n"
@@ -89,58 +87,65 @@ static void s_usage(FILE *out)
 "  folder mode); 64 usage; 65 a message or record was refused; 66 a\n"
 "  MESSAGE cannot be read; 73 the folder's subfolders cannot be made;\n"
 "  75 a temporary failure (run again later: accepted records come back\n"
-"  as duplicates); 78 configuration error.\n",
-        out);
-}
+"  as duplicates); 78 configuration error.\n";
 /* clang-format on */
+
+/* The long options; --check-config and --once have no short form. */
+static const struct option s_longopts[] = {
+    {"config", required_argument, NULL, 'c'},
+    {"check-config", no_argument, NULL, 'C'},
+    {"once", no_argument, NULL, 'o'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+/* Handles one option (its value arg); returns 0, 1 (exit 0: help,
+ * version) or -1 (an unknown option, a missing value). */
+static int s_option(args_t *a, int c, const char *arg)
+{
+    switch (c) {
+    case 'c':
+        a->config = arg;
+        return 0;
+    case 'C':
+        a->check = true;
+        return 0;
+    case 'o':
+        a->once = true;
+        return 0;
+    case 'v':
+        a->verbose = true;
+        return 0;
+    case 'h':
+        fputs(s_usage, stdout);
+        return 1;
+    case 'V':
+        printf("regie-ijw (regie) %s\n", REGIE_VERSION);
+        return 1;
+    default:
+        return -1;
+    }
+}
 
 /* Reads the command line; returns 0, 1 (done: help, version) or -1. */
 static int s_parse_args(args_t *a, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"check-config", no_argument, NULL, 'C'},
-        {"once", no_argument, NULL, 'o'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
-    };
-    int c;
-    while ((c = getopt_long(argc, argv, "c:vhV", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c':
-            a->config = optarg;
-            break;
-        case 'C':
-            a->check = true;
-            break;
-        case 'o':
-            a->once = true;
-            break;
-        case 'v':
-            a->verbose = true;
-            break;
-        case 'h':
-            s_usage(stdout);
-            return 1;
-        case 'V':
-            printf("regie-ijw (regie) %s\n", REGIE_VERSION);
-            return 1;
-        default:
-            goto usage;
-        }
-    }
+    int c, rc = 0;
+    while (rc == 0 &&
+           (c = getopt_long(argc, argv, "c:vhV", s_longopts, NULL)) != -1)
+        rc = s_option(a, c, optarg);
+    if (rc > 0)
+        return 1;
     a->inputs = argv + optind;
     a->ninputs = argc - optind;
-    if (a->config && !(a->once && a->ninputs))
+    if (rc == 0 && a->config && !(a->once && a->ninputs))
         return 0;
-    fprintf(stderr, "regie-ijw: %s\n",
-            a->config ? "--once is for the "
-                        "folder, not for MESSAGE files"
-                      : "give the configuration: -c "
-                        "FILE");
-usage:
+    if (rc == 0)
+        fprintf(stderr, "regie-ijw: %s\n",
+                a->config ? "--once is for the folder, not for MESSAGE files"
+                          : "give the configuration: -c FILE");
     fprintf(stderr, "Try 'regie-ijw --help' for more information.\n");
     return -1;
 }

@@ -22,11 +22,11 @@
 
 /* What the command line asks for. */
 typedef struct {
-    adapter_opts_t opts;  /* how to reach the daemon */
-    const char *command;  /* "REFERRAL", "REPORT" or "PING" */
-    bool quiet;           /* no summary on stderr */
-    bool verbose;         /* each attempt on stderr */
-    char **inputs;        /* files to read; "-" is stdin */
+    adapter_opts_t opts; /* how to reach the daemon */
+    const char *command; /* "REFERRAL", "REPORT" or "PING" */
+    bool quiet;          /* no summary on stderr */
+    bool verbose;        /* each attempt on stderr */
+    char **inputs;       /* files to read; "-" is stdin */
     int inputs_n;
 } args_t;
 
@@ -41,9 +41,12 @@ typedef struct {
 
 static adapter_t *volatile s_adapter; /* for the signal handler */
 
-static void s_usage(FILE *out)
-{
-    fprintf(out,
+#define S_STR(x) S_STR_(x)
+#define S_STR_(x) #x
+
+/* The help text is laid out by hand. */
+/* clang-format off */
+static const char s_usage[] =
 "Usage: regie-post [OPTION]... [FILE]...\n"
 "       regie-post --ping [OPTION]...\n"
 "\n"
@@ -65,11 +68,14 @@ static void s_usage(FILE *out)
 "  -k, --key FILE         this partner's secret key (its .key file, made by\n"
 "                         regie-keygen; default $REGIE_KEY)\n"
 "  -t, --timeout MS       how long one attempt waits for the connection and\n"
-"                         the reply, in milliseconds (default %d)\n"
+"                         the reply, in milliseconds (default "
+                                       S_STR(ADAPTER_DEFAULT_TIMEOUT_MS) ")\n"
 "  -a, --attempts N       how often one request is sent before giving up\n"
-"                         (default %d)\n"
+"                         (default " S_STR(ADAPTER_DEFAULT_ATTEMPTS) ")\n"
 "      --backoff-max MS   the longest pause between attempts; the pause\n"
-"                         starts at %d ms and doubles (default %d)\n"
+"                         starts at " S_STR(ADAPTER_DEFAULT_BACKOFF_MS)
+                                                   " ms and doubles (default "
+                                   S_STR(ADAPTER_DEFAULT_BACKOFF_MAX_MS) ")\n"
 "      --report           send the objects as REPORT requests (reports on\n"
 "                         agreements) instead of REFERRAL\n"
 "      --ping             send only a PING and print the PONG: checks the\n"
@@ -78,10 +84,7 @@ static void s_usage(FILE *out)
 "  -v, --verbose          show every attempt on standard error\n"
 "  -h, --help             show this help and exit\n"
 "  -V, --version          show the version and exit\n"
-"\n",
-            ADAPTER_DEFAULT_TIMEOUT_MS, ADAPTER_DEFAULT_ATTEMPTS,
-            ADAPTER_DEFAULT_BACKOFF_MS, ADAPTER_DEFAULT_BACKOFF_MAX_MS);
-    fputs(
+"\n"
 "Input: JSON objects one after another, laid out in any way: one object,\n"
 "several pretty-printed objects, or JSON lines (one object per line).\n"
 "Each object is a REFERRAL body (RRP/1 section 3), or with --report a\n"
@@ -143,9 +146,8 @@ static void s_usage(FILE *out)
 "  export REGIE_SERVER_KEY=/etc/regie/server.pub\n"
 "  export REGIE_KEY=$HOME/.regie/vt.key\n"
 "  regie-post -e tcp://regie.example.nl:5710 referrals.jsonl \\\n"
-"      >> results.jsonl\n",
-        out);
-}
+"      >> results.jsonl\n";
+/* clang-format on */
 
 /* Parses a non-negative int option value; -1 after a message. */
 static int s_parse_int(const char *name, const char *text, int *out)
@@ -154,12 +156,58 @@ static int s_parse_int(const char *name, const char *text, int *out)
     errno = 0;
     long v = strtol(text, &end, 10);
     if (errno || end == text || *end != '\0' || v < 0 || v > INT_MAX) {
-        fprintf(stderr, "regie-post: %s: '%s' is not a whole number\n"
-                "Try 'regie-post --help' for more information.\n", name,
-                text);
+        fprintf(stderr,
+                "regie-post: %s: '%s' is not a whole number\n"
+                "Try 'regie-post --help' for more information.\n",
+                name, text);
         return -1;
     }
     *out = (int)v;
+    return 0;
+}
+
+/* The long options; --backoff-max, --report and --ping have no short
+ * form. */
+static const struct option s_longopts[] = {
+    {"endpoint", required_argument, NULL, 'e'},
+    {"server-key", required_argument, NULL, 's'},
+    {"key", required_argument, NULL, 'k'},
+    {"timeout", required_argument, NULL, 't'},
+    {"attempts", required_argument, NULL, 'a'},
+    {"backoff-max", required_argument, NULL, 'b'},
+    {"report", no_argument, NULL, 'R'},
+    {"ping", no_argument, NULL, 'P'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+/* Handles an option without a value; returns 0, or 1 (exit 0: help,
+ * version). */
+static int s_flag(args_t *a, int c)
+{
+    switch (c) {
+    case 'R':
+        a->command = "REPORT";
+        break;
+    case 'P':
+        a->command = "PING";
+        break;
+    case 'q':
+        a->quiet = true;
+        break;
+    case 'v':
+        a->verbose = true;
+        break;
+    case 'h':
+        fputs(s_usage, stdout);
+        return 1;
+    case 'V':
+        printf("regie-post (regie) %s\n", REGIE_VERSION);
+        return 1;
+    }
     return 0;
 }
 
@@ -167,48 +215,37 @@ static int s_parse_int(const char *name, const char *text, int *out)
 static int s_option(args_t *a, int c, const char *arg)
 {
     switch (c) {
-    case 'e': a->opts.endpoint = arg; return 0;
-    case 's': a->opts.server_key_file = arg; return 0;
-    case 'k': a->opts.key_file = arg; return 0;
-    case 't': return s_parse_int("--timeout", arg, &a->opts.timeout_ms);
-    case 'a': return s_parse_int("--attempts", arg, &a->opts.attempts);
-    case 'b': return s_parse_int("--backoff-max", arg,
-                                 &a->opts.backoff_max_ms);
-    case 'R': a->command = "REPORT"; return 0;
-    case 'P': a->command = "PING"; return 0;
-    case 'q': a->quiet = true; return 0;
-    case 'v': a->verbose = true; return 0;
-    case 'h': s_usage(stdout); return 1;
-    case 'V': printf("regie-post (regie) %s\n", REGIE_VERSION); return 1;
-    default:
+    case 'e':
+        a->opts.endpoint = arg;
+        return 0;
+    case 's':
+        a->opts.server_key_file = arg;
+        return 0;
+    case 'k':
+        a->opts.key_file = arg;
+        return 0;
+    case 't':
+        return s_parse_int("--timeout", arg, &a->opts.timeout_ms);
+    case 'a':
+        return s_parse_int("--attempts", arg, &a->opts.attempts);
+    case 'b':
+        return s_parse_int("--backoff-max", arg, &a->opts.backoff_max_ms);
+    case '?':
         fprintf(stderr, "Try 'regie-post --help' for more information.\n");
         return -1;
+    default:
+        return s_flag(a, c);
     }
 }
 
 /* Reads the command line into a; returns 0, 1 (done) or -1 (usage). */
 static int s_parse_args(args_t *a, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"endpoint", required_argument, NULL, 'e'},
-        {"server-key", required_argument, NULL, 's'},
-        {"key", required_argument, NULL, 'k'},
-        {"timeout", required_argument, NULL, 't'},
-        {"attempts", required_argument, NULL, 'a'},
-        {"backoff-max", required_argument, NULL, 'b'},
-        {"report", no_argument, NULL, 'R'},
-        {"ping", no_argument, NULL, 'P'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
-    };
     adapter_opts_init(&a->opts);
     a->command = "REFERRAL";
     int c, rc = 0;
-    while (rc == 0 &&
-           (c = getopt_long(argc, argv, "e:s:k:t:a:qvhV", opts, NULL)) != -1)
+    while (rc == 0 && (c = getopt_long(argc, argv, "e:s:k:t:a:qvhV", s_longopts,
+                                       NULL)) != -1)
         rc = s_option(a, c, optarg);
     if (rc != 0)
         return rc;
@@ -220,8 +257,10 @@ static int s_parse_args(args_t *a, int argc, char **argv)
     }
     char err[256];
     if (adapter_opts_check(&a->opts, err, sizeof err) < 0) {
-        fprintf(stderr, "regie-post: %s\nTry 'regie-post --help' for more "
-                "information.\n", err);
+        fprintf(stderr,
+                "regie-post: %s\nTry 'regie-post --help' for more "
+                "information.\n",
+                err);
         return -1;
     }
     return 0;
@@ -287,8 +326,7 @@ static void s_report(const char *source, int line, json_t *value,
     s_print(out);
     if (r->status == ADAPTER_ACK) {
         n->acked++;
-        const char *st = json_string_value(json_object_get(r->reply,
-                                                           "status"));
+        const char *st = json_string_value(json_object_get(r->reply, "status"));
         n->duplicates += st && strcmp(st, "duplicate") == 0;
     } else if (r->status == ADAPTER_REFUSED) {
         n->refused++;
@@ -307,13 +345,13 @@ static void s_refuse_local(const char *source, const jsonin_record_t *rec,
 {
     char reason[300];
     snprintf(reason, sizeof reason, "bad_json: %s", rec->error);
-    json_t *reply = json_pack("{s:s, s:o, s:n, s:b}", "error", "bad_json",
-                              "message", s_jstr(rec->error), "field",
-                              "retry", 0);
+    json_t *reply =
+        json_pack("{s:s, s:o, s:n, s:b}", "error", "bad_json", "message",
+                  s_jstr(rec->error), "field", "retry", 0);
     s_print(json_pack("{s:o, s:i, s:n, s:s, s:o, s:b, s:o}", "source",
                       s_jstr(source), "line", rec->line, "external_id",
-                      "result", "NACK", "reply", reply, "local", 1,
-                      "reason", s_jstr(reason)));
+                      "result", "NACK", "reply", reply, "local", 1, "reason",
+                      s_jstr(reason)));
     n->refused++;
     fprintf(stderr, "regie-post: %s:%d: refused: bad_json: %s (not sent)\n",
             source, rec->line, rec->error);
@@ -357,8 +395,8 @@ static void s_post_all(const args_t *a, counts_t *n)
     }
     if (n->stopped)
         fprintf(stderr, "regie-post: stopped: the records after it were "
-                "not sent; run regie-post again later (acknowledged "
-                "records come back as duplicates)\n");
+                        "not sent; run regie-post again later (acknowledged "
+                        "records come back as duplicates)\n");
 }
 
 /* Prints the summary line on stderr. */
@@ -380,10 +418,9 @@ static int s_ping(const args_t *a)
 {
     adapter_result_t r;
     adapter_status_t st = adapter_send(s_adapter, "PING", "", 0, &r);
-    json_t *out = json_pack("{s:o, s:s}", "endpoint",
-                            s_jstr(a->opts.endpoint),
-                            "result", st == ADAPTER_TEMPORARY ? "TEMPORARY"
-                                                              : r.word);
+    json_t *out =
+        json_pack("{s:o, s:s}", "endpoint", s_jstr(a->opts.endpoint), "result",
+                  st == ADAPTER_TEMPORARY ? "TEMPORARY" : r.word);
     if (r.reply)
         json_object_set(out, "reply", r.reply);
     if (st != ADAPTER_ACK)

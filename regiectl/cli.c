@@ -3,7 +3,7 @@
  */
 #include "cli.h"
 
-#include "ctlclient.h"
+#include "client.h"
 #include "xmem.h"
 
 #include <getopt.h>
@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 const cli_cmd_t *cli_current;
-
 
 void cli_help_cmd(FILE *out, const cli_cmd_t *c)
 {
@@ -44,11 +43,22 @@ int cli_usage_error(const char *fmt, ...)
     return EX_USAGE;
 }
 
+/* The usage error of option word arg: its value missing, or unknown. */
+static int s_bad_option(const char *arg, bool missing)
+{
+    char name[64]; /* up to a "=": the value may be a secret */
+    snprintf(name, sizeof name, "%.*s", (int)strcspn(arg, "="), arg);
+    return cli_usage_error(missing ? "%s needs a value"
+                                   : "%s: unknown option, or a value "
+                                     "where none is taken",
+                           name);
+}
+
 /* Parses the options in opts (and --json, --help) and exactly npos
  * arguments into pos. Returns 0, or EX_USAGE after a message; --help
  * prints the command's help and exits. */
 int cli_args(cli_opts_t *o, int argc, char **argv, const cli_opt_t *opts,
-                  const char **pos, int npos)
+             const char **pos, int npos)
 {
     struct option lo[CLI_OPTS_MAX + 3] = {{0}};
     int n = 0;
@@ -72,18 +82,12 @@ int cli_args(cli_opts_t *o, int argc, char **argv, const cli_opt_t *opts,
         } else if (c >= 256) {
             *opts[c - 256].flag = true;
         } else {
-            char name[64]; /* up to a "=": the value may be a secret */
-            snprintf(name, sizeof name, "%.*s",
-                     (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
-            return cli_usage_error(c == ':' ? "%s needs a value"
-                                          : "%s: unknown option, or a value "
-                                            "where none is taken",
-                                 name);
+            return s_bad_option(argv[optind - 1], c == ':');
         }
     }
     if (argc - optind != npos)
         return cli_usage_error("%s: %s arguments", cli_current->words,
-                             argc - optind > npos ? "too many" : "missing");
+                               argc - optind > npos ? "too many" : "missing");
     for (int i = 0; i < npos; i++)
         pos[i] = argv[optind + i];
     return 0;
@@ -121,19 +125,19 @@ int cli_send(cli_opts_t *o, const char *text, json_t **result)
     json_t *reply;
     char why[256];
     *result = NULL;
-    ctlclient_status_t st = ctlclient_call(
-        o->path, text, strlen(text), o->timeout_ms, &reply, why, sizeof why);
-    if (st == CTLCLIENT_UNREACHABLE || st == CTLCLIENT_NO_ANSWER) {
+    client_status_t st = client_call(o->path, text, strlen(text), o->timeout_ms,
+                                     &reply, why, sizeof why);
+    if (st == CLIENT_UNREACHABLE || st == CLIENT_NO_ANSWER) {
         fprintf(stderr,
                 "regiectl: regied is not running or not reachable "
                 "at %s: %s%s\n",
                 o->path, why,
-                st == CTLCLIENT_NO_ANSWER
+                st == CLIENT_NO_ANSWER
                     ? " (a change asked for may or may not have been made)"
                     : "");
         return EX_UNAVAILABLE;
     }
-    if (st != CTLCLIENT_OK) {
+    if (st != CLIENT_OK) {
         fprintf(stderr, "regiectl: %s at %s\n", why, o->path);
         return EX_PROTOCOL;
     }
@@ -155,8 +159,7 @@ int cli_send(cli_opts_t *o, const char *text, json_t **result)
 }
 
 /* Sends command with args (taken) and returns as cli_send does. */
-int cli_call(cli_opts_t *o, const char *command, json_t *args,
-                  json_t **result)
+int cli_call(cli_opts_t *o, const char *command, json_t *args, json_t **result)
 {
     json_t *req = json_pack("{s:s, s:o, s:s}", "command", command, "args", args,
                             "user", cli_user());
@@ -169,7 +172,7 @@ int cli_call(cli_opts_t *o, const char *command, json_t *args,
 
 /* Prints result as JSON (--json) or with view; returns 0. Frees it. */
 int cli_print(const cli_opts_t *o, json_t *result,
-                   void (*view)(FILE *, const json_t *))
+              void (*view)(FILE *, const json_t *))
 {
     if (o->json) {
         char *s = json_dumps(result, JSON_INDENT(2) | JSON_ENCODE_ANY);
@@ -184,7 +187,7 @@ int cli_print(const cli_opts_t *o, json_t *result,
 
 /* Runs a command whose result is shown with view. */
 int cli_show(cli_opts_t *o, const char *command, json_t *args,
-                  void (*view)(FILE *, const json_t *))
+             void (*view)(FILE *, const json_t *))
 {
     json_t *r;
     int rc = cli_call(o, command, args, &r);
@@ -197,4 +200,3 @@ void cli_put(json_t *args, const char *key, const char *v)
     if (v)
         json_object_set_new(args, key, json_string(v));
 }
-

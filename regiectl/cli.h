@@ -73,8 +73,7 @@ int cli_send(cli_opts_t *o, const char *text, json_t **result);
 /* Sends command with args (taken) to regied; on success sets *result (a
  * new reference) and returns 0, else prints why and returns the exit
  * status. */
-int cli_call(cli_opts_t *o, const char *command, json_t *args,
-             json_t **result);
+int cli_call(cli_opts_t *o, const char *command, json_t *args, json_t **result);
 
 /* Prints result as JSON (--json) or with view; returns 0. Frees it. */
 int cli_print(const cli_opts_t *o, json_t *result,

@@ -2,12 +2,13 @@
  * rcagree — regiectl's commands of agreements (see cli.h): make one,
  * list, show, report on, extend and waive them, the overdue list, and
  * the test clock of a regied started with --test-clock. Each builds the
- * control request of ctlagree and shows the reply with agreeview.
+ * control request (of the daemon's cmdagree or cmdclock) and shows
+ * the reply with viewagree.
  */
 #include "rcagree.h"
 
-#include "agreeview.h"
 #include "table.h"
+#include "viewagree.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -60,6 +61,21 @@ static bool s_owner(const char *text, json_t *args)
     return false;
 }
 
+/* The seconds of a duration's unit letter ('\0': seconds), or 0 when c
+ * is no unit. */
+static long long s_unit(char c)
+{
+    static const struct {
+        char letter;
+        long long seconds;
+    } units[] = {{'w', 7 * 86400}, {'d', 86400}, {'h', 3600},
+                 {'m', 60},        {'s', 1},     {'\0', 1}};
+    for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+        if (units[i].letter == c)
+            return units[i].seconds;
+    return 0;
+}
+
 /* A duration "3d", "12h", "90m", "30s", "2w", "1d12h" or "3600"
  * (seconds) into *seconds; false when it is none, or not above zero. */
 static bool s_duration(const char *text, long long *seconds)
@@ -74,43 +90,27 @@ static bool s_duration(const char *text, long long *seconds)
         char *end;
         errno = 0;
         long long v = strtoll(p, &end, 10);
-        long long unit = 1;
-        switch (*end) {
-        case 'w':
-            unit = 7 * 86400;
-            end++;
-            break;
-        case 'd':
-            unit = 86400;
-            end++;
-            break;
-        case 'h':
-            unit = 3600;
-            end++;
-            break;
-        case 'm':
-            unit = 60;
-            end++;
-            break;
-        case 's':
-            end++;
-            break;
-        case '\0':
-            break;
-        default:
-            return false;
-        }
-        if (errno || v > S_ADVANCE_MAX / unit)
+        long long unit = s_unit(*end);
+        if (!unit || errno || v > S_ADVANCE_MAX / unit)
             return false;
         total += v * unit;
         if (total > S_ADVANCE_MAX)
             return false;
-        p = end;
+        p = *end ? end + 1 : end;
     }
     if (total <= 0)
         return false;
     *seconds = total;
     return true;
+}
+
+/* The usage error of an owner that s_owner does not take; frees args. */
+static int s_bad_owner(json_t *args, const char *owner)
+{
+    json_decref(args);
+    return cli_usage_error("--owner %s: give regisseur:REGISSEUR, "
+                           "partner:ID, kernteam or department:ID",
+                           owner);
 }
 
 /* ------------------------------------------------------------ views */
@@ -119,7 +119,7 @@ static void s_view_made(FILE *out, const json_t *a)
 {
     fprintf(out, "Agreement %s is made.\n\n",
             json_string_value(json_object_get(a, "agreement")));
-    agreeview_one(out, a);
+    viewagree_one(out, a);
 }
 
 static void s_view_extended(FILE *out, const json_t *a)
@@ -129,17 +129,30 @@ static void s_view_extended(FILE *out, const json_t *a)
             json_string_value(json_object_get(a, "agreement")),
             table_time(json_string_value(json_object_get(a, "due_at")), due,
                        sizeof due));
-    agreeview_one(out, a);
+    viewagree_one(out, a);
 }
 
 static void s_view_waived(FILE *out, const json_t *a)
 {
     fprintf(out, "Agreement %s is waived; the reason is on record.\n\n",
             json_string_value(json_object_get(a, "agreement")));
-    agreeview_one(out, a);
+    viewagree_one(out, a);
 }
 
 /* ------------------------------------------------------------ commands */
+
+/* The option agree misses: --due may be left out of a request (to a
+ * department, unless --kind says otherwise). NULL when none. */
+static const char *s_agree_missing(const char *owner, const char *desc,
+                                   const char *due, const char *kind)
+{
+    bool request = (kind && strcmp(kind, "request") == 0) ||
+                   (!kind && owner && strncmp(owner, "department:", 11) == 0);
+    return !owner             ? "--owner"
+           : !desc            ? "--description"
+           : !due && !request ? "--due"
+                              : NULL;
+}
 
 static int s_agree(cli_opts_t *o, int argc, char **argv)
 {
@@ -153,29 +166,19 @@ static int s_agree(cli_opts_t *o, int argc, char **argv)
     int rc = cli_args(o, argc, argv, opts, NULL, 0);
     if (rc)
         return rc;
-    bool request = (kind && strcmp(kind, "request") == 0) ||
-                   (!kind && owner && strncmp(owner, "department:", 11) == 0);
-    if (!owner || !desc || (!due && !request))
-        return cli_usage_error("agree: %s is required", !owner ? "--owner"
-                                                        : !desc
-                                                            ? "--description"
-                                                            : "--due");
+    const char *missing = s_agree_missing(owner, desc, due, kind);
+    if (missing)
+        return cli_usage_error("agree: %s is required", missing);
     long long days = 0;
     if (every && !s_number(every, 1, S_DAYS_MAX, &days))
         return cli_usage_error("--every %s: give a number of days (1 to %d)",
                                every, S_DAYS_MAX);
     json_t *args = json_object();
-    if (!s_owner(owner, args)) {
-        json_decref(args);
-        return cli_usage_error("--owner %s: give regisseur:REGISSEUR, "
-                               "partner:ID, kernteam or department:ID",
-                               owner);
-    }
+    if (!s_owner(owner, args))
+        return s_bad_owner(args, owner);
+    const char *type = json_string_value(json_object_get(args, "owner_type"));
     if (!kind)
-        kind = strcmp(json_string_value(json_object_get(args, "owner_type")),
-                      "department") == 0
-                   ? "request"
-                   : "custom";
+        kind = strcmp(type, "department") == 0 ? "request" : "custom";
     cli_put(args, "kind", kind);
     cli_put(args, "case", kase);
     cli_put(args, "description", desc);
@@ -198,16 +201,12 @@ static int s_list(cli_opts_t *o, int argc, char **argv)
     if (rc)
         return rc;
     json_t *args = json_object();
-    if (owner && !s_owner(owner, args)) {
-        json_decref(args);
-        return cli_usage_error("--owner %s: give regisseur:REGISSEUR, "
-                               "partner:ID, kernteam or department:ID",
-                               owner);
-    }
+    if (owner && !s_owner(owner, args))
+        return s_bad_owner(args, owner);
     cli_put(args, "status", status);
     cli_put(args, "case", kase);
     cli_put(args, "kind", kind);
-    return cli_show(o, "agreement.list", args, agreeview_list);
+    return cli_show(o, "agreement.list", args, viewagree_list);
 }
 
 static int s_show(cli_opts_t *o, int argc, char **argv)
@@ -217,7 +216,7 @@ static int s_show(cli_opts_t *o, int argc, char **argv)
     if (rc)
         return rc;
     return cli_show(o, "agreement.show", json_pack("{s:s}", "agreement", a),
-                    agreeview_show);
+                    viewagree_show);
 }
 
 static int s_report(cli_opts_t *o, int argc, char **argv)
@@ -250,7 +249,7 @@ static int s_report(cli_opts_t *o, int argc, char **argv)
     cli_put(args, "period", period);
     if (count)
         json_object_set_new(args, "count", json_integer(n));
-    return cli_show(o, "agreement.report", args, agreeview_report);
+    return cli_show(o, "agreement.report", args, viewagree_report);
 }
 
 static int s_extend(cli_opts_t *o, int argc, char **argv)
@@ -289,7 +288,7 @@ static int s_overdue(cli_opts_t *o, int argc, char **argv)
     int rc = cli_args(o, argc, argv, NULL, NULL, 0);
     return rc ? rc
               : cli_show(o, "agreement.overdue", json_object(),
-                         agreeview_overdue);
+                         viewagree_overdue);
 }
 
 static int s_clock_set(cli_opts_t *o, int argc, char **argv)
@@ -299,7 +298,7 @@ static int s_clock_set(cli_opts_t *o, int argc, char **argv)
     if (rc)
         return rc;
     return cli_show(o, "clock.set", json_pack("{s:s}", "at", when),
-                    agreeview_clock);
+                    viewagree_clock);
 }
 
 static int s_clock_advance(cli_opts_t *o, int argc, char **argv)
@@ -316,7 +315,7 @@ static int s_clock_advance(cli_opts_t *o, int argc, char **argv)
                                text);
     return cli_show(o, "clock.advance",
                     json_pack("{s:I}", "seconds", (json_int_t)seconds),
-                    agreeview_clock);
+                    viewagree_clock);
 }
 
 /* ------------------------------------------------------------ table */
@@ -334,7 +333,7 @@ static int s_clock_advance(cli_opts_t *o, int argc, char **argv)
 
 /* "agreement show" and "agreement list" before "agreements" and "agree":
  * the first table entry whose words match is run. */
-const cli_cmd_t rcagree_cmds[] = {
+static const cli_cmd_t s_cmds[] = {
     {"agreement show", s_show, "AGREEMENT",
      "      One agreement: kind, owner, case, description, policy, rhythm,\n"
      "      status, the current occurrence's due time, escalation level,\n"
@@ -415,4 +414,4 @@ const cli_cmd_t rcagree_cmds[] = {
      "      seconds. Reminders and escalations that fall due are sent.\n"
      "      Refused unless regied runs with --test-clock.\n"},
 };
-const size_t rcagree_cmds_n = sizeof rcagree_cmds / sizeof *rcagree_cmds;
+const cli_table_t rcagree_table = {s_cmds, sizeof s_cmds / sizeof *s_cmds};

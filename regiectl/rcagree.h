@@ -1,12 +1,14 @@
 /*
- * rcagree — regiectl commands (see cli.h).
+ * rcagree — regiectl's agreement commands (see rcagree.c): agreements,
+ * the overdue list and the test clock, as one table of cli_cmd_t (cli.h)
+ * in the order regiectl --help shows them.
  */
 #ifndef REGIE_RCAGREE_H
 #define REGIE_RCAGREE_H
 
 #include "cli.h"
 
-extern const cli_cmd_t rcagree_cmds[];
-extern const size_t rcagree_cmds_n;
+/* This family's commands. */
+extern const cli_table_t rcagree_table;
 
 #endif

@@ -1,12 +1,12 @@
 /*
  * rcmon — regiectl's monitoring commands (see cli.h): the audit log,
  * statistics, the network of a case, purge, backup and the digest. Each
- * sends one control request of ctlmon (backup also asks for its status
- * until it ends) and shows the reply with monview.
+ * sends one control request of cmdmon (backup also asks for its status
+ * until it ends) and shows the reply with viewmon.
  */
 #include "rcmon.h"
 
-#include "monview.h"
+#include "viewmon.h"
 #include "xmem.h"
 
 #include <stdlib.h>
@@ -32,10 +32,10 @@ static int s_log(cli_opts_t *o, int argc, char **argv)
         return rc;
     json_t *args = json_object();
     if (what[0])
-        cli_put(args, (what[0][0] == 'A' || what[0][0] == 'a') &&
-                              what[0][1] == '-'
-                          ? "agreement"
-                          : "case",
+        cli_put(args,
+                (what[0][0] == 'A' || what[0][0] == 'a') && what[0][1] == '-'
+                    ? "agreement"
+                    : "case",
                 what[0]);
     cli_put(args, "since", since);
     if (limit) {
@@ -48,7 +48,7 @@ static int s_log(cli_opts_t *o, int argc, char **argv)
         }
         json_object_set_new(args, "limit", json_integer(n));
     }
-    return cli_show(o, "log", args, monview_log);
+    return cli_show(o, "log", args, viewmon_log);
 }
 
 static int s_stats(cli_opts_t *o, int argc, char **argv)
@@ -67,8 +67,7 @@ static int s_stats(cli_opts_t *o, int argc, char **argv)
     json_t *args = json_object();
     cli_put(args, "from", from);
     cli_put(args, "to", to);
-    return cli_show(o, "stats", args,
-                    csv ? monview_stats_csv : monview_stats);
+    return cli_show(o, "stats", args, csv ? viewmon_stats_csv : viewmon_stats);
 }
 
 static int s_case_network(cli_opts_t *o, int argc, char **argv)
@@ -85,9 +84,9 @@ static int s_case_network(cli_opts_t *o, int argc, char **argv)
         return cli_usage_error("case network: give --mapped, --engaged or "
                                "both");
     return cli_show(o, "case.network",
-                    json_pack("{s:s, s:b, s:b}", "case", kase, "mapped",
-                              mapped, "engaged", engaged),
-                    monview_network);
+                    json_pack("{s:s, s:b, s:b}", "case", kase, "mapped", mapped,
+                              "engaged", engaged),
+                    viewmon_network);
 }
 
 static int s_purge(cli_opts_t *o, int argc, char **argv)
@@ -98,7 +97,7 @@ static int s_purge(cli_opts_t *o, int argc, char **argv)
     if (rc)
         return rc;
     return cli_show(o, "purge", json_pack("{s:b}", "dry_run", dry),
-                    monview_purge);
+                    viewmon_purge);
 }
 
 /* FILE made absolute against the current folder: regied writes it. */
@@ -122,9 +121,8 @@ static int s_backup(cli_opts_t *o, int argc, char **argv)
     json_t *r;
     rc = cli_call(o, "backup", json_pack("{s:s}", "path", path), &r);
     free(path);
-    while (rc == 0 &&
-           strcmp(json_string_value(json_object_get(r, "state")),
-                  "running") == 0) {
+    while (rc == 0 && strcmp(json_string_value(json_object_get(r, "state")),
+                             "running") == 0) {
         json_decref(r);
         struct timespec ts = {0, S_BACKUP_POLL_MS * 1000000L};
         nanosleep(&ts, NULL);
@@ -132,9 +130,9 @@ static int s_backup(cli_opts_t *o, int argc, char **argv)
     }
     if (rc)
         return rc;
-    bool done = strcmp(json_string_value(json_object_get(r, "state")),
-                       "done") == 0;
-    cli_print(o, r, monview_backup);
+    bool done =
+        strcmp(json_string_value(json_object_get(r, "state")), "done") == 0;
+    cli_print(o, r, viewmon_backup);
     return done ? 0 : EX_SOFTWARE;
 }
 
@@ -151,7 +149,7 @@ static int s_digest(cli_opts_t *o, int argc, char **argv)
     json_t *r;
     rc = cli_call(o, "digest", json_pack("{s:b}", "send", send), &r);
     if (rc || print || o->json)
-        return rc ? rc : cli_print(o, r, monview_digest);
+        return rc ? rc : cli_print(o, r, viewmon_digest);
     bool queued = json_is_true(json_object_get(r, "queued"));
     const char *key = json_string_value(json_object_get(r, "key"));
     const char *to = json_string_value(json_object_get(r, "to"));
@@ -159,13 +157,14 @@ static int s_digest(cli_opts_t *o, int argc, char **argv)
         printf("The digest %s is queued for %s.\n", key, to);
     else
         printf("The digest %s was queued before (for %s); it goes out "
-               "once a week.\n", key, to);
+               "once a week.\n",
+               key, to);
     json_decref(r);
     return 0;
 }
 
 /* "case network" is not among the core's words, so it is found here. */
-const cli_cmd_t rcmon_cmds[] = {
+static const cli_cmd_t s_cmds[] = {
     {"log", s_log, "[CASE|AGREEMENT] [--since DATE] [--limit N]",
      "      The audit trail, oldest first: time, actor (user:NAME,\n"
      "      partner:ID, scheduler, daemon), action, case, agreement,\n"
@@ -209,4 +208,4 @@ const cli_cmd_t rcmon_cmds[] = {
      "      once per ISO week: regied sends it by itself on the digest\n"
      "      day, and a second --send the same week does nothing).\n"},
 };
-const size_t rcmon_cmds_n = sizeof rcmon_cmds / sizeof *rcmon_cmds;
+const cli_table_t rcmon_table = {s_cmds, sizeof s_cmds / sizeof *s_cmds};

@@ -1,522 +1,200 @@
 /*
  * regiectl — the command line of regie for the Kernteam, the gemeente and
- * operators: the social map of regisseurs, cases (list, show, assign,
- * type, close, lookup by BSN) and the outbox. Talks to regied over its
- * local control socket (ctl.h); human tables by default, --json for
- * scripts.
+ * operators. Talks to regied over its local control socket (client.h);
+ * human tables by default, --json for scripts. This file holds main: the
+ * options before the command, the help, and finding the command in the
+ * tables of its families (rccore, rcagree, rcmon).
  */
 #include "cli.h"
-#include "ctlclient.h"
-#include "ctlview.h"
-#include "prompt.h"
+#include "client.h"
 #include "rcagree.h"
+#include "rccore.h"
 #include "rcmon.h"
-#include "table.h"
-#include "xmem.h"
 
 #include <getopt.h>
-#include <pwd.h>
-#include <sodium.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <unistd.h>
 
-/* ------------------------------------------------------------ regisseurs */
+#define S_STR(x) S_STR_(x)
+#define S_STR_(x) #x
 
-static void s_view_regisseurs(FILE *out, const json_t *r)
-{
-    ctlview_regisseurs(out, r, false);
-}
+/* The help text is laid out by hand: before the commands, then after. */
+/* clang-format off */
+static const char s_usage_head[] =
+"Usage: regiectl [-s SOCKET] [-t SECONDS] [--json] COMMAND [ARGUMENTS]\n"
+"\n"
+"regiectl is the command line of regie for the Kernteam, the gemeente and\n"
+"operators: the social map of regisseurs, the cases (one household's plan\n"
+"each) with their referrals, and the outbox of notifications. It talks to\n"
+"the running regied over its local control socket; who may use regiectl\n"
+"is decided by that socket's file permissions.\n"
+"\n"
+"Options (-j and -h may also follow the command):\n"
+"  -s, --socket SOCKET   the control socket (default: $REGIE_CONTROL, else\n"
+"                        " CLIENT_DEFAULT_PATH "); \"ipc://PATH\" or PATH\n"
+"  -t, --timeout SECONDS how long to wait for regied (default "
+                                                   S_STR(CLI_TIMEOUT_S) ")\n"
+"  -j, --json            print the result as JSON, for scripts\n"
+"  -h, --help            this help; regiectl COMMAND --help: one command's\n"
+"  -V, --version         print the version\n"
+"\n"
+"Commands:\n";
 
-static void s_view_all_regisseurs(FILE *out, const json_t *r)
-{
-    ctlview_regisseurs(out, r, true);
-}
-
-static int s_regisseur_add(cli_opts_t *o, int argc, char **argv)
-{
-    const char *name = NULL, *org = NULL, *email = NULL, *phone = NULL;
-    const cli_opt_t opts[] = {
-        {"name", &name, NULL},        {"organisation", &org, NULL},
-        {"organization", &org, NULL}, {"email", &email, NULL},
-        {"phone", &phone, NULL},      {NULL, NULL, NULL}};
-    int rc = cli_args(o, argc, argv, opts, NULL, 0);
-    if (rc)
-        return rc;
-    if (!name || !org || !email)
-        return cli_usage_error("regisseur add: %s is required",
-                               !name  ? "--name"
-                               : !org ? "--organisation"
-                                      : "--email");
-    json_t *args = json_pack("{s:s, s:s, s:s}", "name", name, "organisation",
-                             org, "email", email);
-    cli_put(args, "phone", phone);
-    return cli_show(o, "regisseur.add", args, ctlview_regisseur);
-}
-
-static int s_regisseur_update(cli_opts_t *o, int argc, char **argv)
-{
-    const char *name = NULL, *org = NULL, *email = NULL, *phone = NULL;
-    const char *reg;
-    const cli_opt_t opts[] = {
-        {"name", &name, NULL},        {"organisation", &org, NULL},
-        {"organization", &org, NULL}, {"email", &email, NULL},
-        {"phone", &phone, NULL},      {NULL, NULL, NULL}};
-    int rc = cli_args(o, argc, argv, opts, &reg, 1);
-    if (rc)
-        return rc;
-    if (!name && !org && !email && !phone)
-        return cli_usage_error("%s: give at least one of --name, "
-                               "--organisation, --email, --phone",
-                               "regisseur update");
-    json_t *args = json_pack("{s:s}", "regisseur", reg);
-    cli_put(args, "name", name);
-    cli_put(args, "organisation", org);
-    cli_put(args, "email", email);
-    cli_put(args, "phone", phone);
-    return cli_show(o, "regisseur.update", args, ctlview_regisseur);
-}
-
-/* regisseur deactivate / activate / show: one argument, RG. */
-static int s_regisseur_one(cli_opts_t *o, int argc, char **argv,
-                           const char *command)
-{
-    const char *reg;
-    int rc = cli_args(o, argc, argv, NULL, &reg, 1);
-    if (rc)
-        return rc;
-    return cli_show(o, command, json_pack("{s:s}", "regisseur", reg),
-                    ctlview_regisseur);
-}
-
-static int s_regisseur_deactivate(cli_opts_t *o, int argc, char **argv)
-{
-    return s_regisseur_one(o, argc, argv, "regisseur.deactivate");
-}
-
-static int s_regisseur_activate(cli_opts_t *o, int argc, char **argv)
-{
-    return s_regisseur_one(o, argc, argv, "regisseur.activate");
-}
-
-static int s_regisseur_show(cli_opts_t *o, int argc, char **argv)
-{
-    return s_regisseur_one(o, argc, argv, "regisseur.show");
-}
-
-static int s_regisseur_list(cli_opts_t *o, int argc, char **argv)
-{
-    bool all = false;
-    const cli_opt_t opts[] = {{"all", NULL, &all}, {NULL, NULL, NULL}};
-    int rc = cli_args(o, argc, argv, opts, NULL, 0);
-    if (rc)
-        return rc;
-    return cli_show(o, "regisseur.list", json_pack("{s:b}", "all", all),
-                    all ? s_view_all_regisseurs : s_view_regisseurs);
-}
-
-/* ------------------------------------------------------------ cases */
-
-static int s_case_list(cli_opts_t *o, int argc, char **argv)
-{
-    const char *status = NULL, *reg = NULL;
-    bool unassigned = false;
-    const cli_opt_t opts[] = {{"status", &status, NULL},
-                              {"regisseur", &reg, NULL},
-                              {"unassigned", NULL, &unassigned},
-                              {NULL, NULL, NULL}};
-    int rc = cli_args(o, argc, argv, opts, NULL, 0);
-    if (rc)
-        return rc;
-    json_t *args = json_object();
-    cli_put(args, "status", status);
-    cli_put(args, "regisseur", reg);
-    if (unassigned)
-        json_object_set_new(args, "unassigned", json_true());
-    return cli_show(o, "case.list", args, ctlview_cases);
-}
-
-static int s_case_show(cli_opts_t *o, int argc, char **argv)
-{
-    const char *kase;
-    int rc = cli_args(o, argc, argv, NULL, &kase, 1);
-    if (rc)
-        return rc;
-    return cli_show(o, "case.show", json_pack("{s:s}", "case", kase),
-                    ctlview_case);
-}
-
-static void s_view_assigned(FILE *out, const json_t *c)
-{
-    const char *prev = json_string_value(json_object_get(c, "previous"));
-    fprintf(out, "Case %s is now held by %s (%s)",
-            json_string_value(json_object_get(c, "case")),
-            json_string_value(json_object_get(c, "regisseur_name")),
-            json_string_value(json_object_get(c, "regisseur")));
-    if (prev)
-        fprintf(out, "; it was held by %s", prev);
-    fprintf(out, ".\n");
-}
-
-static int s_case_assign(cli_opts_t *o, int argc, char **argv)
-{
-    const char *pos[2];
-    int rc = cli_args(o, argc, argv, NULL, pos, 2);
-    if (rc)
-        return rc;
-    return cli_show(
-        o, "case.assign",
-        json_pack("{s:s, s:s}", "case", pos[0], "regisseur", pos[1]),
-        s_view_assigned);
-}
-
-static void s_view_typed(FILE *out, const json_t *c)
-{
-    fprintf(out, "Case %s is now %s (it was %s).\n",
-            json_string_value(json_object_get(c, "case")),
-            json_string_value(json_object_get(c, "type")),
-            json_string_value(json_object_get(c, "previous")));
-}
-
-static int s_case_type(cli_opts_t *o, int argc, char **argv)
-{
-    const char *pos[2];
-    int rc = cli_args(o, argc, argv, NULL, pos, 2);
-    if (rc)
-        return rc;
-    return cli_show(o, "case.type",
-                    json_pack("{s:s, s:s}", "case", pos[0], "type", pos[1]),
-                    s_view_typed);
-}
-
-static void s_view_closed(FILE *out, const json_t *c)
-{
-    fprintf(out, "Case %s is closed.\n",
-            json_string_value(json_object_get(c, "case")));
-}
-
-static int s_case_close(cli_opts_t *o, int argc, char **argv)
-{
-    const char *kase, *reason = NULL;
-    const cli_opt_t opts[] = {{"reason", &reason, NULL}, {NULL, NULL, NULL}};
-    int rc = cli_args(o, argc, argv, opts, &kase, 1);
-    if (rc)
-        return rc;
-    if (!reason)
-        return cli_usage_error("%s: --reason is required", "case close");
-    return cli_show(o, "case.close",
-                    json_pack("{s:s, s:s}", "case", kase, "reason", reason),
-                    s_view_closed);
-}
-
-/* ------------------------------------------------------------ lookup */
-
-static int s_lookup(cli_opts_t *o, int argc, char **argv)
-{
-    bool bsn_flag = false;
-    const cli_opt_t opts[] = {{"bsn", NULL, &bsn_flag}, {NULL, NULL, NULL}};
-    for (int i = 1; i < argc; i++)
-        if (argv[i][0] != '-' || strchr(argv[i], '='))
-            return cli_usage_error("%s: the BSN is read from the terminal or "
-                                   "standard input, never from the command "
-                                   "line",
-                                   "lookup");
-    int rc = cli_args(o, argc, argv, opts, NULL, 0);
-    if (rc)
-        return rc;
-    if (!bsn_flag)
-        return cli_usage_error("%s: say what to look up by: --bsn", "lookup");
-    char bsn[CLI_BSN_MAX];
-    if (prompt_secret("BSN (not shown): ", bsn, sizeof bsn) < 0)
-        return cli_usage_error("%s: no BSN was given", "lookup");
-    json_t *req = json_pack("{s:s, s:{s:s}, s:s}", "command", "case.lookup",
-                            "args", "bsn", bsn, "user", cli_user());
-    sodium_memzero(bsn, sizeof bsn);
-    json_t *v = json_object_get(json_object_get(req, "args"), "bsn");
-    char *text = json_dumps(req, JSON_COMPACT);
-    sodium_memzero((char *)json_string_value(v), json_string_length(v));
-    json_decref(req);
-    json_t *r;
-    rc = cli_send(o, text, &r);
-    sodium_memzero(text, strlen(text));
-    free(text);
-    if (rc)
-        return rc;
-    bool none = json_array_size(r) == 0;
-    if (none && !o->json) {
-        json_decref(r);
-        printf("No case holds this person.\n");
-        return CLI_EX_REFUSED;
-    }
-    cli_print(o, r, ctlview_cases);
-    return none ? CLI_EX_REFUSED : 0;
-}
-
-/* ------------------------------------------------------------ outbox */
-
-static int s_outbox_list(cli_opts_t *o, int argc, char **argv)
-{
-    const char *status = NULL, *limit = NULL;
-    const cli_opt_t opts[] = {
-        {"status", &status, NULL}, {"limit", &limit, NULL}, {NULL, NULL, NULL}};
-    int rc = cli_args(o, argc, argv, opts, NULL, 0);
-    if (rc)
-        return rc;
-    json_t *args = json_object();
-    cli_put(args, "status", status);
-    if (limit) {
-        char *end;
-        long n = strtol(limit, &end, 10);
-        if (*end || end == limit || n < 1 || n > 100000) {
-            json_decref(args);
-            return cli_usage_error("--limit %s: give a number of rows", limit);
-        }
-        json_object_set_new(args, "limit", json_integer(n));
-    }
-    return cli_show(o, "outbox.list", args, ctlview_outbox);
-}
-
-static void s_view_retry(FILE *out, const json_t *r)
-{
-    fprintf(out,
-            "Notification %lld is pending again and will be sent "
-            "soon.\n",
-            (long long)json_integer_value(json_object_get(r, "id")));
-}
-
-static int s_outbox_retry(cli_opts_t *o, int argc, char **argv)
-{
-    const char *id;
-    int rc = cli_args(o, argc, argv, NULL, &id, 1);
-    if (rc)
-        return rc;
-    return cli_show(o, "outbox.retry", json_pack("{s:s}", "id", id),
-                    s_view_retry);
-}
-
-/* ------------------------------------------------------------ misc */
-
-static void s_view_ping(FILE *out, const json_t *r)
-{
-    char now[TABLE_TIME_MAX];
-    table_time(json_string_value(json_object_get(r, "now")), now, sizeof now);
-    fprintf(out, "regied %s is running (its clock says %s).\n",
-            json_string_value(json_object_get(r, "version")), now);
-}
-
-static int s_ping(cli_opts_t *o, int argc, char **argv)
-{
-    int rc = cli_args(o, argc, argv, NULL, NULL, 0);
-    return rc ? rc : cli_show(o, "ping", json_object(), s_view_ping);
-}
+static const char s_usage_tail[] =
+"\n"
+"References: cases C-000017 (or 17), regisseurs RG-000003 (or 3),\n"
+"referrals R-000042; notifications by number.\n"
+"\n"
+"Output: aligned tables, times in the local zone (\"2026-11-22 09:00\").\n"
+"With --json the result is printed as regied gives it, times in RFC 3339\n"
+"UTC; errors still go to standard error as \"regiectl: MESSAGE\".\n"
+"\n"
+"Exit status:\n"
+"   0  done\n"
+"   1  refused: no such case, regisseur or notification (not_found), or\n"
+"      the record's state forbids it, e.g. an inactive regisseur or a\n"
+"      closed case (conflict); lookup: no case holds the person\n"
+"  64  usage error: unknown command or option, missing argument\n"
+"  65  regied found an argument invalid (bad_request), e.g. a BSN that\n"
+"      fails the elfproef, an email that is not an address\n"
+"  69  regied is not running or not reachable at the socket, or did not\n"
+"      answer in time\n"
+"  75  regied could not use its database (unavailable): nothing was\n"
+"      changed; try again\n"
+"  76  regied's reply was not understood\n"
+"\n"
+"Environment: REGIE_CONTROL (the socket), TZ (the zone of times shown).\n"
+"\n"
+"Examples:\n"
+"  regiectl regisseur add --name 'Anna de Boer' --organisation \\\n"
+"      'Sociaal Team Wageningen' --email a.deboer@example.nl\n"
+"  regiectl cases --unassigned\n"
+"  regiectl case assign C-000017 RG-000003\n"
+"  regiectl case type 17 intensive\n"
+"  regiectl case close C-000017 --reason 'plan completed'\n"
+"  regiectl lookup --bsn              (type the BSN; it is not shown)\n"
+"  regiectl --json cases --status all | jq '.[].case'\n"
+"  regiectl outbox --status failed; regiectl outbox retry 12\n";
+/* clang-format on */
 
 static int s_help(cli_opts_t *o, int argc, char **argv);
 
-/* Longer words first: "outbox retry" before "outbox". */
-static const cli_cmd_t s_cmds[] = {
-    {"regisseur add", s_regisseur_add,
-     "--name NAME --organisation ORG\n"
-     "          --email EMAIL [--phone PHONE]",
-     "      Adds a regisseur to the social map. The email must be unique\n"
-     "      among active regisseurs: it is where regie sends the cases.\n"},
-    {"regisseur update", s_regisseur_update,
-     "REGISSEUR [--name NAME] [--organisation ORG]\n"
-     "          [--email EMAIL] [--phone PHONE]",
-     "      Changes the given fields; --phone '' removes the number.\n"},
-    {"regisseur deactivate", s_regisseur_deactivate, "REGISSEUR",
-     "      Marks a regisseur inactive (left, or on long leave): no case\n"
-     "      can be assigned to an inactive regisseur. Refused while the\n"
-     "      regisseur holds open cases: assign those to someone else\n"
-     "      first (regiectl cases --regisseur REGISSEUR).\n"},
-    {"regisseur activate", s_regisseur_activate, "REGISSEUR",
-     "      Makes an inactive regisseur assignable again.\n"},
-    {"regisseur show", s_regisseur_show, "REGISSEUR",
-     "      One regisseur, with the open cases it holds.\n"},
-    {"regisseur list", s_regisseur_list, "[--all]",
-     "      Same as regiectl regisseurs.\n"},
-    {"regisseurs", s_regisseur_list, "[--all]",
-     "      The social map: active regisseurs by name, with organisation,\n"
-     "      email, phone and the number of open cases each holds. --all\n"
-     "      includes inactive ones.\n"},
-    {"case list", s_case_list,
-     "[--status open|closed|all]\n"
-     "          [--regisseur REGISSEUR] [--unassigned]",
-     "      Same as regiectl cases.\n"},
-    {"cases", s_case_list,
-     "[--status open|closed|all]\n"
-     "          [--regisseur REGISSEUR] [--unassigned]",
-     "      Cases, oldest first: status (default open), type, regisseur,\n"
-     "      when opened, persons (a count: persons are never shown),\n"
-     "      referrals and the last one's date. --regisseur: only that\n"
-     "      regisseur's; --unassigned: only cases without regisseur.\n"},
-    {"case show", s_case_show, "CASE",
-     "      One case: status, type, regisseur, and its referrals with\n"
-     "      partner, kind, category, urgency, date, the partner's contact\n"
-     "      and note (the note is for the Kernteam; it is never emailed).\n"},
-    {"case assign", s_case_assign, "CASE REGISSEUR",
-     "      Makes REGISSEUR the regisseur of an open case; with mail\n"
-     "      configured, the new regisseur is emailed, and so is the\n"
-     "      previous one. Partners that may know it learn the regisseur\n"
-     "      in the replies to their next referrals about the household.\n"},
-    {"case type", s_case_type, "CASE complex|intensive",
-     "      Sets the type of an open case.\n"},
-    {"case close", s_case_close, "CASE --reason TEXT",
-     "      Closes an open case; the reason is required. A later referral\n"
-     "      about its persons opens a new case.\n"},
-    {"lookup", s_lookup, "--bsn",
-     "      Finds the cases (open and closed) of a person by BSN. The BSN\n"
-     "      is read from the terminal without echo, or from standard\n"
-     "      input when that is not a terminal; never from the command\n"
-     "      line, so it stays out of shell history and ps. regied hashes\n"
-     "      it at once; it is not logged. Exit status 1 when no case\n"
-     "      holds the person.\n"},
-    {"outbox retry", s_outbox_retry, "ID",
-     "      Makes a failed notification pending again, due now.\n"},
-    {"outbox list", s_outbox_list, "[--status pending|sent|failed] [--limit N]",
-     "      Same as regiectl outbox.\n"},
-    {"outbox", s_outbox_list, "[--status pending|sent|failed] [--limit N]",
-     "      Notifications, newest first (at most N, default 100): to whom,\n"
-     "      subject, attempts, the next attempt or when it was sent, and\n"
-     "      the last error of a failed one.\n"},
-    {"ping", s_ping, "",
-     "      Checks that regied answers; prints its version and clock.\n"},
+static const cli_cmd_t s_help_cmds[] = {
     {"help", s_help, "[COMMAND]",
      "      This help, or the help of one command.\n"},
 };
-static const size_t s_ncore = sizeof s_cmds / sizeof *s_cmds;
+static const cli_table_t s_help_table = {s_help_cmds, 1};
 
-/* Every area's commands, in the order --help shows them. */
-static const cli_table_t s_tables[] = {
-    {s_cmds, sizeof s_cmds / sizeof *s_cmds},
-    {rcagree_cmds, 0},
-    {rcmon_cmds, 0},
+/* Every family's commands, in the order --help shows them; the first
+ * command whose words match is run. */
+static const cli_table_t *const s_tables[] = {
+    &rccore_table,
+    &s_help_table,
+    &rcagree_table,
+    &rcmon_table,
 };
 
-static size_t s_table_n(size_t t)
+/* The k-th command of all the tables, or NULL past the last. */
+static const cli_cmd_t *s_nth(size_t k)
 {
-    return t == 0 ? s_ncore : t == 1 ? rcagree_cmds_n : rcmon_cmds_n;
+    for (size_t t = 0; t < sizeof s_tables / sizeof *s_tables; t++) {
+        if (k < s_tables[t]->n)
+            return &s_tables[t]->cmds[k];
+        k -= s_tables[t]->n;
+    }
+    return NULL;
+}
+
+/* The number of c's words that start argv, or 0 when they do not. */
+static int s_match(const cli_cmd_t *c, int argc, char **argv)
+{
+    char words[64];
+    snprintf(words, sizeof words, "%s", c->words);
+    int n = 0;
+    bool match = true;
+    for (char *w = strtok(words, " "); w && match; w = strtok(NULL, " "))
+        match = n < argc && strcmp(argv[n++], w) == 0;
+    return match ? n : 0;
 }
 
 /* The command whose words start argv; sets *used to their number. */
 static const cli_cmd_t *s_find(int argc, char **argv, int *used)
 {
-    for (size_t t = 0; t < sizeof s_tables / sizeof *s_tables; t++)
-        for (size_t i = 0; i < s_table_n(t); i++) {
-            const cli_cmd_t *c = &s_tables[t].cmds[i];
-            char words[64];
-            snprintf(words, sizeof words, "%s", c->words);
-            int n = 0;
-            bool match = true;
-            for (char *w = strtok(words, " "); w && match;
-                 w = strtok(NULL, " "))
-                match = n < argc && strcmp(argv[n++], w) == 0;
-            if (match) {
-                *used = n;
-                return c;
-            }
-        }
+    const cli_cmd_t *c;
+    for (size_t k = 0; (c = s_nth(k)); k++)
+        if ((*used = s_match(c, argc, argv)) > 0)
+            return c;
     return NULL;
 }
 
 static void s_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: regiectl [-s SOCKET] [-t SECONDS] [--json] COMMAND "
-            "[ARGUMENTS]\n"
-            "\n"
-            "regiectl is the command line of regie for the Kernteam, the "
-            "gemeente and\n"
-            "operators: the social map of regisseurs, the cases (one "
-            "household's plan\n"
-            "each) with their referrals, and the outbox of notifications. It "
-            "talks to\n"
-            "the running regied over its local control socket; who may use "
-            "regiectl\n"
-            "is decided by that socket's file permissions.\n"
-            "\n"
-            "Options (-j and -h may also follow the command):\n"
-            "  -s, --socket SOCKET   the control socket (default: "
-            "$REGIE_CONTROL, else\n"
-            "                        %s); \"ipc://PATH\" or PATH\n"
-            "  -t, --timeout SECONDS how long to wait for regied (default %d)\n"
-            "  -j, --json            print the result as JSON, for scripts\n"
-            "  -h, --help            this help; regiectl COMMAND --help: one "
-            "command's\n"
-            "  -V, --version         print the version\n"
-            "\n"
-            "Commands:\n",
-            CTLCLIENT_DEFAULT_PATH, CLI_TIMEOUT_S);
-    for (size_t t = 0; t < sizeof s_tables / sizeof *s_tables; t++)
-        for (size_t i = 0; i < s_table_n(t); i++)
-            cli_help_cmd(out, &s_tables[t].cmds[i]);
-    fprintf(
-        out,
-        "\n"
-        "References: cases C-000017 (or 17), regisseurs RG-000003 (or 3),\n"
-        "referrals R-000042; notifications by number.\n"
-        "\n"
-        "Output: aligned tables, times in the local zone (\"2026-11-22 "
-        "09:00\").\n"
-        "With --json the result is printed as regied gives it, times in RFC "
-        "3339\n"
-        "UTC; errors still go to standard error as \"regiectl: MESSAGE\".\n"
-        "\n"
-        "Exit status:\n"
-        "   0  done\n"
-        "   1  refused: no such case, regisseur or notification (not_found), "
-        "or\n"
-        "      the record's state forbids it, e.g. an inactive regisseur or a\n"
-        "      closed case (conflict); lookup: no case holds the person\n"
-        "  64  usage error: unknown command or option, missing argument\n"
-        "  65  regied found an argument invalid (bad_request), e.g. a BSN "
-        "that\n"
-        "      fails the elfproef, an email that is not an address\n"
-        "  69  regied is not running or not reachable at the socket, or did "
-        "not\n"
-        "      answer in time\n"
-        "  75  regied could not use its database (unavailable): nothing was\n"
-        "      changed; try again\n"
-        "  76  regied's reply was not understood\n"
-        "\n"
-        "Environment: REGIE_CONTROL (the socket), TZ (the zone of times "
-        "shown).\n"
-        "\n"
-        "Examples:\n"
-        "  regiectl regisseur add --name 'Anna de Boer' --organisation \\\n"
-        "      'Sociaal Team Wageningen' --email a.deboer@example.nl\n"
-        "  regiectl cases --unassigned\n"
-        "  regiectl case assign C-000017 RG-000003\n"
-        "  regiectl case type 17 intensive\n"
-        "  regiectl case close C-000017 --reason 'plan completed'\n"
-        "  regiectl lookup --bsn              (type the BSN; it is not shown)\n"
-        "  regiectl --json cases --status all | jq '.[].case'\n"
-        "  regiectl outbox --status failed; regiectl outbox retry 12\n");
+    const cli_cmd_t *c;
+    fputs(s_usage_head, out);
+    for (size_t k = 0; (c = s_nth(k)); k++)
+        cli_help_cmd(out, c);
+    fputs(s_usage_tail, out);
 }
 
+/* help [COMMAND]: the help of every command whose first word is the
+ * given one (and, with more words, of the one they name). */
 static int s_help(cli_opts_t *o, int argc, char **argv)
 {
     int used, shown = 0;
+    const cli_cmd_t *c;
     if (argc < 2) {
         s_usage(stdout);
         return 0;
     }
-    for (size_t t = 0; t < sizeof s_tables / sizeof *s_tables; t++)
-        for (size_t i = 0; i < s_table_n(t); i++) {
-            const cli_cmd_t *c = &s_tables[t].cmds[i];
-            size_t n = strlen(argv[1]);
-            if (strncmp(c->words, argv[1], n) == 0 &&
-                (c->words[n] == ' ' || !c->words[n]) &&
-                (argc < 3 || s_find(argc - 1, argv + 1, &used) == c)) {
-                cli_help_cmd(stdout, c);
-                shown++;
-            }
+    size_t n = strlen(argv[1]);
+    for (size_t k = 0; (c = s_nth(k)); k++)
+        if (strncmp(c->words, argv[1], n) == 0 &&
+            (c->words[n] == ' ' || !c->words[n]) &&
+            (argc < 3 || s_find(argc - 1, argv + 1, &used) == c)) {
+            cli_help_cmd(stdout, c);
+            shown++;
         }
     if (!shown)
         return cli_usage_error("help: no command %s", argv[1]);
     return 0;
+}
+
+/* Reads the value of --timeout into o. Returns -1, or the exit status
+ * of a usage error. */
+static int s_timeout(cli_opts_t *o, const char *text)
+{
+    char *end;
+    long t = strtol(text, &end, 10);
+    if (*end || end == text || t < 1 || t > 3600)
+        return cli_usage_error("--timeout %s: give 1 to 3600 seconds", text);
+    o->timeout_ms = (int)t * 1000;
+    return -1;
+}
+
+/* Handles option c (its value in optarg, its word arg) into o. Returns
+ * -1 to go on, or the exit status to exit with now. */
+static int s_option(cli_opts_t *o, int c, const char *arg)
+{
+    switch (c) {
+    case 's':
+        o->path = client_path(optarg);
+        return -1;
+    case 'j':
+        o->json = true;
+        return -1;
+    case 't':
+        return s_timeout(o, optarg);
+    case 'h':
+        s_usage(stdout);
+        return 0;
+    case 'V':
+        printf("regiectl %s\n", REGIE_VERSION);
+        return 0;
+    default:
+        return cli_usage_error("%s: unknown option, or its value missing", arg);
+    }
 }
 
 /* Reads the options before the command. Returns the index of the
@@ -533,39 +211,9 @@ static int s_global(cli_opts_t *o, int argc, char **argv, int *rc)
     };
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+s:t:jhV", lo, NULL)) != -1) {
-        char *end;
-        long t;
-        switch (c) {
-        case 's':
-            o->path = ctlclient_path(optarg);
-            break;
-        case 'j':
-            o->json = true;
-            break;
-        case 'h':
-            s_usage(stdout);
-            *rc = 0;
+    while ((c = getopt_long(argc, argv, "+s:t:jhV", lo, NULL)) != -1)
+        if ((*rc = s_option(o, c, argv[optind - 1])) >= 0)
             return -1;
-        case 'V':
-            printf("regiectl %s\n", REGIE_VERSION);
-            *rc = 0;
-            return -1;
-        case 't':
-            t = strtol(optarg, &end, 10);
-            if (*end || end == optarg || t < 1 || t > 3600) {
-                *rc = cli_usage_error("--timeout %s: give 1 to 3600 seconds",
-                                      optarg);
-                return -1;
-            }
-            o->timeout_ms = (int)t * 1000;
-            break;
-        default:
-            *rc = cli_usage_error("%s: unknown option, or its value missing",
-                                  argv[optind - 1]);
-            return -1;
-        }
-    }
     return optind;
 }
 
@@ -573,7 +221,7 @@ int main(int argc, char **argv)
 {
     const char *env = getenv("REGIE_CONTROL");
     cli_opts_t o = {
-        .path = ctlclient_path(env && *env ? env : CTLCLIENT_DEFAULT_PATH),
+        .path = client_path(env && *env ? env : CLIENT_DEFAULT_PATH),
         .timeout_ms = CLI_TIMEOUT_S * 1000,
     };
     int rc = 0, used = 0;

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static void s_usage(FILE *out)
-{
-    fprintf(out,
+/* The help text is laid out by hand. */
+/* clang-format off */
+static const char s_usage[] =
 "Usage: regie-keygen [--force] curve BASE\n"
 "       regie-keygen [--force] pseudonym FILE\n"
 "\n"
@@ -36,52 +36,61 @@ static void s_usage(FILE *out)
 "  -h, --help       show this help\n"
 "\n"
 "Exit status: 0 on success, 64 on a usage error, 73 when a file cannot be\n"
-"created.\n");
+"created.\n";
+/* clang-format on */
+
+static const struct option s_longopts[] = {
+    {"force", no_argument, NULL, 'f'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* Writes a CURVE keypair at BASE path (.key, .pub) and prints the public
+ * key. Returns the exit status. */
+static int s_curve(const char *path, int force)
+{
+    if (keys_write_curve(path, force) != 0)
+        return 73;
+    char pub[KEYS_Z85_LEN + 1], err[256];
+    char *pub_path = NULL;
+    size_t n = strlen(path) + 5;
+    char buf[4096];
+    if (n < sizeof buf) {
+        snprintf(buf, sizeof buf, "%s.pub", path);
+        pub_path = buf;
+    }
+    if (pub_path && keys_read_z85(pub_path, pub, err, sizeof err) == 0)
+        printf("%s\n", pub);
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"force", no_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     int force = 0, c;
-    while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "fh", s_longopts, NULL)) != -1) {
         if (c == 'f')
             force = 1;
         else if (c == 'h') {
-            s_usage(stdout);
+            fputs(s_usage, stdout);
             return 0;
         } else {
-            s_usage(stderr);
+            fputs(s_usage, stderr);
             return 64;
         }
     }
     if (argc - optind != 2) {
-        s_usage(stderr);
+        fputs(s_usage, stderr);
         return 64;
     }
     const char *what = argv[optind], *path = argv[optind + 1];
     umask(077);
-    if (strcmp(what, "curve") == 0) {
-        if (keys_write_curve(path, force) != 0)
-            return 73;
-        char pub[KEYS_Z85_LEN + 1], err[256];
-        char *pub_path = NULL;
-        size_t n = strlen(path) + 5;
-        char buf[4096];
-        if (n < sizeof buf) {
-            snprintf(buf, sizeof buf, "%s.pub", path);
-            pub_path = buf;
-        }
-        if (pub_path && keys_read_z85(pub_path, pub, err, sizeof err) == 0)
-            printf("%s\n", pub);
-        return 0;
-    }
+    if (strcmp(what, "curve") == 0)
+        return s_curve(path, force);
     if (strcmp(what, "pseudonym") == 0)
         return keys_write_pseudo(path, force) == 0 ? 0 : 73;
-    fprintf(stderr, "regie-keygen: unknown key kind '%s' "
-            "(use curve or pseudonym)\n", what);
+    fprintf(stderr,
+            "regie-keygen: unknown key kind '%s' "
+            "(use curve or pseudonym)\n",
+            what);
     return 64;
 }

@@ -1,8 +1,8 @@
 /*
- * monview — human and CSV views of the monitoring commands, for
+ * viewmon — human and CSV views of the monitoring commands, for
  * regiectl.
  */
-#include "monview.h"
+#include "viewmon.h"
 
 #include "field.h"
 #include "table.h"
@@ -40,10 +40,10 @@ static void s_days(const json_t *v, char *buf, size_t len)
         snprintf(buf, len, "-");
 }
 
-void monview_log(FILE *out, const json_t *rows)
+void viewmon_log(FILE *out, const json_t *rows)
 {
-    static const char *const h[] = {"TIME", "ACTOR", "ACTION", "CASE",
-                                    "AGREEMENT", "REF", "DETAILS"};
+    static const char *const h[] = {"TIME",      "ACTOR", "ACTION", "CASE",
+                                    "AGREEMENT", "REF",   "DETAILS"};
     table_t *t = table_new(7, h);
     size_t i;
     json_t *e;
@@ -76,56 +76,79 @@ void monview_log(FILE *out, const json_t *rows)
 
 /* ------------------------------------------------------------ stats */
 
+/* Frees the n strings of c and c. */
+static void s_free_all(char **c, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(c[i]);
+    free(c);
+}
+
+/* The headers of the referral table (owned, weeks + 4): PARTNER, one
+ * column per week ("W47" of "2026-W47"), TOTAL, MATCHED, SHARE. */
+static char **s_referral_head(const json_t *weeks)
+{
+    size_t nw = json_array_size(weeks), i;
+    char **h = xcalloc(nw + 4, sizeof *h);
+    json_t *w;
+    h[0] = xstrdup("PARTNER");
+    json_array_foreach(weeks, i, w)
+    {
+        h[i + 1] = xasprintf(">%s", json_string_value(w) + 5);
+    }
+    h[nw + 1] = xstrdup(">TOTAL");
+    h[nw + 2] = xstrdup(">MATCHED");
+    h[nw + 3] = xstrdup(">SHARE");
+    return h;
+}
+
+/* The cells (owned, weeks + 4) of partner p's row in that table. */
+static char **s_referral_row(const json_t *p, const json_t *weeks)
+{
+    size_t nw = json_array_size(weeks), j;
+    char **c = xcalloc(nw + 4, sizeof *c);
+    json_t *w;
+    c[0] = xstrdup(field_str(p, "partner"));
+    json_array_foreach(weeks, j, w)
+    {
+        c[j + 1] = xasprintf(
+            "%lld", s_int(json_object_get(p, "weeks"), json_string_value(w)));
+    }
+    c[nw + 1] = xasprintf("%lld", s_int(p, "total"));
+    c[nw + 2] = xasprintf("%lld", s_int(p, "matched"));
+    json_t *sh = json_object_get(p, "matched_share");
+    c[nw + 3] = json_is_number(sh)
+                    ? xasprintf("%.0f%%", json_number_value(sh) * 100)
+                    : xstrdup("-");
+    return c;
+}
+
+/* Referrals per partner and week, with totals and the share matched. */
 static void s_referral_table(FILE *out, const json_t *s)
 {
     const json_t *weeks = json_object_get(s, "weeks");
-    size_t nw = json_array_size(weeks), n = nw + 4, i, j;
-    const char **h = xcalloc(n, sizeof *h);
-    char **own = xcalloc(n, sizeof *own);
-    h[0] = "PARTNER";
-    json_t *w, *p;
-    json_array_foreach(weeks, i, w)
+    size_t n = json_array_size(weeks) + 4, i;
+    char **h = s_referral_head(weeks);
+    table_t *t = table_new(n, (const char *const *)h);
+    json_t *p;
+    json_array_foreach(
+        json_object_get(json_object_get(s, "referrals"), "by_partner"), i, p)
     {
-        own[i + 1] = xasprintf(">%s", json_string_value(w) + 5);
-        h[i + 1] = own[i + 1];
-    }
-    h[nw + 1] = ">TOTAL";
-    h[nw + 2] = ">MATCHED";
-    h[nw + 3] = ">SHARE";
-    table_t *t = table_new(n, h);
-    json_array_foreach(json_object_get(json_object_get(s, "referrals"),
-                                       "by_partner"), i, p)
-    {
-        char **c = xcalloc(n, sizeof *c);
-        c[0] = xstrdup(field_str(p, "partner"));
-        json_array_foreach(weeks, j, w) c[j + 1] = xasprintf(
-            "%lld", s_int(json_object_get(p, "weeks"), json_string_value(w)));
-        c[nw + 1] = xasprintf("%lld", s_int(p, "total"));
-        c[nw + 2] = xasprintf("%lld", s_int(p, "matched"));
-        json_t *sh = json_object_get(p, "matched_share");
-        c[nw + 3] = json_is_number(sh)
-                        ? xasprintf("%.0f%%", json_number_value(sh) * 100)
-                        : xstrdup("-");
+        char **c = s_referral_row(p, weeks);
         table_add(t, (const char *const *)c);
-        for (j = 0; j < n; j++)
-            free(c[j]);
-        free(c);
+        s_free_all(c, n);
     }
     if (table_rows(t))
         table_print(t, out);
     table_destroy(&t);
-    for (i = 0; i < n; i++)
-        free(own[i]);
-    free(own);
-    free(h);
+    s_free_all(h, n);
 }
 
 /* A table of domain counts of rows, keyed by the member key. */
 static void s_domain_table(FILE *out, const json_t *rows, const char *key,
                            const char *head)
 {
-    const char *h[] = {head, ">CARE", ">PARTICIPATION", ">SAFETY",
-                       ">OTHER"};
+    const char *h[] = {head, ">CARE", ">PARTICIPATION", ">SAFETY", ">OTHER"};
     table_t *t = table_new(5, h);
     size_t i;
     json_t *r;
@@ -176,8 +199,10 @@ static void s_assignment(FILE *out, const json_t *a)
     char med[32], p90[32];
     s_days(json_object_get(a, "median_s"), med, sizeof med);
     s_days(json_object_get(a, "p90_s"), p90, sizeof p90);
-    fprintf(out, "\nTime from referral to regisseur: %lld cases assigned, "
-            "median %s, 90th percentile %s\n", s_int(a, "cases"), med, p90);
+    fprintf(out,
+            "\nTime from referral to regisseur: %lld cases assigned, "
+            "median %s, 90th percentile %s\n",
+            s_int(a, "cases"), med, p90);
     static const char *const h[] = {"ORGANISATION", ">CASES", ">MEDIAN",
                                     ">90TH PERCENTILE"};
     table_t *t = table_new(4, h);
@@ -197,53 +222,79 @@ static void s_assignment(FILE *out, const json_t *a)
     table_destroy(&t);
 }
 
-void monview_stats(FILE *out, const json_t *s)
+/* The referrals: how many, the share matched, the table by partner. */
+static void s_stats_referrals(FILE *out, const json_t *s)
 {
-    char from[TABLE_TIME_MAX], to[TABLE_TIME_MAX];
     const json_t *r = json_object_get(s, "referrals");
-    const json_t *d = json_object_get(s, "domains");
-    const json_t *rep = json_object_get(s, "reports");
-    const json_t *p = json_object_get(rep, "progress");
-    const json_t *net = json_object_get(s, "network");
-    fprintf(out, "Statistics from %s to %s\n\n",
-            table_time(field_str(s, "from"), from, sizeof from),
-            table_time(field_str(s, "to"), to, sizeof to));
     char *m = s_part(r, "matched", "matched_share");
-    fprintf(out, "Referrals: %lld, of which matched to an existing case: "
-            "%s\n", s_int(r, "total"), m);
+    fprintf(out,
+            "Referrals: %lld, of which matched to an existing case: "
+            "%s\n",
+            s_int(r, "total"), m);
     free(m);
     s_referral_table(out, s);
+}
+
+/* Care against participation: the totals, by partner and by week. */
+static void s_stats_domains(FILE *out, const json_t *d)
+{
     const json_t *dt = json_object_get(d, "total");
-    fprintf(out, "\nCare and participation: care %lld, participation %lld, "
-            "safety %lld, other %lld\n", s_int(dt, "care"),
-            s_int(dt, "participation"), s_int(dt, "safety"),
+    fprintf(out,
+            "\nCare and participation: care %lld, participation %lld, "
+            "safety %lld, other %lld\n",
+            s_int(dt, "care"), s_int(dt, "participation"), s_int(dt, "safety"),
             s_int(dt, "other"));
-    s_domain_table(out, json_object_get(d, "by_partner"), "partner",
-                   "PARTNER");
+    s_domain_table(out, json_object_get(d, "by_partner"), "partner", "PARTNER");
     s_domain_table(out, json_object_get(d, "by_week"), "week", "WEEK");
-    s_assignment(out, json_object_get(s, "assignment"));
+}
+
+/* Progress reports by organisation, then partners' periodic reports. */
+static void s_stats_reports(FILE *out, const json_t *rep)
+{
+    const json_t *p = json_object_get(rep, "progress");
     char *on = s_part(p, "on_time", "on_time_share");
     char *late = s_part(p, "late", "late_share");
     char *miss = s_part(p, "missing", "missing_share");
-    fprintf(out, "\nProgress reports: on time %s, late %s, missing %s; "
-            "waived %lld, extensions %lld, waivers %lld\n", on, late, miss,
-            s_int(p, "waived"), s_int(p, "extensions"), s_int(p, "waivers"));
+    fprintf(out,
+            "\nProgress reports: on time %s, late %s, missing %s; "
+            "waived %lld, extensions %lld, waivers %lld\n",
+            on, late, miss, s_int(p, "waived"), s_int(p, "extensions"),
+            s_int(p, "waivers"));
     free(on);
     free(late);
     free(miss);
     s_tally_table(out, json_object_get(p, "by_organisation"), "organisation",
                   "ORGANISATION");
     fprintf(out, "\nPartners' periodic reports:\n");
-    s_tally_table(out,
-                  json_object_get(json_object_get(rep, "partner"),
-                                  "by_partner"),
-                  "partner", "PARTNER");
+    s_tally_table(
+        out, json_object_get(json_object_get(rep, "partner"), "by_partner"),
+        "partner", "PARTNER");
+}
+
+/* The social network of the households: mapped, engaged. */
+static void s_stats_network(FILE *out, const json_t *net)
+{
     char *mp = s_part(net, "mapped", "mapped_share");
     char *en = s_part(net, "engaged", "engaged_share");
-    fprintf(out, "\nSocial network of the household, of %lld cases active: "
-            "mapped %s, engaged %s\n", s_int(net, "cases"), mp, en);
+    fprintf(out,
+            "\nSocial network of the household, of %lld cases active: "
+            "mapped %s, engaged %s\n",
+            s_int(net, "cases"), mp, en);
     free(mp);
     free(en);
+}
+
+void viewmon_stats(FILE *out, const json_t *s)
+{
+    char from[TABLE_TIME_MAX], to[TABLE_TIME_MAX];
+    fprintf(out, "Statistics from %s to %s\n\n",
+            table_time(field_str(s, "from"), from, sizeof from),
+            table_time(field_str(s, "to"), to, sizeof to));
+    s_stats_referrals(out, s);
+    s_stats_domains(out, json_object_get(s, "domains"));
+    s_assignment(out, json_object_get(s, "assignment"));
+    s_stats_reports(out, json_object_get(s, "reports"));
+    s_stats_network(out, json_object_get(s, "network"));
 }
 
 /* ------------------------------------------------------------ CSV */
@@ -296,67 +347,71 @@ static void s_csv_domains(FILE *out, const json_t *o, const char *partner,
                           const char *week)
 {
     for (int d = 0; d < 4; d++) {
-        json_t *one = json_pack("{s:O}", "referrals",
-                                json_object_get(o, s_domains[d]));
+        json_t *one =
+            json_pack("{s:O}", "referrals", json_object_get(o, s_domains[d]));
         s_csv(out, "domains", partner, NULL, week, s_domains[d], one);
         json_decref(one);
     }
 }
 
-void monview_stats_csv(FILE *out, const json_t *s)
+/* The figures of o in section, then those of each row of its member
+ * list, a row keyed by its member key (partner or organisation); with
+ * weeks, each row's counts per week follow it. */
+static void s_csv_group(FILE *out, const char *section, const json_t *o,
+                        const char *list, const char *key, bool weeks)
 {
+    bool by_partner = strcmp(key, "partner") == 0;
     size_t i;
-    json_t *r;
+    json_t *r, *v;
     const char *k;
-    json_t *v;
-    const json_t *ref = json_object_get(s, "referrals");
-    const json_t *d = json_object_get(s, "domains");
-    const json_t *rep = json_object_get(s, "reports");
-    fprintf(out, "section,partner,organisation,week,domain,measure,value\n");
-    s_csv(out, "referrals", NULL, NULL, NULL, NULL, ref);
-    json_array_foreach(json_object_get(ref, "by_partner"), i, r)
+    s_csv(out, section, NULL, NULL, NULL, NULL, o);
+    json_array_foreach(json_object_get(o, list), i, r)
     {
-        s_csv(out, "referrals", field_str(r, "partner"), NULL, NULL, NULL, r);
-        json_object_foreach(json_object_get(r, "weeks"), k, v)
+        const char *name = field_str(r, key);
+        s_csv(out, section, by_partner ? name : NULL, by_partner ? NULL : name,
+              NULL, NULL, r);
+        json_object_foreach(weeks ? json_object_get(r, "weeks") : NULL, k, v)
         {
             json_t *one = json_pack("{s:O}", "referrals", v);
-            s_csv(out, "referrals", field_str(r, "partner"), NULL, k, NULL,
-                  one);
+            s_csv(out, section, name, NULL, k, NULL, one);
             json_decref(one);
         }
     }
+}
+
+void viewmon_stats_csv(FILE *out, const json_t *s)
+{
+    size_t i;
+    json_t *r;
+    const json_t *d = json_object_get(s, "domains");
+    const json_t *rep = json_object_get(s, "reports");
+    fprintf(out, "section,partner,organisation,week,domain,measure,value\n");
+    s_csv_group(out, "referrals", json_object_get(s, "referrals"), "by_partner",
+                "partner", true);
     s_csv_domains(out, json_object_get(d, "total"), NULL, NULL);
     json_array_foreach(json_object_get(d, "by_partner"), i, r)
         s_csv_domains(out, r, field_str(r, "partner"), NULL);
     json_array_foreach(json_object_get(d, "by_week"), i, r)
         s_csv_domains(out, r, NULL, field_str(r, "week"));
-    const json_t *a = json_object_get(s, "assignment");
-    s_csv(out, "assignment", NULL, NULL, NULL, NULL, a);
-    json_array_foreach(json_object_get(a, "by_organisation"), i, r)
-        s_csv(out, "assignment", NULL, field_str(r, "organisation"), NULL, NULL,
-              r);
-    const json_t *p = json_object_get(rep, "progress");
-    s_csv(out, "progress_reports", NULL, NULL, NULL, NULL, p);
-    json_array_foreach(json_object_get(p, "by_organisation"), i, r)
-        s_csv(out, "progress_reports", NULL, field_str(r, "organisation"), NULL,
-              NULL, r);
-    p = json_object_get(rep, "partner");
-    s_csv(out, "partner_reports", NULL, NULL, NULL, NULL, p);
-    json_array_foreach(json_object_get(p, "by_partner"), i, r)
-        s_csv(out, "partner_reports", field_str(r, "partner"), NULL, NULL, NULL,
-              r);
+    s_csv_group(out, "assignment", json_object_get(s, "assignment"),
+                "by_organisation", "organisation", false);
+    s_csv_group(out, "progress_reports", json_object_get(rep, "progress"),
+                "by_organisation", "organisation", false);
+    s_csv_group(out, "partner_reports", json_object_get(rep, "partner"),
+                "by_partner", "partner", false);
     s_csv(out, "network", NULL, NULL, NULL, NULL,
           json_object_get(s, "network"));
 }
 
 /* ------------------------------------------------------------ others */
 
-void monview_purge(FILE *out, const json_t *r)
+void viewmon_purge(FILE *out, const json_t *r)
 {
     const json_t *c = json_object_get(r, "counts");
     char closed[TABLE_TIME_MAX], old[TABLE_TIME_MAX];
     bool dry = json_is_true(json_object_get(r, "dry_run"));
-    fprintf(out, "%s\n"
+    fprintf(out,
+            "%s\n"
             "  closed cases (closed before %s): %lld\n"
             "  referrals (of those cases, and of open cases received before "
             "%s): %lld\n"
@@ -371,12 +426,14 @@ void monview_purge(FILE *out, const json_t *r)
             s_int(c, "notifications"), s_int(c, "notes"));
 }
 
-void monview_backup(FILE *out, const json_t *r)
+void viewmon_backup(FILE *out, const json_t *r)
 {
     char *path = table_clean(field_str(r, "path"), false, 0);
     if (strcmp(field_str(r, "state"), "done") == 0)
-        fprintf(out, "Backup written to %s (%lld pages; integrity_check "
-                "ok).\n", path, s_int(r, "pages"));
+        fprintf(out,
+                "Backup written to %s (%lld pages; integrity_check "
+                "ok).\n",
+                path, s_int(r, "pages"));
     else
         fprintf(out, "The backup to %s failed: %s\n", path,
                 field_str(r, "error") ? field_str(r, "error")
@@ -384,15 +441,15 @@ void monview_backup(FILE *out, const json_t *r)
     free(path);
 }
 
-void monview_network(FILE *out, const json_t *r)
+void viewmon_network(FILE *out, const json_t *r)
 {
     char when[TABLE_TIME_MAX];
     fprintf(out, "Case %s: network ", field_str(r, "case"));
     if (field_str(r, "network_engaged_at"))
-        fprintf(out, "engaged since %s (%s)",
-                table_time(field_str(r, "network_engaged_at"), when,
-                           sizeof when),
-                field_str(r, "network_engaged_by"));
+        fprintf(
+            out, "engaged since %s (%s)",
+            table_time(field_str(r, "network_engaged_at"), when, sizeof when),
+            field_str(r, "network_engaged_by"));
     else
         fprintf(
             out, "mapped since %s (%s), not engaged yet",
@@ -401,7 +458,7 @@ void monview_network(FILE *out, const json_t *r)
     fprintf(out, ".\n");
 }
 
-void monview_digest(FILE *out, const json_t *r)
+void viewmon_digest(FILE *out, const json_t *r)
 {
     fprintf(out, "To: %s\nSubject: %s\n\n%s", field_str(r, "to"),
             field_str(r, "subject"), field_str(r, "body"));

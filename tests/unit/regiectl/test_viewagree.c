@@ -1,11 +1,11 @@
 /*
- * Unit tests of agreeview (regiectl's human views of agreements): tables
+ * Unit tests of viewagree (regiectl's human views of agreements): tables
  * and details in the local zone (Europe/Amsterdam here), owners for a
  * person, event details with local times and the reason last, the
  * outcome of a report, the overdue list with its reasons, and text from
  * partners made safe for a terminal.
  */
-#include "agreeview.h"
+#include "viewagree.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -46,12 +46,12 @@ static const char s_progress[] =
 
 static void test_list(void **state)
 {
-    char *empty = s_render(agreeview_list, "[]");
+    char *empty = s_render(viewagree_list, "[]");
     assert_string_equal(empty, "No agreements.\n");
     free(empty);
     char text[2048];
     snprintf(text, sizeof text, "[%s]", s_progress);
-    char *out = s_render(agreeview_list, text);
+    char *out = s_render(viewagree_list, text);
     assert_non_null(strstr(out, "AGREEMENT"));
     assert_non_null(strstr(out, "A-000007"));
     assert_non_null(strstr(out, "A. Jansen (RG-000003)"));
@@ -63,7 +63,7 @@ static void test_list(void **state)
 
 static void test_one(void **state)
 {
-    char *out = s_render(agreeview_one, s_progress);
+    char *out = s_render(viewagree_one, s_progress);
     assert_non_null(strstr(out, "Agreement     A-000007\n"));
     assert_non_null(strstr(out, "Owner         A. Jansen (RG-000003)\n"));
     assert_non_null(strstr(out, "Rhythm        every 21 days\n"));
@@ -74,7 +74,7 @@ static void test_one(void **state)
                                 "user:alice\n")); /* CEST */
     assert_null(strstr(out, "Reason"));
     free(out);
-    out = s_render(agreeview_one,
+    out = s_render(viewagree_one,
                    "{\"agreement\": \"A-000001\", \"kind\": \"custom\","
                    " \"owner_type\": \"kernteam\", \"owner\": \"kernteam\","
                    " \"owner_name\": null, \"case\": null,"
@@ -104,7 +104,7 @@ static void test_show_events(void **state)
              " \"details\": {\"reason\": \"ziek\", \"from\": 1792742400,"
              " \"until\": 1793347200, \"occurrence\": 2}}]}",
              (int)strlen(s_progress) - 1, s_progress);
-    char *out = s_render(agreeview_show, text);
+    char *out = s_render(viewagree_show, text);
     assert_non_null(strstr(out, "Occurrences ended"));
     assert_non_null(strstr(out, "met_late"));
     assert_non_null(strstr(out, "P-000003"));
@@ -120,7 +120,7 @@ static void test_show_events(void **state)
 
 static void test_report(void **state)
 {
-    char *out = s_render(agreeview_report,
+    char *out = s_render(viewagree_report,
                          "{\"report\": \"P-000003\", \"agreement\":"
                          " \"A-000007\", \"agreement_status\": \"met\","
                          " \"next_due\": \"2026-12-07T08:00:00Z\","
@@ -131,7 +131,7 @@ static void test_report(void **state)
     assert_non_null(strstr(out, "next report is due 2026-12-07 09:00"));
     assert_non_null(strstr(out, "does not match"));
     free(out);
-    out = s_render(agreeview_report,
+    out = s_render(viewagree_report,
                    "{\"report\": \"P-000004\", \"agreement\": \"A-000007\","
                    " \"agreement_status\": \"open\", \"next_due\": null,"
                    " \"reconciled\": null}");
@@ -143,10 +143,10 @@ static void test_report(void **state)
 
 static void test_overdue(void **state)
 {
-    char *out = s_render(agreeview_overdue, "[]");
+    char *out = s_render(viewagree_overdue, "[]");
     assert_string_equal(out, "Nothing is overdue.\n");
     free(out);
-    out = s_render(agreeview_overdue,
+    out = s_render(viewagree_overdue,
                    "[{\"agreement\": \"A-000002\", \"kind\": \"partner\","
                    " \"owner_type\": \"partner\", \"owner\": \"vt\","
                    " \"owner_name\": \"Veilig Thuis\", \"case\": null,"
@@ -166,7 +166,7 @@ static void test_overdue(void **state)
 static void test_clock(void **state)
 {
     char *out =
-        s_render(agreeview_clock, "{\"now\": \"2027-03-28T01:30:00Z\"}");
+        s_render(viewagree_clock, "{\"now\": \"2027-03-28T01:30:00Z\"}");
     assert_string_equal(out, "regied's clock now says 2027-03-28 03:30.\n");
     free(out);
 }

@@ -1,7 +1,7 @@
 /*
- * ctlview — human views of control replies, for regiectl.
+ * viewcore — human views of control replies, for regiectl.
  */
-#include "ctlview.h"
+#include "viewcore.h"
 
 #include "field.h"
 #include "table.h"
@@ -21,7 +21,7 @@ static char *s_who(const char *ref, const char *name)
     return xasprintf("%s (%s)", name ? name : "?", ref);
 }
 
-void ctlview_regisseurs(FILE *out, const json_t *rows, bool with_state)
+void viewcore_regisseurs(FILE *out, const json_t *rows, bool with_state)
 {
     static const char *const h[] = {"REGISSEUR", "NAME",  "ORGANISATION",
                                     "EMAIL",     "PHONE", ">OPEN CASES",
@@ -49,7 +49,7 @@ void ctlview_regisseurs(FILE *out, const json_t *rows, bool with_state)
     table_destroy(&t);
 }
 
-void ctlview_regisseur(FILE *out, const json_t *r)
+void viewcore_regisseur(FILE *out, const json_t *r)
 {
     char n[32];
     field_print(out, "Regisseur", field_str(r, "regisseur"));
@@ -66,11 +66,11 @@ void ctlview_regisseur(FILE *out, const json_t *r)
     json_t *cases = json_object_get(r, "cases");
     if (json_array_size(cases) > 0) {
         fputc('\n', out);
-        ctlview_cases(out, cases);
+        viewcore_cases(out, cases);
     }
 }
 
-void ctlview_cases(FILE *out, const json_t *rows)
+void viewcore_cases(FILE *out, const json_t *rows)
 {
     static const char *const h[] = {"CASE",       "STATUS",       "TYPE",
                                     "REGISSEUR",  "OPENED",       ">PERSONS",
@@ -146,7 +146,7 @@ static void s_referral(FILE *out, const json_t *f)
     free(c);
 }
 
-void ctlview_case(FILE *out, const json_t *c)
+void viewcore_case(FILE *out, const json_t *c)
 {
     char n[32];
     const json_t *r = json_object_get(c, "regisseur_details");
@@ -176,7 +176,7 @@ void ctlview_case(FILE *out, const json_t *c)
     free(reg);
 }
 
-void ctlview_outbox(FILE *out, const json_t *rows)
+void viewcore_outbox(FILE *out, const json_t *rows)
 {
     static const char *const h[] = {">ID",         "STATUS",    "CREATED",
                                     "TO",          "SUBJECT",   ">TRIES",

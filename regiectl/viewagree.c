@@ -1,7 +1,7 @@
 /*
- * agreeview — human views of agreements, for regiectl (see agreeview.h).
+ * viewagree — human views of agreements, for regiectl (see viewagree.h).
  */
-#include "agreeview.h"
+#include "viewagree.h"
 
 #include "field.h"
 #include "ref.h"
@@ -104,7 +104,7 @@ static char *s_details(const json_t *e)
     return out;
 }
 
-void agreeview_list(FILE *out, const json_t *rows)
+void viewagree_list(FILE *out, const json_t *rows)
 {
     static const char *const h[] = {"AGREEMENT", "KIND",   "OWNER",
                                     "CASE",      ">EVERY", "DUE",
@@ -158,7 +158,7 @@ static char *s_level(const json_t *a)
     return xasprintf("%lld (%s)", n, n > 0 ? "escalated" : "reminders only");
 }
 
-void agreeview_one(FILE *out, const json_t *a)
+void viewagree_one(FILE *out, const json_t *a)
 {
     char n[32], when[TABLE_TIME_MAX];
     char *owner = s_owner(a), *rhythm = s_rhythm(a), *level = s_level(a);
@@ -268,9 +268,9 @@ static void s_events(FILE *out, const json_t *rows)
     table_destroy(&t);
 }
 
-void agreeview_show(FILE *out, const json_t *a)
+void viewagree_show(FILE *out, const json_t *a)
 {
-    agreeview_one(out, a);
+    viewagree_one(out, a);
     const json_t *occ = json_object_get(a, "occurrences");
     const json_t *rep = json_object_get(a, "reports");
     const json_t *ev = json_object_get(a, "events");
@@ -282,7 +282,7 @@ void agreeview_show(FILE *out, const json_t *a)
         s_events(out, ev);
 }
 
-void agreeview_report(FILE *out, const json_t *r)
+void viewagree_report(FILE *out, const json_t *r)
 {
     const char *st = field_str(r, "agreement_status");
     fprintf(out, "Report %s is recorded for agreement %s.\n",
@@ -335,7 +335,7 @@ static void s_reasons(FILE *out, const json_t *rows)
     }
 }
 
-void agreeview_overdue(FILE *out, const json_t *rows)
+void viewagree_overdue(FILE *out, const json_t *rows)
 {
     static const char *const h[] = {"OWNER",  "AGREEMENT", "KIND",
                                     "CASE",   "DUE",       ">DAYS LATE",
@@ -372,7 +372,7 @@ void agreeview_overdue(FILE *out, const json_t *rows)
     table_destroy(&t);
 }
 
-void agreeview_clock(FILE *out, const json_t *r)
+void viewagree_clock(FILE *out, const json_t *r)
 {
     char now[TABLE_TIME_MAX];
     fprintf(out, "regied's clock now says %s.\n",

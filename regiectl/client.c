@@ -1,7 +1,7 @@
 /*
- * ctlclient — one request and its reply on the control socket.
+ * client — one request and its reply on the control socket.
  */
-#include "ctlclient.h"
+#include "client.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
-const char *ctlclient_path(const char *endpoint)
+const char *client_path(const char *endpoint)
 {
     return strncmp(endpoint, "ipc://", 6) == 0 ? endpoint + 6 : endpoint;
 }
@@ -57,27 +57,27 @@ static int s_shape(const json_t *r)
 }
 
 /* Sends request on a connected REQ socket and reads the reply. */
-static ctlclient_status_t s_exchange(void *sock, const char *request,
-                                     size_t len, int timeout_ms, json_t **reply,
-                                     char *why, size_t wlen)
+static client_status_t s_exchange(void *sock, const char *request, size_t len,
+                                  int timeout_ms, json_t **reply, char *why,
+                                  size_t wlen)
 {
     if (zmq_send(sock, request, len, 0) < 0) {
         snprintf(why, wlen, "cannot send: %s", zmq_strerror(errno));
-        return CTLCLIENT_NO_ANSWER;
+        return CLIENT_NO_ANSWER;
     }
     zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
     int rc = zmq_poll(&item, 1, timeout_ms);
     if (rc <= 0) {
         snprintf(why, wlen, "%s",
                  rc < 0 ? zmq_strerror(errno) : "no answer in time");
-        return CTLCLIENT_NO_ANSWER;
+        return CLIENT_NO_ANSWER;
     }
     zmq_msg_t msg;
     zmq_msg_init(&msg);
     if (zmq_msg_recv(&msg, sock, 0) < 0) {
         snprintf(why, wlen, "cannot receive: %s", zmq_strerror(errno));
         zmq_msg_close(&msg);
-        return CTLCLIENT_NO_ANSWER;
+        return CLIENT_NO_ANSWER;
     }
     json_error_t err;
     *reply = json_loadb(zmq_msg_data(&msg), zmq_msg_size(&msg),
@@ -87,24 +87,24 @@ static ctlclient_status_t s_exchange(void *sock, const char *request,
         json_decref(*reply);
         *reply = NULL;
         snprintf(why, wlen, "the reply is not the control protocol's");
-        return CTLCLIENT_BAD_REPLY;
+        return CLIENT_BAD_REPLY;
     }
-    return CTLCLIENT_OK;
+    return CLIENT_OK;
 }
 
-ctlclient_status_t ctlclient_call(const char *path, const char *request,
-                                  size_t len, int timeout_ms, json_t **reply,
-                                  char *why, size_t why_len)
+client_status_t client_call(const char *path, const char *request, size_t len,
+                            int timeout_ms, json_t **reply, char *why,
+                            size_t why_len)
 {
     *reply = NULL;
     if (s_probe(path, why, why_len) < 0)
-        return CTLCLIENT_UNREACHABLE;
+        return CLIENT_UNREACHABLE;
     void *ctx = zmq_ctx_new();
     void *sock = ctx ? zmq_socket(ctx, ZMQ_REQ) : NULL;
     int zero = 0;
     char ep[128];
     snprintf(ep, sizeof ep, "ipc://%s", path);
-    ctlclient_status_t st = CTLCLIENT_UNREACHABLE;
+    client_status_t st = CLIENT_UNREACHABLE;
     if (!sock || zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
         zmq_setsockopt(sock, ZMQ_SNDTIMEO, &timeout_ms, sizeof timeout_ms) !=
             0 ||
