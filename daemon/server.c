@@ -269,7 +269,11 @@ server_t *server_new(cfg_t **cfg)
     }
     /* Checkpoints in a thread of their own; without it (it failed to
      * start), the writer keeps checkpointing after its commits. */
-    if ((s->ckpt = ckpt_new(s->cfg->database, 50)) &&
+    if (store_set_wal_limit(s->store, s->cfg->wal_max_mb) < 0) {
+        server_destroy(&s);
+        return NULL;
+    }
+    if ((s->ckpt = ckpt_new(s->cfg->database, 50, s->cfg->wal_max_mb)) &&
         store_manual_checkpoints(s->store) < 0)
         ckpt_destroy(&s->ckpt);
     if (!(s->notify = notify_new(s->cfg)) ||

@@ -134,6 +134,11 @@ int purge_run(store_t *s, const cfg_t *cfg, int64_t now, bool dry_run,
             store_rollback(s);
         return -1;
     }
+    /* The WAL still holds the pages of what went: truncate it after the
+     * commit (the database's own pages secure_delete overwrote). */
+    if (counts->referrals || counts->memberships || counts->notifications ||
+        counts->notes)
+        store_scrub_after_commit(s);
     if (own && store_commit(s) < 0)
         return -1;
     log_notice("purge: done actor=%s cases=%lld referrals=%lld "

@@ -16,6 +16,9 @@
  *   (they hold no circumstance, but a partner's contact and the referral
  *   reference; and a referral id freed and used again must not find its
  *   notification key taken).
+ * Nothing purged stays readable in the files: the database overwrites
+ * deleted rows (secure_delete) and the commit of a purge that removed
+ * anything truncates the WAL (store_scrub_after_commit).
  * The audit trail keeps that a purge ran and how many rows of each kind
  * it removed (event purge.run), never what. Main thread only.
  */

@@ -103,7 +103,9 @@ typedef struct {
     unsigned char pseudo_key[KEYS_PSEUDO_LEN];
     int log_level;
     int busy_timeout_ms;
-    int max_database_mb;        /* 0: no cap */
+    int max_database_mb;        /* database + WAL; 0: no cap */
+    int wal_max_mb;             /* a truncating checkpoint past this */
+    int min_free_mb;            /* writes refused below this free space */
     size_t body_bytes;
     size_t message_bytes;
     size_t household;

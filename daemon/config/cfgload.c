@@ -167,12 +167,36 @@ static void s_database(cfgparse_t *ctx, const config_setting_t *g)
     free(dir);
 }
 
+/* daemon.wal_max_mb and daemon.min_free_mb: the reserve defaults to what
+ * a checkpoint of the largest WAL needs, twice over. */
+static void s_space(cfgparse_t *ctx, const config_setting_t *g)
+{
+    cfg_t *cfg = ctx->cfg;
+    long long wal = cfg->wal_max_mb, reserve = -1;
+    cfgparse_int(ctx, g, "wal_max_mb", 1, 1 << 16, &wal);
+    cfgparse_int(ctx, g, "min_free_mb", 0, 1 << 20, &reserve);
+    cfg->wal_max_mb = (int)wal;
+    cfg->min_free_mb = reserve >= 0 ? (int)reserve : (int)(2 * wal);
+    const config_setting_t *r = config_setting_get_member(g, "min_free_mb");
+    if (reserve >= 0 && reserve < wal)
+        cfgparse_error(ctx, r,
+                       "min_free_mb (%lld) must be at least wal_max_mb "
+                       "(%lld): a checkpoint of the WAL needs that room",
+                       reserve, wal);
+    if (cfg->max_database_mb > 0 && cfg->max_database_mb <= 2 * wal)
+        cfgparse_error(ctx, config_setting_get_member(g, "max_database_mb"),
+                       "max_database_mb (%d) must be more than twice "
+                       "wal_max_mb (%lld)",
+                       cfg->max_database_mb, wal);
+}
+
 static void s_daemon(cfgparse_t *ctx, const config_setting_t *root)
 {
     static const char *const known[] = {
         "intake",          "server_secret_key", "database",
         "pseudonym_key",   "log_level",         "busy_timeout_ms",
         "max_database_mb", "control",           "control_mode",
+        "wal_max_mb",      "min_free_mb",
     };
     cfg_t *cfg = ctx->cfg;
     const config_setting_t *g = config_setting_get_member(root, "daemon");
@@ -200,6 +224,7 @@ static void s_daemon(cfgparse_t *ctx, const config_setting_t *root)
     v = cfg->max_database_mb;
     cfgparse_int(ctx, g, "max_database_mb", 0, 1 << 20, &v);
     cfg->max_database_mb = (int)v;
+    s_space(ctx, g);
 }
 
 static void s_limits(cfgparse_t *ctx, const config_setting_t *root)
@@ -466,6 +491,7 @@ static void s_defaults(cfg_t *cfg)
     cfg->household = 20;
     cfg->batch = 512;
     cfg->handshake_ms = 5000;
+    cfg->wal_max_mb = 32;
 }
 
 cfg_t *cfgload_read(const char *path)

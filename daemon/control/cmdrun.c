@@ -6,6 +6,8 @@
  */
 #include "cmdrun.h"
 
+#include "store/space.h"
+
 #include "cmdagree.h"
 #include "cmdcase.h"
 #include "cmdclock.h"
@@ -119,6 +121,15 @@ int cmdrun_run(const cmd_env_t *env, const char *command, json_t *args,
     if (!s_args_ok(cmd, args, &out->pb))
         return -1;
     s_call_t c = {env, args, out, clock_now(), user};
+    char why[200];
+    space_limits_t lim = {.db_path = env->cfg->database,
+                          .min_free_mb = env->cfg->min_free_mb,
+                          .max_db_mb = env->cfg->max_database_mb};
+    if (cmd->write && !space_ok(&lim, why, sizeof why)) {
+        problem_set(&out->pb, PROBLEM_UNAVAILABLE,
+                    "regied cannot store right now: %s", why);
+        return -1;
+    }
     if (cmd->write && store_begin(env->store) < 0) {
         problem_store(&out->pb);
         return -1;

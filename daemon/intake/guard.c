@@ -29,7 +29,7 @@
 
 /* One intake endpoint and its open connections. */
 typedef struct {
-    const char *endpoint; /* borrowed from the configuration */
+    char *endpoint;       /* a copy: a reload frees the configuration */
     bool tcp;             /* a listener the guard may close */
     int64_t open;         /* accepted and not yet disconnected */
 } s_listener_t;
@@ -64,7 +64,7 @@ guard_t *guard_new(void *zmq_ctx, void *intake, char *const *endpoints,
     g->ls = xcalloc(n ? n : 1, sizeof *g->ls);
     g->n = n;
     for (size_t i = 0; i < n; i++) {
-        g->ls[i].endpoint = endpoints[i];
+        g->ls[i].endpoint = xstrdup(endpoints[i]);
         g->ls[i].tcp = strncmp(endpoints[i], "tcp://", 6) == 0;
     }
     if (zmq_socket_monitor(intake, S_MONITOR, S_EVENTS) != 0 ||
@@ -214,6 +214,8 @@ void guard_destroy(guard_t **p)
         zmq_socket_monitor(g->intake, NULL, 0);
         zmq_close(g->mon);
     }
+    for (size_t i = 0; i < g->n; i++)
+        free(g->ls[i].endpoint);
     free(g->ls);
     free(g);
     *p = NULL;

@@ -30,7 +30,7 @@ typedef struct {
 } guard_stats_t;
 
 /* Watches intake (a bound ROUTER of zmq_ctx, borrowed) whose endpoints
- * are the n strings of endpoints (borrowed for the guard's life).
+ * are the n strings of endpoints (copied).
  * ceiling > 0: close the TCP listeners at that many open connections;
  * 0: at the descriptor limit less GUARD_RESERVE_FDS; -1: never (no
  * guard: the listeners stay open whatever happens, for comparison runs;

@@ -15,6 +15,7 @@
 #include "pseudo.h"
 #include "ref.h"
 #include "store/audit.h"
+#include "store/space.h"
 #include "xmem.h"
 
 #include <stdio.h>
@@ -35,6 +36,7 @@ struct intake {
     const cfg_t *cfg;   /* borrowed; swapped on reload */
     notify_t *notify;   /* borrowed; swapped on reload */
     metrics_t *metrics; /* borrowed; NULL: not counted */
+    bool space_low;     /* the last batch was refused for want of space */
 };
 
 intake_t *intake_new(store_t *store, const cfg_t *cfg, notify_t *notify)
@@ -428,13 +430,17 @@ static void s_validate(intake_t *in, intake_item_t *item, const char *today)
 }
 
 /* Answers every referral that reached the store with unavailable: the
- * transaction was rolled back, so nothing of them was stored. */
-static void s_unavailable(intake_item_t *items, size_t n)
+ * transaction was rolled back (or never begun), so nothing of them was
+ * stored. */
+static void s_unavailable(intake_item_t *items, size_t n, bool space)
 {
     rrp_problem_t pb;
     rrp_problem_set(&pb, RRP_UNAVAILABLE, NULL,
-                    "regied cannot store right now; nothing was stored, "
-                    "send the same request again later");
+                    space ? "regied cannot store right now (its disk is "
+                            "nearly full); nothing was stored, send the "
+                            "same request again later"
+                          : "regied cannot store right now; nothing was "
+                            "stored, send the same request again later");
     for (size_t i = 0; i < n; i++)
         if (items[i].state != S_DONE)
             s_nack(&items[i], &pb);
@@ -470,6 +476,26 @@ static void s_count(intake_t *in, const intake_item_t *items, size_t n)
 
 static void s_run(intake_t *in, intake_item_t *items, size_t n);
 
+/* Whether the disk has room for a batch of pending requests (see
+ * space.h): refused at once below the reserve, before SQLite would fail.
+ * Logs when the state changes, not for every batch. */
+static bool s_space(intake_t *in, size_t pending)
+{
+    char why[200];
+    space_limits_t lim = {.db_path = in->cfg->database,
+                          .min_free_mb = in->cfg->min_free_mb,
+                          .max_db_mb = in->cfg->max_database_mb};
+    bool ok = space_ok(&lim, why, sizeof why);
+    if (!ok && !in->space_low)
+        log_warn("intake: refusing referrals reason=space referrals=%zu "
+                 "detail=\"%s\"",
+                 pending, why);
+    else if (ok && in->space_low)
+        log_notice("intake: space is back; taking referrals again");
+    in->space_low = !ok;
+    return ok;
+}
+
 void intake_run(intake_t *in, intake_item_t *items, size_t n)
 {
     s_run(in, items, n);
@@ -491,8 +517,12 @@ static void s_run(intake_t *in, intake_item_t *items, size_t n)
     }
     if (pending == 0)
         return;
+    if (!s_space(in, pending)) {
+        s_unavailable(items, n, true);
+        return;
+    }
     if (store_begin(in->store) < 0) {
-        s_unavailable(items, n);
+        s_unavailable(items, n, false);
         log_warn("intake: batch refused reason=store referrals=%zu", pending);
         return;
     }
@@ -504,7 +534,7 @@ static void s_run(intake_t *in, intake_item_t *items, size_t n)
                           : s_store(in, &items[i], now)) < 0;
     if (failed || store_commit(in->store) < 0) {
         store_rollback(in->store);
-        s_unavailable(items, n);
+        s_unavailable(items, n, false);
         log_warn("intake: batch rolled back referrals=%zu", pending);
         return;
     }

@@ -26,6 +26,10 @@ struct store {
     } cache[STORE_CACHE_MAX]; /* prepared statements */
     int cached;               /* entries in cache */
     int unbound;              /* entries with unbound set */
+    int64_t wal_max;          /* bytes of WAL before a truncating
+                               * checkpoint; 0: SQLite's own checkpoints */
+    int64_t page_size;
+    bool scrub;               /* after the next commit: truncate the WAL */
 };
 
 /* Schema version 1: cases, the persons in them (as pseudonyms), the
@@ -251,9 +255,16 @@ static int s_durability(store_t *s, int max_mb)
         log_err("store: synchronous is %s, not FULL (2) path=%s", v, s->path);
         return -1;
     }
+    /* Deleted rows are overwritten, not left readable in free pages. */
+    if (s_pragma(s, "PRAGMA secure_delete=ON", v, sizeof v) < 0 ||
+        strcmp(v, "1") != 0) {
+        log_err("store: secure_delete is not on path=%s", s->path);
+        return -1;
+    }
+    if (s_pragma(s, "PRAGMA page_size", v, sizeof v) < 0)
+        return -1;
+    s->page_size = atol(v);
     if (max_mb > 0) {
-        if (s_pragma(s, "PRAGMA page_size", v, sizeof v) < 0)
-            return -1;
         long pages = (long)max_mb * 1024 * 1024 / atol(v);
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA max_page_count=%ld", pages);
@@ -329,21 +340,56 @@ store_t *store_open(const char *path, int busy_timeout_ms, int max_mb)
     return s;
 }
 
-/* The writer's own checkpoint when the checkpointer falls behind. */
+/* The writer's own checkpoint when the checkpointer falls behind: past
+ * twice the WAL limit (or STORE_WAL_FALLBACK pages without one) it
+ * restarts the WAL itself, so the WAL stays bounded under any load. */
 static int s_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
-    (void)arg;
-    if (pages >= STORE_WAL_FALLBACK)
-        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL,
-                                  NULL);
+    store_t *s = arg;
+    int64_t bytes = (int64_t)pages * s->page_size;
+    if (s->wal_max > 0 ? bytes > 2 * s->wal_max : pages >= STORE_WAL_FALLBACK)
+        sqlite3_wal_checkpoint_v2(db, name,
+                                  s->wal_max > 0 ? SQLITE_CHECKPOINT_TRUNCATE
+                                                 : SQLITE_CHECKPOINT_PASSIVE,
+                                  NULL, NULL);
     return SQLITE_OK;
+}
+
+int store_set_wal_limit(store_t *s, int mb)
+{
+    char sql[64], v[64];
+    s->wal_max = (int64_t)mb * 1024 * 1024;
+    snprintf(sql, sizeof sql, "PRAGMA journal_size_limit=%lld",
+             (long long)s->wal_max);
+    return s_pragma(s, sql, v, sizeof v);
+}
+
+void store_scrub_after_commit(store_t *s)
+{
+    s->scrub = true;
+}
+
+/* Checkpoints the whole WAL and truncates it to nothing, so no page of
+ * what was deleted is left in it. Waits up to the busy timeout for the
+ * checkpointer and readers. */
+static void s_scrub(store_t *s)
+{
+    s->scrub = false;
+    int log = 0, done = 0;
+    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+                                       &log, &done);
+    if (rc != SQLITE_OK)
+        log_warn("store: truncating checkpoint failed path=%s error=\"%s\"",
+                 s->path, sqlite3_errmsg(s->db));
+    else
+        log_info("store: WAL truncated path=%s frames=%d", s->path, done);
 }
 
 int store_manual_checkpoints(store_t *s)
 {
     if (store_exec(s, "PRAGMA wal_autocheckpoint=0") < 0)
         return -1;
-    sqlite3_wal_hook(s->db, s_wal_hook, NULL);
+    sqlite3_wal_hook(s->db, s_wal_hook, s);
     return 0;
 }
 
@@ -486,8 +532,11 @@ int store_begin(store_t *s)
 
 int store_commit(store_t *s)
 {
-    if (store_exec(s, "COMMIT") == 0)
+    if (store_exec(s, "COMMIT") == 0) {
+        if (s->scrub)
+            s_scrub(s);
         return 0;
+    }
     if (!sqlite3_get_autocommit(s->db))
         store_rollback(s);
     return -1;
@@ -495,6 +544,7 @@ int store_commit(store_t *s)
 
 void store_rollback(store_t *s)
 {
+    s->scrub = false;
     if (!sqlite3_get_autocommit(s->db))
         store_exec(s, "ROLLBACK");
 }

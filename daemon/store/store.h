@@ -29,6 +29,18 @@ store_t *store_open(const char *path, int busy_timeout_ms, int max_mb);
 #define STORE_WAL_FALLBACK 20000
 int store_manual_checkpoints(store_t *s);
 
+/* Bounds the WAL to about mb MiB: SQLite truncates it to that size after
+ * a checkpoint (journal_size_limit), the checkpointer truncates it when
+ * it passes mb (see ckpt.h), and the writer itself past twice mb. Returns
+ * 0 or -1 after logging. */
+int store_set_wal_limit(store_t *s, int mb);
+
+/* Asks that the next successful store_commit be followed by a
+ * checkpoint that truncates the WAL, so that the pages of rows just
+ * deleted (which secure_delete overwrote in the database) are not left
+ * readable in it either. A rollback forgets the request. */
+void store_scrub_after_commit(store_t *s);
+
 /* Closes the database and frees the store; sets *p to NULL; accepts NULL. */
 void store_destroy(store_t **p);
 

@@ -123,7 +123,7 @@ def test_arrows_forming_a_cycle_fail(tree):
 def test_an_adapter_cannot_compile_a_daemon_include(tree):
     # The flags the Makefile gives adapters (-Ilib only): the header is
     # not found, so the wall holds even where the checker would not run.
-    make = subprocess.run(["make", "-s", "-n", "-B", "-C", TOP,
+    make = subprocess.run(["make", "-s", "-n", "-B", "-C", TOP, "BUILD=build",
                            "build/obj/adapters/csv.o"],
                           capture_output=True, text=True, timeout=60)
     cmd = next(l for l in make.stdout.splitlines() if "adapters/csv.c" in l)

@@ -527,6 +527,43 @@ def test_purge_follows_the_clock(regied):
     assert "would remove" in text
 
 
+def files_holding(paths, needles):
+    """The (path, needle) pairs where a needle's bytes are in a file."""
+    found = []
+    for p in paths:
+        try:
+            with open(p, "rb") as f:
+                data = f.read()
+        except FileNotFoundError:
+            continue
+        found += [(p, n) for n in needles if n.encode() in data]
+    return found
+
+
+def test_purge_leaves_nothing_readable_while_running(regied):
+    """After a purge, the purged note, contact and close reason are in none
+    of the database's files (database, -wal, -shm), read while regied
+    still runs: secure_delete overwrote them in the database and the
+    purge's commit truncated the WAL."""
+    m = Mon(regied, test_clock=True, monitoring={"retention_months": 1})
+    note = "geheim-notitie-%s" % rrp.new_external_id()
+    contact = "J. Geheimnaam %s" % rrp.new_external_id()
+    reason = "reden-%s" % rrp.new_external_id()
+    body = rrp.referral_body(note=note)
+    body["contact"]["name"] = contact
+    a = rrp.assert_ack(m.d.client("vt").referral(body))
+    m.ok("case", "close", a["case"], "--reason", reason)
+    db = str(m.d.db_path)
+    files = [db, db + "-wal", db + "-shm"]
+    secrets = [note, contact, reason]
+    assert files_holding(files, secrets), "the test needs them stored first"
+    m.ok("clock", "advance", str(40 * DAY))
+    m.js("purge")  # the nightly one may have run already: either did it
+    assert sum(p["referrals"] for p in purges(m)) == 1
+    assert files_holding(files, secrets) == []
+    assert m.d.running
+
+
 # ------------------------------------------------------------ digest
 
 @pytest.fixture(scope="module")
