@@ -67,7 +67,8 @@ DAEMON_TOP := $(BUILD)/obj/daemon/server.o
 # lib/ only. Tests see what the folder they test sees.
 INC_LIB    := -Ilib
 INC_DAEMON := -Ilib -Idaemon
-INC_TESTS  := -Ilib -Idaemon -Iadapters -Iregiectl
+# A unit test sees what the folder it tests sees, and that folder.
+INC_TESTS  := -Ilib -Idaemon -Itests/bench
 
 BINS := $(BUILD)/regied $(BUILD)/regiectl $(BUILD)/regie-keygen \
         $(patsubst adapters/%.c,$(BUILD)/%,$(wildcard adapters/regie-*.c))
@@ -112,9 +113,21 @@ $(BUILD)/obj/tools/%.o: tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(INC_LIB) -MMD -MP -c -o $@ $<
 
+$(BUILD)/obj/tests/unit/lib/%.o: tests/unit/lib/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(INC_LIB) -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/tests/unit/adapters/%.o: tests/unit/adapters/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(INC_LIB) -Iadapters -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/tests/unit/regiectl/%.o: tests/unit/regiectl/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(INC_LIB) -Iregiectl -MMD -MP -c -o $@ $<
+
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(INC_TESTS) -Itests/bench -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) $(INC_TESTS) -MMD -MP -c -o $@ $<
 
 define archive_rule
 $(call lib_of,$(1)): $(call obj_of,$(1))
