@@ -19,6 +19,7 @@
 #include "intake/guard.h"
 #include "intake/intake.h"
 #include "log.h"
+#include "mon/metrics.h"
 #include "mon/mon.h"
 #include "mail/notify.h"
 #include "agree/scheduler.h"
@@ -224,7 +225,9 @@ static long s_min_timeout(long a, long b)
  * monitoring jobs. */
 static long s_timeout(server_t *s)
 {
-    long guard = (long)guard_tick(s->guard, clock_mono_ms());
+    int64_t mono = clock_mono_ms();
+    long guard = (long)s_min_timeout((long)guard_tick(s->guard, mono),
+                                     (long)zap_flush(s->zap, mono));
     return s_min_timeout(
         s_min_timeout(
             s_min_timeout(dispatch_timeout_ms(s->dispatch), s_sched_timeout(s)),
@@ -291,6 +294,8 @@ server_t *server_new(cfg_t **cfg)
     }
     s->intake = intake_new(s->store, s->cfg, s->notify);
     intake_set_metrics(s->intake, mon_metrics(s->mon));
+    metrics_refusals(mon_metrics(s->mon), zap_refusals(s->zap),
+                     guard_refusals(s->guard));
     s_alloc_batch(s);
     return s;
 }

@@ -42,6 +42,7 @@ struct guard {
     int64_t ceiling;       /* open connections that close listeners; -1 */
     int64_t reopen_at_ms;  /* when closed listeners are bound again; 0 */
     guard_stats_t stats;
+    tally_t *refused;      /* failed handshakes, summed up in the log */
 };
 
 /* The ceiling for setting ceiling: the descriptor limit less a reserve
@@ -61,6 +62,7 @@ guard_t *guard_new(void *zmq_ctx, void *intake, char *const *endpoints,
     guard_t *g = xcalloc(1, sizeof *g);
     g->intake = intake;
     g->ceiling = s_ceiling(ceiling);
+    g->refused = tally_new("guard", GUARD_LOG_INTERVAL_MS);
     g->ls = xcalloc(n ? n : 1, sizeof *g->ls);
     g->n = n;
     for (size_t i = 0; i < n; i++) {
@@ -135,8 +137,14 @@ static void s_event(guard_t *g, uint16_t ev, uint32_t value, const char *ep,
             s_close(g, now_ms, value == EMFILE || value == ENFILE
                                    ? "no_descriptors"
                                    : "no_memory");
-    } else {
+    } else if (ev != ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) { /* zap logs those */
         g->stats.refused_handshake++;
+        char detail[32];
+        snprintf(detail, sizeof detail, "code=%u", value);
+        tally_add(g->refused,
+                  ev == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ? "handshake-protocol"
+                                                            : "handshake-failed",
+                  NULL, detail, now_ms);
     }
 }
 
@@ -163,6 +171,8 @@ static bool s_recv(guard_t *g, int64_t now_ms)
     return got;
 }
 
+static int64_t s_reopen(guard_t *g, int64_t now_ms);
+
 void guard_handle(guard_t *g, int64_t now_ms)
 {
     for (int i = 0; i < S_EVENTS_PER_CALL && s_recv(g, now_ms); i++)
@@ -176,6 +186,20 @@ void guard_handle(guard_t *g, int64_t now_ms)
 }
 
 int64_t guard_tick(guard_t *g, int64_t now_ms)
+{
+    int64_t log = tally_flush(g->refused, now_ms);
+    int64_t reopen = s_reopen(g, now_ms);
+    return log < 0 ? reopen : reopen < 0 || log < reopen ? log : reopen;
+}
+
+const tally_t *guard_refusals(const guard_t *g)
+{
+    return g->refused;
+}
+
+/* Binds closed listeners again when their pause is over; the ms until
+ * then, or -1. */
+static int64_t s_reopen(guard_t *g, int64_t now_ms)
 {
     if (!g->reopen_at_ms)
         return -1;
@@ -217,6 +241,7 @@ void guard_destroy(guard_t **p)
     for (size_t i = 0; i < g->n; i++)
         free(g->ls[i].endpoint);
     free(g->ls);
+    tally_destroy(&g->refused);
     free(g);
     *p = NULL;
 }

@@ -12,11 +12,14 @@
 #ifndef REGIE_GUARD_H
 #define REGIE_GUARD_H
 
+#include "tally.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
 #define GUARD_PAUSE_MS 1000  /* listeners stay closed this long */
 #define GUARD_RESERVE_FDS 256 /* descriptors kept for everything else */
+#define GUARD_LOG_INTERVAL_MS 60000 /* failed handshakes summed per minute */
 
 typedef struct guard guard_t;
 
@@ -46,9 +49,16 @@ void *guard_socket(guard_t *g);
  * the monotonic time in milliseconds. */
 void guard_handle(guard_t *g, int64_t now_ms);
 
-/* Binds the listeners again when their pause is over. Returns the
- * milliseconds until it must be called again, or -1 when nothing waits. */
+/* Binds the listeners again when their pause is over, and logs the
+ * failed handshakes summed up since the last line when their minute is
+ * over. Returns the milliseconds until it must be called again, or -1
+ * when nothing waits. */
 int64_t guard_tick(guard_t *g, int64_t now_ms);
+
+/* Failed handshakes by reason since start (handshake-protocol: not a
+ * CURVE client or a broken greeting; handshake-failed: timed out or cut),
+ * for the metrics; borrowed for the life of g. */
+const tally_t *guard_refusals(const guard_t *g);
 
 /* The counters. */
 guard_stats_t guard_stats(const guard_t *g);

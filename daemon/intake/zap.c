@@ -4,6 +4,7 @@
  */
 #include "zap.h"
 
+#include "clock.h"
 #include "log.h"
 #include "xmem.h"
 
@@ -19,12 +20,14 @@
 struct zap {
     void *sock;       /* REP bound on ZAP_ENDPOINT */
     const cfg_t *cfg; /* borrowed: the partners and their keys */
+    tally_t *refused; /* refusals, summed up in the log */
 };
 
 zap_t *zap_new(void *ctx, const cfg_t *cfg)
 {
     zap_t *z = xcalloc(1, sizeof *z);
     z->cfg = cfg;
+    z->refused = tally_new("zap", ZAP_LOG_INTERVAL_MS);
     z->sock = zmq_socket(ctx, ZMQ_REP);
     int linger = 0;
     if (!z->sock ||
@@ -41,6 +44,16 @@ zap_t *zap_new(void *ctx, const cfg_t *cfg)
 void zap_set_cfg(zap_t *z, const cfg_t *cfg)
 {
     z->cfg = cfg;
+}
+
+int64_t zap_flush(zap_t *z, int64_t now_ms)
+{
+    return tally_flush(z->refused, now_ms);
+}
+
+const tally_t *zap_refusals(const zap_t *z)
+{
+    return z->refused;
 }
 
 void *zap_socket(zap_t *z)
@@ -79,7 +92,7 @@ static void s_decide(zap_t *z, zmq_msg_t *req, int n)
         zmq_msg_size(&req[5]) != 5 ||
         memcmp(zmq_msg_data(&req[5]), "CURVE", 5) != 0 ||
         zmq_msg_size(&req[6]) != 32) {
-        log_warn("zap: refused reason=not-curve address=%s", address);
+        tally_add(z->refused, "not-curve", address, NULL, clock_mono_ms());
         s_reply(z, req, n, "400", "CURVE required", "");
         return;
     }
@@ -87,8 +100,10 @@ static void s_decide(zap_t *z, zmq_msg_t *req, int n)
     zmq_z85_encode(key, zmq_msg_data(&req[6]), 32);
     const cfg_partner_t *p = cfg_partner_by_key(z->cfg, key);
     if (!p) {
-        log_warn("zap: refused reason=unknown-key key=%s address=%s", key,
-                 address);
+        char detail[KEYS_Z85_LEN + 8];
+        snprintf(detail, sizeof detail, "key=%s", key);
+        tally_add(z->refused, "unknown-key", address, detail,
+                  clock_mono_ms());
         s_reply(z, req, n, "400", "unknown key", "");
         return;
     }
@@ -135,6 +150,7 @@ void zap_destroy(zap_t **p)
         return;
     if ((*p)->sock)
         zmq_close((*p)->sock);
+    tally_destroy(&(*p)->refused);
     free(*p);
     *p = NULL;
 }

@@ -41,6 +41,7 @@ struct metrics {
     double sum;                  /* of observed seconds */
     int64_t start;
     bool failing;                /* the last write failed (logged) */
+    const tally_t *refusals[2];  /* zap's and the guard's, borrowed */
 };
 
 static const char s_sql_cases[] =
@@ -140,6 +141,28 @@ static void s_referrals(const metrics_t *m, strbuf_t *b, bool refused)
                      "%lld\n", p, (long long)c->n);
         free(p);
         free(e);
+    }
+}
+
+void metrics_refusals(metrics_t *m, const tally_t *zap, const tally_t *guard)
+{
+    m->refusals[0] = zap;
+    m->refusals[1] = guard;
+}
+
+static void s_refusals(const metrics_t *m, strbuf_t *b)
+{
+    s_head(b, "regie_connections_refused_total", "counter",
+           "Connections to the intake refused since regied started, by "
+           "reason (unknown-key, not-curve, handshake-protocol, "
+           "handshake-failed).");
+    for (int k = 0; k < 2; k++) {
+        const char *r;
+        for (size_t i = 0; m->refusals[k] && (r = tally_reason(m->refusals[k], i));
+             i++)
+            strbuf_printf(b, "regie_connections_refused_total{reason=\"%s\"} "
+                          "%lld\n",
+                          r, (long long)tally_total(m->refusals[k], r));
     }
 }
 
@@ -267,6 +290,7 @@ char *metrics_render(metrics_t *m, store_t *s, int64_t now)
            "Referrals refused (NACK) since regied started, by partner and "
            "error.");
     s_referrals(m, &b, true);
+    s_refusals(m, &b);
     s_histogram(m, &b);
     if (s_gauges(s, &b, now) < 0) {
         strbuf_clear(&b);

@@ -14,6 +14,7 @@
 #define REGIE_METRICS_H
 
 #include "store/store.h"
+#include "tally.h"
 
 #include <stdint.h>
 
@@ -31,6 +32,11 @@ void metrics_destroy(metrics_t **p);
  * ("invalid_bsn", "unavailable", ...). A duplicate that was ACKed again
  * is not a new referral: do not count it. Strings are copied. */
 void metrics_referral(metrics_t *m, const char *partner, const char *error);
+
+/* Counts the refused connections of these tallies (borrowed, NULL for
+ * none; kept until replaced) in regie_connections_refused_total by
+ * reason. */
+void metrics_refusals(metrics_t *m, const tally_t *zap, const tally_t *guard);
 
 /* Adds one intake latency observation, in seconds (from the request read
  * to its reply sent). */

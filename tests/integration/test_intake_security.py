@@ -6,8 +6,12 @@ gets no reply; the daemon goes on serving good clients; the partner of a
 message is the one whose key authenticated it.
 """
 
+import re
+
 import pytest
 import zmq
+
+from mailserver import wait_for
 
 import rrp
 from rrp import SIG, assert_ack, assert_nack
@@ -104,3 +108,40 @@ def test_policy_follows_the_key_not_the_body(daemon):
     assert_nack(vt.referral(dict(body, partner="ggz")), "invalid_field",
                 "/partner")
     assert_ack(daemon.client("ggz").referral(body), "accepted")
+
+
+def test_refusals_are_logged_once_a_minute_and_counted(regied, tmp_path):
+    """Logs under attack: 30 refused keys and 30 clients without CURVE
+    give one log line each for their reason (the rest are summed up a
+    minute later, see test_tally), and the metrics count every one."""
+    prom = str(tmp_path / "regie.prom")
+    d = regied({"monitoring": {"metrics_file": prom,
+                               "metrics_interval_s": 1}})
+    bad = [d.client(keys=d.keys.pairs["stranger"], monitor=True)
+           for _ in range(30)]
+    bad += [d.client(keys=None, monitor=True) for _ in range(30)]
+    for c in bad:
+        c.send_raw([SIG, b"PING", b"x", b""])
+    for c in bad:
+        assert c.wait_event(HANDSHAKE_FAILED, WAIT) is not None
+        c.close()
+    assert d.client("ggz").ping().status == "PONG"
+    log = d.log
+    assert log.count("zap: refused reason=unknown-key") == 1, log
+    # Without CURVE the handshake breaks before ZAP is asked: the guard
+    # logs it, once per reason.
+    assert 1 <= log.count("guard: refused reason=handshake-") <= 2, log
+    assert "key=" in log  # the first names the key it refused
+
+    def counts():
+        try:
+            text = open(prom).read()
+        except FileNotFoundError:
+            return {}
+        return {m.group(1): int(m.group(2)) for m in re.finditer(
+            r'regie_connections_refused_total\{reason="([^"]+)"\} (\d+)',
+            text)}
+    wait_for(lambda: counts().get("unknown-key") == 30 and
+             sum(v for k, v in counts().items()
+                 if k.startswith("handshake-")) >= 30,
+             what="the metrics to count every refusal")
