@@ -20,6 +20,8 @@
 
 #define REGIED_DEFAULT_CONFIG "/etc/regie/regie.conf"
 
+#define S_TRY "Try 'regied --help' for more information.\n"
+
 /* The help text. */
 static const char s_usage_text[] =
 "Usage: regied [-c FILE] [--check-config] [-v]\n"
@@ -91,11 +93,12 @@ static int s_parse(s_args_t *a, int argc, char **argv)
         case 'T': clock_allow_setting(1); break;
         case 'V': printf("regied %s\n", REGIE_VERSION); return 0;
         case 'h': s_usage(stdout); return 0;
-        default: s_usage(stderr); return 64;
+        default: fputs(S_TRY, stderr); return 64;
         }
     }
     if (optind != argc) {
-        s_usage(stderr);
+        fprintf(stderr, "regied: unexpected argument '%s'\n%s", argv[optind],
+                S_TRY);
         return 64;
     }
     return -1;
@@ -134,6 +137,10 @@ int main(int argc, char **argv)
         log_err("regied: libsodium cannot start");
         return 69;
     }
+    /* The check is for a person at a terminal, or for journald under
+     * systemd (ExecStartPre): prefixes only there. */
+    if (a.check)
+        log_set_prefix(getenv("JOURNAL_STREAM") != NULL);
     cfg_t *cfg = s_load(a.path);
     if (!cfg)
         return CFG_EX_CONFIG;

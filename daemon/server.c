@@ -405,22 +405,74 @@ static void s_on_intake(server_t *s)
         metrics_latency(mon_metrics(s->mon), dt);
 }
 
-/* Keeps what cannot change without a restart from the old config. */
+/* Whether two optional strings are the same. */
+static bool s_same(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Warns that setting changed in the file but keeps its running value. */
+static void s_kept(const char *setting, const char *was, const char *now)
+{
+    log_warn("server: reload cannot change %s (running: %s, in the file: "
+             "%s); restart regied to change it",
+             setting, was ? was : "none", now ? now : "none");
+}
+
+/* The intake endpoints as one string "a b c", in buf. */
+static const char *s_endpoints(const cfg_t *c, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; i < c->intake_n; i++) {
+        size_t at = strlen(buf);
+        snprintf(buf + at, len - at, "%s%s", i ? " " : "", c->intake[i]);
+    }
+    return buf;
+}
+
+/* Keeps what cannot change without a restart from the old config, with
+ * a warning that names each such setting the file changed. */
 static void s_keep_fixed(const cfg_t *old, cfg_t *next)
 {
-    bool same_control = (!old->control && !next->control) ||
-                        (old->control && next->control &&
-                         strcmp(old->control, next->control) == 0);
-    if (memcmp(old->pseudo_key, next->pseudo_key, sizeof old->pseudo_key) ||
-        strcmp(old->database, next->database) ||
-        strcmp(old->server_secret, next->server_secret) ||
-        old->intake_n != next->intake_n || !same_control ||
-        strcmp(old->timezone, next->timezone))
-        log_warn("server: reload keeps the running intake endpoints, "
-                 "control socket, database, time zone and keys; restart "
-                 "regied to change them");
+    char a[1024], b[1024], n1[16], n2[16];
+    if (strcmp(s_endpoints(old, a, sizeof a), s_endpoints(next, b, sizeof b)))
+        s_kept("daemon.intake", a, b);
+    if (!s_same(old->control, next->control))
+        s_kept("daemon.control", old->control, next->control);
+    if (strcmp(old->database, next->database))
+        s_kept("daemon.database", old->database, next->database);
+    if (strcmp(old->timezone, next->timezone))
+        s_kept("timezone", old->timezone, next->timezone);
+    if (strcmp(old->server_secret, next->server_secret))
+        s_kept("daemon.server_secret_key", "the running key", "another key");
+    if (memcmp(old->pseudo_key, next->pseudo_key, sizeof old->pseudo_key))
+        s_kept("daemon.pseudonym_key", "the running key", "another key");
+    snprintf(n1, sizeof n1, "%zu", old->batch);
+    snprintf(n2, sizeof n2, "%zu", next->batch);
+    if (old->batch != next->batch)
+        s_kept("limits.batch", n1, n2);
+    snprintf(n1, sizeof n1, "%d", old->handshake_ms);
+    snprintf(n2, sizeof n2, "%d", next->handshake_ms);
+    if (old->handshake_ms != next->handshake_ms)
+        s_kept("limits.handshake_ms", n1, n2);
+    /* The running values stay in force where the new cfg is read. */
     memcpy(next->pseudo_key, old->pseudo_key, sizeof old->pseudo_key);
+    memcpy(next->server_secret, old->server_secret, sizeof old->server_secret);
     next->batch = old->batch;
+    next->handshake_ms = old->handshake_ms;
+    free(next->database);
+    next->database = xstrdup(old->database);
+    free(next->timezone);
+    next->timezone = xstrdup(old->timezone);
+    free(next->control);
+    next->control = old->control ? xstrdup(old->control) : NULL;
+    for (size_t i = 0; i < next->intake_n; i++)
+        free(next->intake[i]);
+    free(next->intake);
+    next->intake = xcalloc(old->intake_n, sizeof *next->intake);
+    for (size_t i = 0; i < old->intake_n; i++)
+        next->intake[i] = xstrdup(old->intake[i]);
+    next->intake_n = old->intake_n;
 }
 
 static void s_reload(server_t *s)

@@ -7,6 +7,7 @@
 #include "confread.h"
 
 #include "rfile.h"
+#include "log.h"
 #include "xmem.h"
 
 #include <errno.h>
@@ -51,13 +52,14 @@ static int s_scan(FILE *f, const char *path, const char *dir, int depth)
             continue;
         char *inc = s_resolve(name, dir), err[600];
         if (depth + 1 >= CONFREAD_MAX_DEPTH) {
-            fprintf(stderr, "%s:%d: @include \"%s\": includes nested "
-                    "more than %d deep\n", path, no, name,
-                    CONFREAD_MAX_DEPTH);
+            log_plain(LOG_LEVEL_ERR,
+                      "%s:%d: @include \"%s\": includes nested more than "
+                      "%d deep",
+                      path, no, name, CONFREAD_MAX_DEPTH);
             errors++;
         } else if (rfile_check(inc, err, sizeof err) < 0) {
-            fprintf(stderr, "%s:%d: @include \"%s\": %s\n", path, no, name,
-                    err);
+            log_plain(LOG_LEVEL_ERR, "%s:%d: @include \"%s\": %s", path, no,
+                      name, err);
             errors++;
         } else {
             errors += s_check(inc, dir, depth + 1);
@@ -74,7 +76,7 @@ static int s_check(const char *path, const char *dir, int depth)
     char err[600];
     FILE *f = rfile_fopen(path, err, sizeof err);
     if (!f) {
-        fprintf(stderr, "%s:0: %s\n", path, err);
+        log_plain(LOG_LEVEL_ERR, "%s:0: %s", path, err);
         return 1;
     }
     int errors = s_scan(f, path, dir, depth);
@@ -89,7 +91,7 @@ int confread_file(config_t *lc, const char *path, const char *dir)
     if (!f) {
         /* "cannot read PATH: REASON" -> "PATH:0: cannot read the file:" */
         const char *reason = strrchr(err, ':');
-        fprintf(stderr, "%s:0: cannot read the file:%s\n", path,
+        log_plain(LOG_LEVEL_ERR, "%s:0: cannot read the file:%s", path,
                 reason ? reason + 1 : err);
         return 1;
     }
@@ -98,7 +100,7 @@ int confread_file(config_t *lc, const char *path, const char *dir)
         rewind(f);
         if (config_read(lc, f) != CONFIG_TRUE) {
             const char *file = config_error_file(lc);
-            fprintf(stderr, "%s:%d: %s\n", file ? file : path,
+            log_plain(LOG_LEVEL_ERR, "%s:%d: %s", file ? file : path,
                     config_error_line(lc), config_error_text(lc));
             errors++;
         }

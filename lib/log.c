@@ -36,24 +36,19 @@ void log_set_prefix(bool on)
     s_prefix = on;
 }
 
-void log_msg(int level, const char *fmt, ...)
+/* Writes fmt as one line, prefixed "<N>" (prefixes on), "word: " (off,
+ * when word), or nothing. */
+static void s_write(int level, bool word, const char *fmt, va_list ap)
 {
-    if (level > s_level)
-        return;
     if (s_prefix < 0)
         s_prefix = !isatty(STDERR_FILENO);
-
     char line[2048];
     size_t n = 0;
     if (s_prefix)
         n = (size_t)snprintf(line, sizeof line, "<%d>", level);
-    else if (level <= LOG_LEVEL_WARNING)
+    else if (word && level <= LOG_LEVEL_WARNING)
         n = (size_t)snprintf(line, sizeof line, "%s: ", s_names[level]);
-
-    va_list ap;
-    va_start(ap, fmt);
     int m = vsnprintf(line + n, sizeof line - n - 1, fmt, ap);
-    va_end(ap);
     if (m < 0)
         return;
     n += (size_t)m;
@@ -62,4 +57,22 @@ void log_msg(int level, const char *fmt, ...)
     line[n++] = '\n';
     ssize_t w = write(STDERR_FILENO, line, n);
     (void)w;
+}
+
+void log_msg(int level, const char *fmt, ...)
+{
+    if (level > s_level)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    s_write(level, true, fmt, ap);
+    va_end(ap);
+}
+
+void log_plain(int level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    s_write(level, false, fmt, ap);
+    va_end(ap);
 }

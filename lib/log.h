@@ -31,6 +31,13 @@ void log_set_prefix(bool on);
 void log_msg(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Writes one line of text at level whatever the level setting: with the
+ * "<N>" prefix when prefixes are on, else as it is (no "error: " word).
+ * For messages that are themselves the output, like the "file:line:
+ * message" of a configuration error. */
+void log_plain(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 #define log_err(...) log_msg(LOG_LEVEL_ERR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_LEVEL_WARNING, __VA_ARGS__)
 #define log_notice(...) log_msg(LOG_LEVEL_NOTICE, __VA_ARGS__)

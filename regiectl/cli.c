@@ -23,8 +23,8 @@ void cli_help_cmd(FILE *out, const cli_cmd_t *c)
             c->usage, c->help);
 }
 
-/* Prints "regiectl: MESSAGE" and the usage of the command being run;
- * returns EX_USAGE. */
+/* Prints "regiectl: MESSAGE", the one-line usage of the command being
+ * run and where its help is; returns EX_USAGE. */
 int cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
@@ -32,14 +32,13 @@ int cli_usage_error(const char *fmt, ...)
     fprintf(stderr, "regiectl: ");
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    if (cli_current) {
-        fprintf(stderr, "\nUsage:\n");
-        cli_help_cmd(stderr, cli_current);
-    } else {
+    if (cli_current)
+        fprintf(stderr, "\nUsage: regiectl %s%s%s\nSee regiectl %s --help.\n",
+                cli_current->words, *cli_current->usage ? " " : "",
+                cli_current->usage, cli_current->words);
+    else
         fprintf(stderr, "\nUsage: regiectl [-s SOCKET] [-t SECONDS] [--json] "
-                        "COMMAND [ARGUMENTS]\n");
-    }
-    fprintf(stderr, "See regiectl --help.\n");
+                        "COMMAND [ARGUMENTS]\nSee regiectl --help.\n");
     return EX_USAGE;
 }
 

@@ -228,10 +228,8 @@ int main(int argc, char **argv)
     int first = s_global(&o, argc, argv, &rc);
     if (first < 0)
         return rc;
-    if (first == argc) {
-        s_usage(stderr);
-        return EX_USAGE;
-    }
+    if (first == argc)
+        return cli_usage_error("a command is missing");
     cli_current = s_find(argc - first, argv + first, &used);
     if (!cli_current)
         return cli_usage_error("unknown command '%s'", argv[first]);

@@ -4,6 +4,7 @@
  */
 #include "cfgparse.h"
 
+#include "log.h"
 #include "xmem.h"
 
 #include <stdarg.h>
@@ -22,7 +23,7 @@ void cfgparse_error(cfgparse_t *ctx, const config_setting_t *s, const char *fmt,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "%s:%u: %s\n", file ? file : ctx->path, line, msg);
+    log_plain(LOG_LEVEL_ERR, "%s:%u: %s", file ? file : ctx->path, line, msg);
     ctx->errors++;
 }
 

@@ -74,8 +74,32 @@ void intake_item_clear(intake_item_t *item)
     rrpreq_clear(&item->req);
 }
 
+/* Logs a refused request once, at notice: who, which error, which field
+ * (never a value of it: no BSN, no note). Batches refused as unavailable
+ * are logged once for the batch instead. */
+static void s_log_refused(const intake_item_t *item, const rrp_problem_t *pb)
+{
+    if (pb->error == RRP_UNAVAILABLE)
+        return;
+    char field[sizeof pb->field];
+    size_t i = 0;
+    for (; pb->field[i] && i < sizeof field - 1; i++)
+        field[i] = pb->field[i] > ' ' && pb->field[i] < 0x7f ? pb->field[i]
+                                                             : '?';
+    field[i] = '\0';
+    bool framed = pb->error != RRP_BAD_FRAME &&
+                  pb->error != RRP_UNKNOWN_COMMAND;
+    log_notice("intake: refused %s partner=%s error=%s%s%s",
+               !framed                                ? "request"
+               : item->req.command == RRP_CMD_REPORT ? "report"
+                                                      : "referral",
+               item->partner ? item->partner->id : "?",
+               rrp_error_name(pb->error), field[0] ? " field=" : "", field);
+}
+
 static void s_nack(intake_item_t *item, const rrp_problem_t *pb)
 {
+    s_log_refused(item, pb);
     free(item->body);
     item->status = "NACK";
     item->error = rrp_error_name(pb->error);

@@ -88,7 +88,7 @@ notify_t *notify_new(const cfg_t *cfg)
             tmpl_load(path, s_templates[i].names,
                       s_count_names(s_templates[i].names), err, sizeof err);
         if (!n->tmpl[i]) {
-            fprintf(stderr, "%s\n", err);
+            log_plain(LOG_LEVEL_ERR, "%s", err);
             errors++;
         }
         free(path);

@@ -97,7 +97,7 @@ digest_t *digest_new(const cfg_t *cfg)
     d->tmpl = tmpl_load(path, s_names, S_NAMES, err, sizeof err);
     free(path);
     if (!d->tmpl) {
-        fprintf(stderr, "%s\n", err);
+        log_plain(LOG_LEVEL_ERR, "%s", err);
         digest_destroy(&d);
     }
     return d;

@@ -385,3 +385,19 @@ def test_malformed_postcode_is_invalid_also_with_an_area(area):
     c = area.client("ggz")
     body = mutate(base(), "/postcode", "67O8 PB")
     assert_nack(c.referral(body), "invalid_field", "/postcode")
+
+
+def test_a_refused_referral_is_logged_once_without_its_values(daemon, ggz):
+    """Each refused referral leaves one line at notice with the partner,
+    the error and the field: never the BSN, the note or another value."""
+    body = base()
+    body["note"] = "geheime notitie %s" % rrp.new_external_id()
+    bad = rrp.failing_elfproef(body["subject"]["bsn"])
+    body["subject"]["bsn"] = bad
+    before = len(daemon.log.splitlines())
+    assert_nack(ggz.referral(body), "invalid_bsn", "/subject/bsn")
+    lines = [l for l in daemon.log.splitlines()[before:]
+             if "intake: refused" in l]
+    assert lines == ["<5>intake: refused referral partner=ggz "
+                     "error=invalid_bsn field=/subject/bsn"], lines
+    assert bad not in daemon.log and body["note"] not in daemon.log
