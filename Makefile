@@ -102,7 +102,7 @@ deps:
 
 # What only `make bench` needs (RabbitMQ, rabbitmq-c); never `make test`.
 bench-deps:
-	@pkg-config --exists librabbitmq && \
+	@pkg-config --exists librabbitmq && command -v ss >/dev/null && \
 	  test -x /usr/lib/rabbitmq/bin/rabbitmq-server || \
 	  scripts/install-bench-deps
 
