@@ -16,7 +16,8 @@
  *       connection and channel in confirm mode (confirm.select), publish
  *       COUNT messages in all of SIZE bytes (delivery_mode 2, persistent)
  *       to it through the default exchange, each keeping at most WINDOW
- *       messages unconfirmed; then deletes the queue
+ *       messages unconfirmed; then deletes the queue, which must have
+ *       held every message (nothing consumes them)
  *
  * A run prints one "RESULT key=value ..." line and one line for people,
  * as bench_intake does. Latency is from the publish of a message to the
@@ -136,29 +137,32 @@ static void s_close(amqp_connection_state_t conn)
     amqp_destroy_connection(conn);
 }
 
-/* Deletes the plan's queue if it is there and, with declare, declares it
- * anew: durable, not exclusive, not auto-deleted, of the plan's type.
- * Returns 0 or -1 after a message. */
-static int s_queue(const s_plan_t *p, bool declare)
+/* Deletes the plan's queue if it is there, setting *held to the
+ * messages it held then, and with declare declares it anew: durable, not
+ * exclusive, not auto-deleted, of the plan's type. Returns 0 or -1 after
+ * a message. */
+static int s_queue(const s_plan_t *p, bool declare, uint32_t *held)
 {
     char err[256];
     amqp_connection_state_t conn =
         s_connect(p->host, p->port, p->timeout_s, err, sizeof err);
     amqp_bytes_t q = amqp_cstring_bytes(p->queue);
-    int rc = -1;
-    if (conn && amqp_queue_delete(conn, AMQP_BENCH_CHANNEL, q, 0, 0) &&
-        s_reply_error(amqp_get_rpc_reply(conn), "queue.delete", err,
-                      sizeof err) == 0) {
-        amqp_table_entry_t arg = {.key = amqp_cstring_bytes("x-queue-type")};
-        arg.value.kind = AMQP_FIELD_KIND_UTF8;
-        arg.value.value.bytes = amqp_cstring_bytes(p->type);
-        amqp_table_t args = {.num_entries = 1, .entries = &arg};
-        rc = !declare || (amqp_queue_declare(conn, AMQP_BENCH_CHANNEL, q, 0, 1,
-                                             0, 0, args) &&
-                          s_reply_error(amqp_get_rpc_reply(conn),
-                                        "queue.declare", err, sizeof err) == 0)
-                 ? 0
-                 : -1;
+    amqp_table_entry_t arg = {.key = amqp_cstring_bytes("x-queue-type")};
+    arg.value.kind = AMQP_FIELD_KIND_UTF8;
+    arg.value.value.bytes = amqp_cstring_bytes(p->type);
+    amqp_table_t args = {.num_entries = 1, .entries = &arg};
+    int rc = conn ? 0 : -1;
+    if (rc == 0) {
+        amqp_queue_delete_ok_t *ok =
+            amqp_queue_delete(conn, AMQP_BENCH_CHANNEL, q, 0, 0);
+        rc = s_reply_error(amqp_get_rpc_reply(conn), "queue.delete", err,
+                           sizeof err);
+        *held = ok ? ok->message_count : 0;
+    }
+    if (rc == 0 && declare) {
+        amqp_queue_declare(conn, AMQP_BENCH_CHANNEL, q, 0, 1, 0, 0, args);
+        rc = s_reply_error(amqp_get_rpc_reply(conn), "queue.declare", err,
+                           sizeof err);
     }
     if (rc < 0)
         fprintf(stderr, "bench_amqp: queue %s: %s\n", p->queue, err);
@@ -385,7 +389,8 @@ static double s_cpu(void)
  * queue. Returns 0 when every message was confirmed, -1 otherwise. */
 static int s_load(const s_plan_t *p)
 {
-    if (s_queue(p, true) < 0)
+    uint32_t held = 0;
+    if (s_queue(p, true, &held) < 0)
         return -1;
     s_pub_t *pl = xcalloc((size_t)p->publishers, sizeof *pl);
     pthread_t *th = xcalloc((size_t)p->publishers, sizeof *th);
@@ -407,8 +412,14 @@ static int s_load(const s_plan_t *p)
         s_pub_free(&pl[i]);
     free(pl);
     free(th);
-    if (s_queue(p, false) < 0)
+    /* What was confirmed must be in the queue (nothing consumes). */
+    if (s_queue(p, false, &held) < 0)
         rc = -1;
+    else if (rc == 0 && held != p->count) {
+        fprintf(stderr, "bench_amqp: FAILED: %s held %u, not %zu\n", p->queue,
+                held, p->count);
+        rc = -1;
+    }
     return rc;
 }
 
