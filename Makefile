@@ -4,6 +4,7 @@
 #   make test         install missing packages, build, run all tests
 #   make demo         install missing packages, build, run the demo
 #   make bench        intake benchmark against a same-run SQLite baseline
+#                     and RabbitMQ (installs rabbitmq-server for that)
 #   make check-asan   the test suite under AddressSanitizer + UBSan
 #   make memcheck     the daemon's lifecycle under valgrind
 #   make install      PREFIX=/usr/local DESTDIR= (Debian-style)
@@ -77,11 +78,18 @@ UNIT_SRC  := $(shell find tests/unit -name 'test_*.c' | sort)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_SRC   := $(wildcard tests/tools/*.c)
 TOOL_BINS  := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
-BENCH_SRC  := $(wildcard tests/bench/*.c)
-BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+# bench_amqp, the RabbitMQ publisher of `make bench`, needs rabbitmq-c
+# (librabbitmq), which only scripts/install-bench-deps installs: it is
+# part of `all` where librabbitmq is there, and `make bench` builds it.
+AMQP_BIN   := $(BUILD)/bench/bench_amqp
+HAVE_AMQP  := $(shell pkg-config --exists librabbitmq 2>/dev/null && echo 1)
+BENCH_SRC  := $(filter-out tests/bench/bench_amqp.c, \
+                $(wildcard tests/bench/*.c))
+BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC)) \
+              $(if $(HAVE_AMQP),$(AMQP_BIN))
 
-.PHONY: all deps test unit demo bench check-asan memcheck install \
-        uninstall clean format check-layout
+.PHONY: all deps bench-deps test unit demo bench check-asan memcheck \
+        install uninstall clean format check-layout
 
 all: $(BINS) $(UNIT_BINS) $(TOOL_BINS) $(BENCH_BINS)
 
@@ -92,6 +100,12 @@ deps:
 	  test -e /usr/share/zoneinfo/Europe/Amsterdam && \
 	  /usr/bin/python3 -c 'import zmq, aiosmtpd, pytest' 2>/dev/null || \
 	  scripts/install-deps
+
+# What only `make bench` needs (RabbitMQ, rabbitmq-c); never `make test`.
+bench-deps:
+	@pkg-config --exists librabbitmq && command -v ss >/dev/null && \
+	  test -x /usr/lib/rabbitmq/bin/rabbitmq-server || \
+	  scripts/install-bench-deps
 
 $(BUILD)/obj/lib/%.o: lib/%.c
 	@mkdir -p $(dir $@)
@@ -160,9 +174,17 @@ $(TOOL_BINS): $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(TEST_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BENCH_BINS): $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(TEST_A)
+$(filter-out $(AMQP_BIN),$(BENCH_BINS)): $(BUILD)/bench/%: \
+    $(BUILD)/obj/tests/bench/%.o $(TEST_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/obj/tests/bench/bench_amqp.o: CFLAGS += \
+    $(shell pkg-config --cflags librabbitmq 2>/dev/null)
+$(AMQP_BIN): $(BUILD)/obj/tests/bench/bench_amqp.o $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) \
+	  $(shell pkg-config --libs librabbitmq 2>/dev/null || echo -lrabbitmq)
 
 check-layout:
 	/usr/bin/python3 scripts/check-layout
@@ -179,8 +201,8 @@ demo: deps
 	BUILD=$(BUILD) scripts/demo
 	BUILD=$(BUILD) scripts/demo-spool
 
-bench: deps
-	$(MAKE) all
+bench: deps bench-deps
+	$(MAKE) all $(AMQP_BIN)
 	BUILD=$(BUILD) scripts/bench
 
 check-asan: deps
