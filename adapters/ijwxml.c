@@ -211,6 +211,7 @@ static char *s_text(xmlNodePtr n)
         if (k->type == XML_TEXT_NODE || k->type == XML_CDATA_SECTION_NODE)
             len += strlen((const char *)k->content);
     char *s = xmalloc(len + 1), *w = s;
+    *w = '\0'; /* an element without children: "" */
     for (xmlNodePtr k = n->children; k; k = k->next)
         if (k->type == XML_TEXT_NODE || k->type == XML_CDATA_SECTION_NODE)
             w = stpcpy(w, (const char *)k->content);
