@@ -255,6 +255,18 @@ char *ijwxml_quote(const char *s)
     return q;
 }
 
+bool ijwxml_printable(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (; *p; p++) {
+        if (*p < 0x20 || *p == 0x7F)
+            return false;
+        if (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+            return false;
+    }
+    return true;
+}
+
 size_t ijwxml_utf8_len(const char *s)
 {
     size_t n = 0;
