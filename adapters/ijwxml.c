@@ -18,6 +18,7 @@
 #include <libxml/xmlschemas.h>
 
 #include "log.h"
+#include "rfile.h"
 #include "xmem.h"
 
 /* No network, no entity substitution (no XML_PARSE_NOENT), line numbers
@@ -133,11 +134,18 @@ xmlDocPtr ijwxml_read(const char *buf, size_t len, ijwxml_problem_fn *fn,
     return ok ? doc : NULL;
 }
 
-/* Compiles the XSD at path. Returns it, or NULL after a log line. While
- * it loads, this thread's libxml2 errors (also those of reading the XSD
- * files, which have no handler of their own) come here, not to stderr. */
+/* Compiles the XSD at path (a regular file: libxml2 would wait on a
+ * FIFO). Returns it, or NULL after a log line. While it loads, this
+ * thread's libxml2 errors (also those of reading the XSD files, which
+ * have no handler of their own) come here, not to stderr. */
 static xmlSchemaPtr s_load_schema(const char *path)
 {
+    char err[600];
+    if (rfile_check(path, err, sizeof err) < 0) {
+        log_err("ijwxml: cannot load schema file=%s reason=\"%s\"", path,
+                err);
+        return NULL;
+    }
     char *why = NULL;
     xmlSchemaPtr schema = NULL;
     xmlStructuredErrorFunc old = xmlStructuredError;

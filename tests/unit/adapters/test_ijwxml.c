@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <libxml/parser.h>
@@ -144,6 +146,24 @@ static void test_schema_that_does_not_load(void **state)
     free(got);
 }
 
+static void test_schema_not_a_regular_file(void **state)
+{
+    char dir[] = "/tmp/test_ijwxml.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *fifo = xasprintf("%s/jw315.xsd", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    log_set_level(LOG_LEVEL_ERR - 1);
+    alarm(10); /* a validation that waits on the FIFO ends the test */
+    char *got = s_validate("jw315-one.xml", fifo, -1);
+    alarm(0);
+    log_set_level(LOG_LEVEL_INFO);
+    assert_string_equal(got, "");
+    free(got);
+    unlink(fifo);
+    rmdir(dir);
+    free(fifo);
+}
+
 static void test_value_trimmed_or_null(void **state)
 {
     xmlDocPtr doc = ijwfix_one_with(
@@ -211,6 +231,7 @@ int main(void)
         cmocka_unit_test(test_schema_invalid),
         cmocka_unit_test(test_schema_one_client_per_message),
         cmocka_unit_test(test_schema_that_does_not_load),
+        cmocka_unit_test(test_schema_not_a_regular_file),
         cmocka_unit_test(test_value_trimmed_or_null),
         cmocka_unit_test(test_quote_and_text),
     };
