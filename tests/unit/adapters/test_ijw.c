@@ -199,6 +199,31 @@ static void test_wmo315(void **state)
     ijw_destroy(&msg);
 }
 
+static void test_empty_referrer_name(void **state)
+{
+    ijw_options_t o = s_opts();
+    ijw_msg_t *msg = s_parse_file("jw315-empty-referrer.xml", &o);
+    assert_int_equal(ijw_count(msg), 2);
+    assert_int_equal(ijw_mapped_count(msg), 2);
+    const char *subject =
+        "{\"bsn\":\"999900031\",\"birth_date\":\"2014-03-02\"}";
+    /* <Naam></Naam>: the label and the ZorgverlenerCode */
+    s_assert_record(msg, 0, "12345678-JW315-00047-REF-2026-0301", "ggz",
+                    subject, "huisarts 01234567", "2026-11-20T00:00:00+01:00");
+    /* two no-break spaces, no ZorgverlenerCode: the label */
+    s_assert_record(msg, 1, "12345678-JW315-00047-REF-2026-0302", "ggz",
+                    subject, "zelfverwijzer/geen verwijzer",
+                    "2026-11-20T00:00:00+01:00");
+    assert_null(ijw_report(msg));
+    ijw_destroy(&msg);
+    /* the XSD wants a Naam of one character at least */
+    o.jw315_xsd = JW_XSD;
+    msg = s_parse_file("jw315-empty-referrer.xml", &o);
+    assert_int_equal(ijw_error_count(msg), 1);
+    assert_int_equal(ijw_error_line(msg, 0), 46);
+    ijw_destroy(&msg);
+}
+
 static void test_contact_phone_only(void **state)
 {
     ijw_options_t o = s_opts();
@@ -586,6 +611,7 @@ int main(void)
         cmocka_unit_test(test_one_client_several_products),
         cmocka_unit_test(test_several_clients),
         cmocka_unit_test(test_wmo315),
+        cmocka_unit_test(test_empty_referrer_name),
         cmocka_unit_test(test_contact_phone_only),
         cmocka_unit_test(test_note_only_when_asked),
         cmocka_unit_test(test_note_cut_to_2000_characters),

@@ -1,8 +1,9 @@
 /*
  * test_ijwreferrer — contact.name from AangevraagdProduct/Verwijzer: the
- * Naam, else the COD327 label with the ZorgverlenerCode, else the label;
- * one test per rejected input. Fixtures from tests/data/ijw, changed by
- * one substitution.
+ * Naam, else (also for an empty or blank Naam) the COD327 label with the
+ * ZorgverlenerCode, else the label; control characters made spaces, a
+ * long name cut; one test per rejected input. Fixtures from
+ * tests/data/ijw, changed by one substitution.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -68,6 +69,55 @@ static void test_label_alone(void **state)
                   "zelfverwijzer/geen verwijzer 01234567");
 }
 
+static void test_empty_naam_gives_label(void **state)
+{
+    const char *empty[] = {"<ijw:Naam></ijw:Naam>",
+                           "<ijw:Naam/>",
+                           "<ijw:Naam>  \n </ijw:Naam>",
+                           "<ijw:Naam><!-- niets --></ijw:Naam>",
+                           "<ijw:Naam>&#160;&#x200B; &#xFEFF;</ijw:Naam>",
+                           "<ijw:Naam>&#9;&#x85;</ijw:Naam>"};
+    for (size_t i = 0; i < sizeof empty / sizeof *empty; i++) {
+        char *with_agb = xasprintf("%s" AGB, empty[i]);
+        s_assert_name(AGB, with_agb, "huisarts 01234567");
+        s_assert_name(AGB, empty[i], "huisarts");
+        free(with_agb);
+    }
+}
+
+static void test_naam_made_fit(void **state)
+{
+    s_assert_name(AGB, "<ijw:Naam>Huisarts&#9;De&#xA;Linde</ijw:Naam>",
+                  "Huisarts De Linde");
+    s_assert_name(AGB, "<ijw:Naam>&#x85;&#160;Dr. Jansen&#160;</ijw:Naam>",
+                  "Dr. Jansen");
+    char *name = xmalloc(250 * 2 + 1);
+    for (size_t i = 0; i < 250; i++)
+        memcpy(name + 2 * i, "\xc3\xa9", 2);
+    name[500] = '\0';
+    char *to = xasprintf("<ijw:Naam>%s</ijw:Naam>", name);
+    name[2 * IJWREFERRER_NAME_MAX] = '\0';
+    s_assert_name(AGB, to, name);
+    free(to);
+    free(name);
+}
+
+static void test_agb_made_fit(void **state)
+{
+    s_assert_name("01234567", "0123&#9;4567", "huisarts 0123 4567");
+    s_assert_name("01234567", "&#160;", "huisarts");
+}
+
+static void test_nothing_usable(void **state)
+{
+    /* an empty Naam and no Type: nothing to name the referrer by */
+    s_assert_refused("<ijw:Type>02</ijw:Type>", "<ijw:Naam/>",
+                     "m.xml:44: Verwijzer/Type is missing");
+    s_assert_refused("<ijw:Type>02</ijw:Type>",
+                     "<ijw:Type> </ijw:Type><ijw:Naam> </ijw:Naam>",
+                     "m.xml:45: Verwijzer/Type is empty");
+}
+
 static void test_every_cod327_code(void **state)
 {
     const char *codes[][2] = {{"01", "gemeente"},
@@ -124,6 +174,10 @@ int main(void)
         cmocka_unit_test(test_label_and_agb),
         cmocka_unit_test(test_naam_first),
         cmocka_unit_test(test_label_alone),
+        cmocka_unit_test(test_empty_naam_gives_label),
+        cmocka_unit_test(test_naam_made_fit),
+        cmocka_unit_test(test_agb_made_fit),
+        cmocka_unit_test(test_nothing_usable),
         cmocka_unit_test(test_every_cod327_code),
         cmocka_unit_test(test_unknown_type),
         cmocka_unit_test(test_missing_type),
