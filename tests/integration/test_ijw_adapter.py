@@ -1,11 +1,12 @@
 """
 regie-ijw against a real regied: JW315 and WMO315 messages (the fixtures
 of tests/data/ijw) with one client, one client and several products, and
-several clients; a message that is not well-formed; one that fails the
-XSD; a BSN failing the elfproef inside a JW315 (alone, and beside a good
-client); an empty referrer name; posting a message again; file and standard-input mode;
-configuration errors. The partner is "ggz" (no restrictions on kind or
-category), standing in for a youth care provider.
+several clients; a message that is not well-formed; a billion-laughs
+entity bomb; one that fails the XSD; a BSN failing the elfproef inside a
+JW315 (alone, and beside a good client); an empty referrer name; posting
+a message again; file and standard-input mode; configuration errors.
+The partner is "ggz" (no restrictions on kind or category), standing in
+for a youth care provider.
 """
 
 import json
@@ -105,6 +106,30 @@ def test_not_well_formed_message_is_refused(regied, adapters):
     text = (a.sub("failed") / "malformed.xml.error").read_text()
     assert "refused as a whole; nothing in it was posted" in text
     assert referral_counts(d) == {}
+    assert a.stop() == 0
+
+
+def test_billion_laughs_is_refused_once_without_expanding(regied, adapters):
+    # A classic entity-expansion bomb: refused as not well-formed with one
+    # line (libxml2 reports the loop once per entity), nothing expanded
+    # (the adapter stays small and goes on with the next file).
+    d = regied()
+    a = ijw_adapter(adapters, d).start()
+    drop(a.folder, "billion-laughs.xml", fixture("billion-laughs.xml"))
+    a.wait_filed("billion-laughs.xml", "failed")
+    assert a.error_lines("billion-laughs.xml") == [
+        "billion-laughs.xml:15: not_well_formed: not well-formed XML: "
+        "Detected an entity reference loop"]
+    text = (a.sub("failed") / "billion-laughs.xml.error").read_text()
+    assert text.count("Detected an entity reference loop") == 1
+    assert "lollol" not in text and "lollol" not in a.log
+    drop(a.folder, "jw315-one.xml", fixture("jw315-one.xml"))
+    a.wait_filed("jw315-one.xml")
+    assert a.running
+    with open("/proc/%d/status" % a.proc.pid) as f:
+        rss = [l for l in f if l.startswith("VmHWM:")][0].split()
+    assert int(rss[1]) < 200 * 1024, rss  # kB: no billion "lol"s
+    assert len(referral_counts(d)) == 1
     assert a.stop() == 0
 
 

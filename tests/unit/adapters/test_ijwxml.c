@@ -1,8 +1,10 @@
 /*
  * test_ijwxml — libxml2 for iStandaarden messages: what a message that is
- * not well-formed, empty or carries a DOCTYPE reports (no entity is ever
- * expanded), validation against the trimmed XSDs of tests/data/ijw/xsd,
- * and the helpers that find elements and hand out text.
+ * not well-formed, empty or carries a DOCTYPE reports; no entity is ever
+ * expanded (a billion-laughs file is one problem, an external entity's
+ * file is never opened); validation against the trimmed XSDs of
+ * tests/data/ijw/xsd; the helpers that find elements and hand out text.
+ * An alarm ends a test that would hang on a FIFO.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -96,6 +98,48 @@ static void test_doctype_refused(void **state)
     s_assert_refused(text, "0: a DOCTYPE is not allowed in an iStandaarden "
                            "message\n");
     free(text);
+}
+
+static void test_billion_laughs_is_one_problem(void **state)
+{
+    /* libxml2 reports the loop once per entity it unwinds: kept once, at
+     * the reference in the message (line 15) */
+    char *text = ijwfix_load("billion-laughs.xml");
+    alarm(10);
+    s_assert_refused(text, "15: not well-formed XML: Detected an entity "
+                           "reference loop\n");
+    alarm(0);
+    free(text);
+}
+
+static void test_repeated_problem_once_others_kept(void **state)
+{
+    /* an undefined entity twice (different lines), then a tag mismatch */
+    s_assert_refused("<a>&x;\n&x;</b>",
+                     "2: not well-formed XML: Entity 'x' not defined\n"
+                     "2: not well-formed XML: Opening and ending tag "
+                     "mismatch: a line 1 and b\n");
+}
+
+static void test_external_entity_never_opened(void **state)
+{
+    /* with XML_PARSE_NOENT libxml2 would open the entity's file: here a
+     * FIFO, on which it would wait for ever */
+    char dir[] = "/tmp/test_ijwxml.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *fifo = xasprintf("%s/secret", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    char *text = xasprintf("<!DOCTYPE a [<!ENTITY x SYSTEM \"file://%s\">]>\n"
+                           "<a>&x;</a>",
+                           fifo);
+    alarm(10);
+    s_assert_refused(text, "0: a DOCTYPE is not allowed in an iStandaarden "
+                           "message\n");
+    alarm(0);
+    free(text);
+    unlink(fifo);
+    rmdir(dir);
+    free(fifo);
 }
 
 static void test_schema_valid_messages(void **state)
@@ -227,6 +271,9 @@ int main(void)
         cmocka_unit_test(test_undeclared_prefix),
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_doctype_refused),
+        cmocka_unit_test(test_billion_laughs_is_one_problem),
+        cmocka_unit_test(test_repeated_problem_once_others_kept),
+        cmocka_unit_test(test_external_entity_never_opened),
         cmocka_unit_test(test_schema_valid_messages),
         cmocka_unit_test(test_schema_invalid),
         cmocka_unit_test(test_schema_one_client_per_message),
