@@ -74,8 +74,8 @@ acfg_t *acfg_load(const char *path)
                      : xstrdup(".");
     config_init(&cfg->lc);
     config_set_include_dir(&cfg->lc, cfg->dir);
-    cfg->parsed = confread_report(&cfg->lc, path, cfg->dir, s_on_read_error,
-                                  cfg) == 0;
+    cfg->parsed =
+        confread_report(&cfg->lc, path, cfg->dir, s_on_read_error, cfg) == 0;
     return cfg;
 }
 
