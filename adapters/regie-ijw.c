@@ -193,7 +193,8 @@ static const char *s_msg_code(const char *bare)
     return "invalid_message";
 }
 
-/* Adds refused record i of msg to batch: its problems on one line. */
+/* Adds refused record i of msg to batch: its problems on one line, with
+ * the field of the first kind that names one (the BSN, the referrer). */
 static void s_refuse(const ijw_msg_t *msg, size_t i, const char *source,
                      batch_t *batch)
 {
@@ -212,8 +213,11 @@ static void s_refuse(const ijw_msg_t *msg, size_t i, const char *source,
         out = joined;
     }
     bool bsn = out && strstr(out, "Bsn ");
-    batch_refuse(batch, at, NULL, bsn ? "invalid_bsn" : "invalid_field",
-                 bsn ? "/subject/bsn" : NULL, "%s", out ? out : "refused");
+    const char *field = bsn                               ? "/subject/bsn"
+                        : out && strstr(out, "Verwijzer") ? "/contact/name"
+                                                          : NULL;
+    batch_refuse(batch, at, NULL, bsn ? "invalid_bsn" : "invalid_field", field,
+                 "%s", out ? out : "refused");
     free(out);
     free(all);
 }
