@@ -5,9 +5,12 @@
 #include "viewmon.h"
 
 #include "field.h"
+#include "ref.h"
+#include "strbuf.h"
 #include "table.h"
 #include "xmem.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +43,46 @@ static void s_days(const json_t *v, char *buf, size_t len)
         snprintf(buf, len, "-");
 }
 
+/* Whether key names a time: "at", "*_at", "until", "due", "next_due". */
+static bool s_time_key(const char *key)
+{
+    size_t n = strlen(key);
+    return strcmp(key, "at") == 0 || strcmp(key, "until") == 0 ||
+           strcmp(key, "due") == 0 || strcmp(key, "next_due") == 0 ||
+           (n > 3 && strcmp(key + n - 3, "_at") == 0);
+}
+
+/* The details of an event for a person: "key=value" pairs, a time (in
+ * epoch seconds or RFC 3339) as every other view shows it, a string as
+ * it is, anything else as JSON. A new string; NULL when there are none. */
+static char *s_details(const json_t *d)
+{
+    if (!json_is_object(d))
+        return d && !json_is_null(d) ? json_dumps(d, JSON_ENCODE_ANY) : NULL;
+    strbuf_t b = {0};
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)d, key, v)
+    {
+        char when[TABLE_TIME_MAX], *text = NULL;
+        const char *shown;
+        if (s_time_key(key) && json_is_integer(v)) {
+            char rfc[40];
+            shown = table_time(ref_time(rfc, sizeof rfc, json_integer_value(v)),
+                               when, sizeof when);
+        } else if (s_time_key(key) && json_is_string(v)) {
+            shown = table_time(json_string_value(v), when, sizeof when);
+        } else if (json_is_string(v)) {
+            shown = json_string_value(v);
+        } else {
+            shown = text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        }
+        strbuf_printf(&b, "%s%s=%s", b.len ? " " : "", key, shown);
+        free(text);
+    }
+    return strbuf_take(&b);
+}
+
 void viewmon_log(FILE *out, const json_t *rows)
 {
     static const char *const h[] = {"TIME",      "ACTOR", "ACTION", "CASE",
@@ -51,9 +94,7 @@ void viewmon_log(FILE *out, const json_t *rows)
     {
         char when[TABLE_TIME_MAX];
         json_t *d = json_object_get(e, "details");
-        char *text = json_is_null(d) || !d
-                         ? NULL
-                         : json_dumps(d, JSON_COMPACT | JSON_ENCODE_ANY);
+        char *text = s_details(d);
         char *shown = text ? table_clean(text, false, S_DETAILS_MAX) : NULL;
         const char *cells[] = {
             table_time(field_str(e, "at"), when, sizeof when),

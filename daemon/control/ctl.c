@@ -238,7 +238,10 @@ static char *s_run(ctl_t *c, json_t *req, const char *cmd, json_t *args,
         s_peer_uid(body, uid, sizeof uid);
         if (out.change[0])
             log_info("ctl: %s user=%s uid=%s", out.change, s_user(req), uid);
-        json_t *o = json_pack("{s:b, s:O}", "ok", 1, "result", out.result);
+        /* The zone of the daemon's times, so regiectl shows them as the
+         * emails and the daemon do. */
+        json_t *o = json_pack("{s:b, s:O, s:s}", "ok", 1, "result", out.result,
+                              "timezone", c->env.cfg->timezone);
         reply = json_dumps(o, JSON_COMPACT);
         json_decref(o);
     } else {
