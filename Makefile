@@ -15,7 +15,11 @@ SBINDIR    ?= $(PREFIX)/sbin
 SYSCONFDIR ?= /etc
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
-DOCDIR     ?= $(PREFIX)/share/doc/regie
+DATADIR    ?= $(PREFIX)/share
+DOCDIR     ?= $(DATADIR)/doc/regie
+MANDIR     ?= $(DATADIR)/man
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+COMPLETIONDIR ?= $(DATADIR)/bash-completion/completions
 DESTDIR    ?=
 
 BUILD   ?= build
@@ -89,7 +93,7 @@ BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC)) \
               $(if $(HAVE_AMQP),$(AMQP_BIN))
 
 .PHONY: all deps bench-deps test unit demo bench check-asan memcheck \
-        install uninstall clean format check-layout
+        install uninstall clean format check-layout check-install-system
 
 all: $(BINS) $(UNIT_BINS) $(TOOL_BINS) $(BENCH_BINS)
 
@@ -110,6 +114,16 @@ bench-deps:
 $(BUILD)/obj/lib/%.o: lib/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(INC_LIB) -MMD -MP -c -o $@ $<
+
+# The shipped templates' folder is compiled in: rebuild when it changes.
+TEMPLATES_DIR := $(DATADIR)/regie/templates
+$(BUILD)/templates-dir: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(TEMPLATES_DIR)' | cmp -s - $@ || echo '$(TEMPLATES_DIR)' > $@
+$(BUILD)/obj/daemon/config/cfgmail.o: $(BUILD)/templates-dir
+$(BUILD)/obj/daemon/config/cfgmail.o: CFLAGS += \
+  -DREGIE_TEMPLATES_DIR='"$(TEMPLATES_DIR)"'
+.PHONY: FORCE
 
 $(BUILD)/obj/daemon/%.o: daemon/%.c
 	@mkdir -p $(dir $@)
@@ -216,39 +230,23 @@ memcheck: deps
 	$(MAKE) all
 	BUILD=$(BUILD) scripts/memcheck
 
+# make install / make uninstall: see scripts/install (never overwrites an
+# edited configuration or template; uninstall removes what install made).
+INSTALL_VARS := BUILD='$(BUILD)' PREFIX='$(PREFIX)' BINDIR='$(BINDIR)' \
+  SBINDIR='$(SBINDIR)' SYSCONFDIR='$(SYSCONFDIR)' UNITDIR='$(UNITDIR)' \
+  SYSUSERSDIR='$(SYSUSERSDIR)' TMPFILESDIR='$(TMPFILESDIR)' \
+  DATADIR='$(DATADIR)' MANDIR='$(MANDIR)' DOCDIR='$(DOCDIR)' \
+  COMPLETIONDIR='$(COMPLETIONDIR)' DESTDIR='$(DESTDIR)'
+
 install: $(BINS)
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
-	  $(DESTDIR)$(SYSCONFDIR)/regie/templates $(DESTDIR)$(UNITDIR) \
-	  $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSUSERSDIR)
-	install -m 0755 $(BUILD)/regied $(DESTDIR)$(SBINDIR)/regied
-	for b in $(filter-out $(BUILD)/regied,$(BINS)); do \
-	  install -m 0755 $$b $(DESTDIR)$(BINDIR)/; done
-	install -m 0644 config/regie.conf $(DESTDIR)$(DOCDIR)/regie.conf.example
-	install -m 0644 config/regie-spool.conf \
-	  $(DESTDIR)$(DOCDIR)/regie-spool.conf.example
-	install -m 0644 config/regie-ijw.conf \
-	  $(DESTDIR)$(DOCDIR)/regie-ijw.conf.example
-	test -e $(DESTDIR)$(SYSCONFDIR)/regie/regie.conf || \
-	  install -m 0640 config/regie.conf $(DESTDIR)$(SYSCONFDIR)/regie/regie.conf
-	for t in config/templates/*.txt; do \
-	  [ -e "$$t" ] || continue; \
-	  install -m 0644 $$t $(DESTDIR)$(SYSCONFDIR)/regie/templates/; done
-	for u in systemd/*.service; do \
-	  sed 's|@SBINDIR@|$(SBINDIR)|g; s|@BINDIR@|$(BINDIR)|g' $$u \
-	    > $(DESTDIR)$(UNITDIR)/$$(basename $$u); \
-	  chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename $$u); done
-	install -m 0644 systemd/regie.sysusers \
-	  $(DESTDIR)$(SYSUSERSDIR)/regie.conf
-	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	$(INSTALL_VARS) scripts/install
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/regied
-	for b in $(notdir $(filter-out $(BUILD)/regied,$(BINS))); do \
-	  rm -f $(DESTDIR)$(BINDIR)/$$b; done
-	for u in systemd/*.service; do \
-	  rm -f $(DESTDIR)$(UNITDIR)/$$(basename $$u); done
-	rm -f $(DESTDIR)$(SYSUSERSDIR)/regie.conf
-	rm -rf $(DESTDIR)$(DOCDIR)
+	$(INSTALL_VARS) scripts/install --uninstall
+
+# The README's install followed for real on this machine (root).
+check-install-system: all
+	BUILD=$(BUILD) scripts/check-install-system
 
 format:
 	clang-format -i $$(find lib daemon adapters regiectl tools tests \

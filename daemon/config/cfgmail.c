@@ -5,6 +5,10 @@
  */
 #include "cfgmail.h"
 
+#ifndef REGIE_TEMPLATES_DIR
+#define REGIE_TEMPLATES_DIR "/usr/local/share/regie/templates"
+#endif
+
 #include "rfile.h"
 #include "xmem.h"
 
@@ -124,12 +128,36 @@ static void s_smtp(cfgparse_t *ctx, const config_setting_t *mg, cfg_mail_t *m)
     m->smtp_timeout_ms = (int)v;
 }
 
+/* mail.templates (the edited ones: a folder that must exist) and
+ * mail.shipped_templates (default: where make install puts them). */
+static void s_templates(cfgparse_t *ctx, const config_setting_t *g,
+                        cfg_mail_t *m)
+{
+    const config_setting_t *t =
+        cfgparse_string(ctx, g, "templates", false, &m->templates);
+    if (!t)
+        m->templates = xstrdup("templates");
+    cfgparse_resolve(ctx, &m->templates);
+    const config_setting_t *sh = cfgparse_string(ctx, g, "shipped_templates",
+                                                 false, &m->templates_shipped);
+    if (!sh)
+        m->templates_shipped = xstrdup(REGIE_TEMPLATES_DIR);
+    cfgparse_resolve(ctx, &m->templates_shipped);
+    struct stat st;
+    if (stat(m->templates, &st) != 0)
+        cfgparse_error(ctx, t ? t : g, "templates: cannot read %s: %s",
+                       m->templates, strerror(errno));
+    else if (!S_ISDIR(st.st_mode))
+        cfgparse_error(ctx, t ? t : g, "templates: %s is not a folder",
+                       m->templates);
+}
+
 void cfgmail_load(cfgparse_t *ctx, const config_setting_t *root)
 {
     static const char *const known[] = {
-        "templates",   "from",        "kernteam",
-        "gemeente",    "quiet_hours", "smtp",
-        "retry_min_s", "retry_max_s", "lifetime_hours"};
+        "templates",   "shipped_templates", "from", "kernteam",
+        "gemeente",    "quiet_hours",       "smtp", "retry_min_s",
+        "retry_max_s", "lifetime_hours"};
     cfg_mail_t *m = &ctx->cfg->mail;
     const config_setting_t *g = config_setting_get_member(root, "mail");
     if (!g)
@@ -140,18 +168,7 @@ void cfgmail_load(cfgparse_t *ctx, const config_setting_t *root)
     }
     m->enabled = true;
     cfgparse_check_known(ctx, g, known, sizeof known / sizeof *known);
-    const config_setting_t *t =
-        cfgparse_string(ctx, g, "templates", false, &m->templates);
-    if (!t)
-        m->templates = xstrdup("templates");
-    cfgparse_resolve(ctx, &m->templates);
-    struct stat st;
-    if (stat(m->templates, &st) != 0)
-        cfgparse_error(ctx, t ? t : g, "templates: cannot read %s: %s",
-                       m->templates, strerror(errno));
-    else if (!S_ISDIR(st.st_mode))
-        cfgparse_error(ctx, t ? t : g, "templates: %s is not a folder",
-                       m->templates);
+    s_templates(ctx, g, m);
     s_address(ctx, g, "from", &m->from);
     s_address(ctx, g, "kernteam", &m->kernteam);
     s_address(ctx, g, "gemeente", &m->gemeente);

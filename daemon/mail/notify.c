@@ -81,8 +81,7 @@ notify_t *notify_new(const cfg_t *cfg)
         return n;
     int errors = 0;
     for (int i = 0; i < T_COUNT; i++) {
-        char *path =
-            xasprintf("%s/%s", cfg->mail.templates, s_templates[i].file);
+        char *path = cfg_template(cfg, s_templates[i].file);
         char err[512];
         n->tmpl[i] =
             tmpl_load(path, s_templates[i].names,

@@ -92,7 +92,7 @@ digest_t *digest_new(const cfg_t *cfg)
     d->cfg = cfg;
     if (!cfg->mail.enabled)
         return d;
-    char *path = xasprintf("%s/%s", cfg->mail.templates, DIGEST_TEMPLATE);
+    char *path = cfg_template(cfg, DIGEST_TEMPLATE);
     char err[512];
     d->tmpl = tmpl_load(path, s_names, S_NAMES, err, sizeof err);
     free(path);
