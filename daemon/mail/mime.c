@@ -172,13 +172,15 @@ char *mime_date(time_t date, char *buf, size_t len)
     static const char *months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     struct tm tm;
-    if (!gmtime_r(&date, &tm)) {
+    if (!localtime_r(&date, &tm)) {
         snprintf(buf, len, "Thu, 01 Jan 1970 00:00:00 +0000");
         return buf;
     }
-    snprintf(buf, len, "%s, %02d %s %04d %02d:%02d:%02d +0000",
+    long off = tm.tm_gmtoff / 60; /* minutes east of UTC */
+    snprintf(buf, len, "%s, %02d %s %04d %02d:%02d:%02d %c%02ld%02ld",
              days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900,
-             tm.tm_hour, tm.tm_min, tm.tm_sec);
+             tm.tm_hour, tm.tm_min, tm.tm_sec, off < 0 ? '-' : '+',
+             labs(off) / 60, labs(off) % 60);
     return buf;
 }
 

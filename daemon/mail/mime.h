@@ -38,8 +38,9 @@ typedef struct {
  * or a text is missing or not UTF-8. */
 char *mime_compose(const mime_mail_t *mail, char *err, size_t errlen);
 
-/* Writes date as an RFC 5322 date in UTC ("Tue, 02 Jan 2024 09:00:00
- * +0000") into buf (len >= 32). Returns buf. */
+/* Writes date as an RFC 5322 date in the local zone (regied sets TZ to
+ * its configured timezone), with its offset: "Tue, 02 Jan 2024 10:00:00
+ * +0100", into buf (len >= 32). Returns buf. */
 char *mime_date(time_t date, char *buf, size_t len);
 
 /* Whether addr is an address we put in an envelope and a header: printable

@@ -362,7 +362,9 @@ static int s_partner_one(digest_t *d, store_t *s, sqlite3_stmt *st, int64_t now,
     if (missed == 0 && lines.len == 0)
         return 0;
     const cfg_partner_t *p = cfg_partner_by_id(d->cfg, owner);
-    strbuf_printf(b, "%s (A-%06lld):\n", p ? p->name : owner, (long long)id);
+    strbuf_printf(b, "%s (A-%06lld)%s%s:\n", p ? p->name : owner,
+                  (long long)id, p && p->contact ? "; contact " : "",
+                  p && p->contact ? p->contact : "");
     if (missed == 1)
         strbuf_printf(b, "  - 1 %s gemist\n", weekly ? "week" : "keer");
     else if (missed > 1)

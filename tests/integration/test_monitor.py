@@ -631,6 +631,8 @@ def test_digest_tells_the_gemeente_what_is_late(regied, cert, smtp):
     assert "Regisseur A Jansen (Leger des Heils):" in text
     assert "%s wacht" % ack["case"] in text
     assert "Veilig Thuis Gelderland-Midden" in text
+    # The partner's contact, so the gemeente knows whom to ask.
+    assert "contact Functioneel beheer <beheer@vt.example>" in text
     assert "Er is deze week niets te laat." not in text
     # Queued once a week, whatever is asked.
     sent = m.js("digest", "--send")

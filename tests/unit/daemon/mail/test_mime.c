@@ -272,8 +272,29 @@ static void test_date(void **state)
                         "Mon, 03 Mar 2025 09:00:00 +0000");
 }
 
+/* The Date header in the configured zone, with the offset of the day:
+ * winter (+0100) and summer (+0200) in Europe/Amsterdam. */
+static void test_date_is_in_the_configured_zone(void **state)
+{
+    char buf[64];
+    setenv("TZ", "Europe/Amsterdam", 1);
+    tzset();
+    assert_string_equal(mime_date(1740992400, buf, sizeof buf),
+                        "Mon, 03 Mar 2025 10:00:00 +0100");
+    assert_string_equal(mime_date(1751533200, buf, sizeof buf),
+                        "Thu, 03 Jul 2025 11:00:00 +0200");
+    setenv("TZ", "America/St_Johns", 1); /* a half-hour zone, west */
+    tzset();
+    assert_string_equal(mime_date(1740992400, buf, sizeof buf),
+                        "Mon, 03 Mar 2025 05:30:00 -0330");
+    setenv("TZ", "UTC0", 1);
+    tzset();
+}
+
 int main(void)
 {
+    setenv("TZ", "UTC0", 1); /* the other tests expect +0000 */
+    tzset();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_headers),
         cmocka_unit_test(test_utf8_subject_and_body),
@@ -291,6 +312,7 @@ int main(void)
         cmocka_unit_test(test_base64_padding),
         cmocka_unit_test(test_addr_valid),
         cmocka_unit_test(test_date),
+        cmocka_unit_test(test_date_is_in_the_configured_zone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
