@@ -212,22 +212,23 @@ static void s_domain_table(FILE *out, const json_t *rows, const char *key,
 static void s_tally_table(FILE *out, const json_t *rows, const char *key,
                           const char *head)
 {
-    const char *h[] = {head,      ">ON TIME",    ">LATE",   ">MISSING",
-                       ">WAIVED", ">EXTENSIONS", ">WAIVERS"};
-    table_t *t = table_new(7, h);
+    const char *h[] = {head,      ">ON TIME", ">LATE",       ">MISSING",
+                       ">COUNT OFF", ">WAIVED", ">EXTENSIONS", ">WAIVERS"};
+    table_t *t = table_new(8, h);
     size_t i;
     json_t *r;
     json_array_foreach(rows, i, r)
     {
-        char *c[7] = {xstrdup(field_str(r, key)),
+        char *c[8] = {xstrdup(field_str(r, key)),
                       s_part(r, "on_time", "on_time_share"),
                       s_part(r, "late", "late_share"),
                       s_part(r, "missing", "missing_share"),
+                      s_part(r, "unreconciled", "unreconciled_share"),
                       xasprintf("%lld", s_int(r, "waived")),
                       xasprintf("%lld", s_int(r, "extensions")),
                       xasprintf("%lld", s_int(r, "waivers"))};
         table_add(t, (const char *const *)c);
-        for (int k = 0; k < 7; k++)
+        for (int k = 0; k < 8; k++)
             free(c[k]);
     }
     if (table_rows(t))
@@ -306,7 +307,8 @@ static void s_stats_reports(FILE *out, const json_t *rep)
     free(miss);
     s_tally_table(out, json_object_get(p, "by_organisation"), "organisation",
                   "ORGANISATION");
-    fprintf(out, "\nPartners' periodic reports:\n");
+    fprintf(out, "\nPartners' periodic reports (count off: a count that "
+                 "is not what regie received, not kept):\n");
     s_tally_table(
         out, json_object_get(json_object_get(rep, "partner"), "by_partner"),
         "partner", "PARTNER");

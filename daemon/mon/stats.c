@@ -13,17 +13,21 @@
  *   the regisseur who holds the case now.
  * - reports: occurrences of progress and partner agreements due in
  *   [from, to): met is on time, met_late late, missed missing, waived
- *   waived; an open agreement whose current due time lies in the period
- *   and has passed counts as missing too. extensions and waivers are the
+ *   waived, and a report whose count did not match what arrived
+ *   unreconciled (not kept, whatever its time: AGREE_OUTCOME_SQL); an
+ *   open agreement whose current due time lies in the period and has
+ *   passed counts as missing too. extensions and waivers are the
  *   agreement.extended / agreement.waived events in [from, to). Shares
- *   divide by on_time + late + missing. Progress reports are grouped by
- *   the organisation of the owning regisseur, partner reports by partner.
+ *   divide by on_time + late + missing + unreconciled. Progress reports
+ *   are grouped by the organisation of the owning regisseur, partner
+ *   reports by partner.
  * - network: cases active in the period (opened before to, not closed
  *   before from); mapped / engaged when that was recorded before to.
  * Main thread only.
  */
 #include "stats.h"
 
+#include "agree/agree.h"
 #include "cal.h"
 #include "ref.h"
 #include "xmem.h"
@@ -36,10 +40,10 @@ static const char *const s_domains[] = {"care", "participation", "safety",
                                         "other"};
 #define S_DOMAINS 4
 
-static const char *const s_tally_keys[] = {"on_time", "late", "missing",
-                                           "waived", "extensions",
-                                           "waivers"};
-#define S_TALLY 6
+static const char *const s_tally_keys[] = {
+    "on_time", "late",       "missing", "unreconciled",
+    "waived",  "extensions", "waivers"};
+#define S_TALLY 7
 
 static const char s_sql_referrals[] =
     "SELECT partner, received_at, case_status, category FROM referral"
@@ -60,9 +64,10 @@ static const char s_sql_assigned[] =
     " LEFT JOIN regisseur r ON a.owner_type = 'regisseur'"                   \
     " AND r.id = CAST(a.owner AS INTEGER)"
 static const char s_sql_reports[] =
-    "SELECT a.kind, " S_GROUP ", CASE o.outcome WHEN 'met' THEN 'on_time'"
-    " WHEN 'met_late' THEN 'late' WHEN 'missed' THEN 'missing'"
-    " WHEN 'waived' THEN 'waived' END, count(*)"
+    "SELECT a.kind, " S_GROUP ", CASE " AGREE_OUTCOME_SQL("o")
+    " WHEN 'met' THEN 'on_time' WHEN 'met_late' THEN 'late'"
+    " WHEN 'met_unreconciled' THEN 'unreconciled' WHEN 'missed'"
+    " THEN 'missing' WHEN 'waived' THEN 'waived' END, count(*)"
     " FROM occurrence o JOIN agreement a ON a.id = o.agreement_id" S_JOIN
     " WHERE a.kind IN ('progress', 'partner') AND o.due_at >= ?1"
     " AND o.due_at < ?2 AND o.outcome <> 'closed' GROUP BY 1, 2, 3"
@@ -343,12 +348,14 @@ static json_t *s_tally(void)
 static void s_tally_shares(json_t *t)
 {
     json_int_t whole = s_int(t, "on_time") + s_int(t, "late") +
-                       s_int(t, "missing");
+                       s_int(t, "missing") + s_int(t, "unreconciled");
     json_object_set_new(t, "on_time_share", s_share(s_int(t, "on_time"),
                                                     whole));
     json_object_set_new(t, "late_share", s_share(s_int(t, "late"), whole));
     json_object_set_new(t, "missing_share", s_share(s_int(t, "missing"),
                                                     whole));
+    json_object_set_new(t, "unreconciled_share",
+                        s_share(s_int(t, "unreconciled"), whole));
 }
 
 /* The tally of a kind: totals, and groups sorted under group_list. */

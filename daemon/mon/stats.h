@@ -49,8 +49,8 @@ double stats_percentile(const double *sorted, size_t n, double p);
  *    reports: {progress: {TALLY, by_organisation: [{organisation,
  *      TALLY}]}, partner: {TALLY, by_partner: [{partner, TALLY}]}},
  *    network: {cases, mapped, engaged, mapped_share, engaged_share}}
- * where TALLY is on_time, late, missing, waived, extensions, waivers,
- * on_time_share, late_share, missing_share. Shares are 0..1, or null
+ * where TALLY is on_time, late, missing, unreconciled, waived, extensions,
+ * waivers, on_time_share, late_share, missing_share, unreconciled_share. Shares are 0..1, or null
  * when there is nothing to divide by. See stats.c for each definition.
  * Returns NULL with pb set on a store error. */
 json_t *stats_compute(store_t *s, const cfg_t *cfg, int64_t from, int64_t to,
