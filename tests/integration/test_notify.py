@@ -185,6 +185,41 @@ def test_reassignment_tells_both(regied, cert, servers):
     assert "planregisseur" in subjects["b@ggz.example"]
 
 
+def test_quick_reassignments_lose_no_mail(regied, cert, servers):
+    # A to B and back to A within one second: A's second "U bent
+    # planregisseur" is a notification of its own (keyed on the
+    # assignment's audit event, not on the second it happened in).
+    srv = servers()
+    m = Mailed(regied, cert, srv.port)
+    a = m.regisseur("A. Jansen", "a@ldh.example")
+    b = m.regisseur("B. Smit", "b@ggz.example")
+    for _ in range(3):  # until the three fall within one second
+        _, ack = m.refer()
+        for who in (a, b, a):
+            m.ctl_json("case", "assign", ack["case"], who)
+        rows = [r for r in m.outbox() if r["key"].startswith(
+            "case/%d/" % int(ack["case"][2:]))]
+        if len({r["created_at"] for r in rows}) == 1:
+            break
+    assert len({r["created_at"] for r in rows}) == 1, rows
+    assert len(rows) == 5, rows  # A, B + A moved, A + B moved
+    assert len({r["key"] for r in rows}) == 5
+    wait_for(lambda: all(r["status"] == "sent" for r in m.outbox()),
+             what="every notification sent")
+    # The same assignment is never queued twice: a restart adds nothing.
+    m.d.restart()
+    assert len([r for r in m.outbox() if r["key"].startswith(
+        "case/%d/" % int(ack["case"][2:]))]) == 5
+    mine = [p for p in srv.handler.parsed() if ack["case"] in p["Subject"]
+            and ("U bent planregisseur" in p["Subject"]
+                 or "overgedragen" in p["Subject"])]
+    got = sorted((p["To"].addresses[0].addr_spec,
+                  "U bent planregisseur" in p["Subject"]) for p in mine)
+    assert got == [("a@ldh.example", False), ("a@ldh.example", True),
+                   ("a@ldh.example", True), ("b@ggz.example", False),
+                   ("b@ggz.example", True)], got
+
+
 def test_overlap_asks_the_kernteam_to_review(regied, cert, servers):
     srv = servers()
     m = Mailed(regied, cert, srv.port)
