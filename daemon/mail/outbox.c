@@ -3,23 +3,27 @@
  */
 #include "outbox.h"
 
-#include "store/dbjson.h"
 #include "log.h"
+#include "store/dbjson.h"
 #include "xmem.h"
 
+#include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* The Message-ID part: the installation's id and 80 random bits. */
 static const char s_sql_add[] =
     "INSERT INTO notification (key, recipient, recipient_name, subject,"
     " body, urgent, status, created_at, next_attempt_at, last_error,"
-    " case_id, referral_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9,"
-    " ?10, ?11) ON CONFLICT (key) DO NOTHING";
+    " case_id, referral_id, message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+    " ?8, ?8, ?9, ?10, ?11, (SELECT uid FROM installation) || '.' ||"
+    " lower(hex(randomblob(10)))) ON CONFLICT (key) DO NOTHING";
 static const char s_sql_next[] =
     "SELECT min(next_attempt_at) FROM notification WHERE status = 'pending'";
 static const char s_sql_take[] =
     "SELECT id, key, recipient, recipient_name, subject, body, urgent,"
-    " attempts, created_at FROM notification"
+    " attempts, created_at, message_id FROM notification"
     " WHERE status = 'pending' AND next_attempt_at <= ?1"
     " ORDER BY next_attempt_at, id LIMIT 1";
 static const char s_sql_defer[] =
@@ -40,7 +44,8 @@ static const char s_sql_counts[] =
     "SELECT status, count(*) FROM notification GROUP BY status";
 static const char s_sql_list[] =
     "SELECT id, key, recipient, subject, status, attempts, created_at,"
-    " next_attempt_at, sent_at, last_error, urgent FROM notification"
+    " next_attempt_at, sent_at, last_error, urgent, message_id"
+    " FROM notification"
     " WHERE ?1 IS NULL OR status = ?1 ORDER BY id DESC LIMIT ?2";
 
 int outbox_add(store_t *s, const outbox_note_t *n, int64_t now)
@@ -57,9 +62,9 @@ int outbox_add(store_t *s, const outbox_note_t *n, int64_t now)
     store_bind_text(s, st, 7, n->to ? "pending" : "failed");
     store_bind_int64(s, st, 8, now);
     store_bind_text(s, st, 9,
-           n->to ? NULL
-                 : "no address for this recipient in the "
-                   "configuration");
+                    n->to ? NULL
+                          : "no address for this recipient in the "
+                            "configuration");
     if (n->case_id)
         store_bind_int64(s, st, 10, n->case_id);
     if (n->referral_id)
@@ -98,6 +103,7 @@ int outbox_take_due(store_t *s, int64_t now, outbox_row_t *row)
     row->urgent = sqlite3_column_int(st, 6) != 0;
     row->attempts = sqlite3_column_int(st, 7);
     row->created_at = sqlite3_column_int64(st, 8);
+    row->message_id = store_column_dup(st, 9);
     sqlite3_reset(st);
     return 1;
 }
@@ -109,6 +115,7 @@ void outbox_row_clear(outbox_row_t *row)
     free(row->to_name);
     free(row->subject);
     free(row->body);
+    free(row->message_id);
     memset(row, 0, sizeof *row);
 }
 
@@ -129,6 +136,24 @@ static int s_update(store_t *s, const char *sql, int64_t id, int64_t at,
 int outbox_defer(store_t *s, int64_t id, int64_t at)
 {
     return s_update(s, s_sql_defer, id, at, NULL);
+}
+
+void outbox_message_id(const outbox_row_t *row, const char *from, char *buf,
+                       size_t len)
+{
+    const char *at = from ? strchr(from, '@') : NULL;
+    const char *domain = at && at[1] ? at + 1 : "regie";
+    if (row->message_id) {
+        snprintf(buf, len, "regie.%s@%s", row->message_id, domain);
+        return;
+    }
+    /* A row queued before schema 4: the Message-ID it was tried with. */
+    unsigned char h[crypto_generichash_BYTES_MIN];
+    char hex[2 * sizeof h + 1];
+    crypto_generichash(h, sizeof h, (const unsigned char *)row->key,
+                       strlen(row->key), NULL, 0);
+    sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+    snprintf(buf, len, "regie.%s@%s", hex, domain);
 }
 
 int outbox_sent(store_t *s, int64_t id, int64_t now)
@@ -199,6 +224,7 @@ json_t *outbox_list(store_t *s, const char *status, int limit)
         json_object_set_new(o, "last_error", dbjson_text(st, 9));
         json_object_set_new(o, "urgent",
                             json_boolean(sqlite3_column_int(st, 10)));
+        json_object_set_new(o, "message_id", dbjson_text(st, 11));
         json_array_append_new(rows, o);
     }
     if (rc != SQLITE_DONE) {

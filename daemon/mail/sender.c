@@ -27,17 +27,6 @@ struct sender {
     int64_t job_id;   /* the notification out */
 };
 
-void sender_message_id(const char *key, const char *from, char *buf, size_t len)
-{
-    unsigned char h[crypto_generichash_BYTES_MIN];
-    char hex[2 * sizeof h + 1];
-    crypto_generichash(h, sizeof h, (const unsigned char *)key, strlen(key),
-                       NULL, 0);
-    sodium_bin2hex(hex, sizeof hex, h, sizeof h);
-    const char *at = from ? strchr(from, '@') : NULL;
-    snprintf(buf, len, "regie.%s@%s", hex, at && at[1] ? at + 1 : "regie");
-}
-
 /* Reads the string member name of o, or NULL. */
 static const char *s_get(const json_t *o, const char *name)
 {
@@ -165,7 +154,7 @@ int sender_submit(sender_t *s, const outbox_row_t *row, const cfg_mail_t *m,
                   int64_t now)
 {
     char mid[128];
-    sender_message_id(row->key, m->from.email, mid, sizeof mid);
+    outbox_message_id(row, m->from.email, mid, sizeof mid);
     json_t *job = json_pack(
         "{s:I, s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:I, s:{s:s, s:i, s:b, "
         "s:s?, s:s?, s:s?, s:i, s:s}}",

@@ -9,8 +9,8 @@
 #define REGIE_SENDER_H
 
 #include "config/cfg.h"
-#include "outbox.h"
 #include "mime.h"
+#include "outbox.h"
 #include "smtp.h"
 
 #include <stdbool.h>
@@ -32,18 +32,14 @@ void *sender_socket(sender_t *s);
 /* Whether a notification is out with the thread. */
 bool sender_busy(const sender_t *s);
 
-/* Hands row to the thread with the mail settings; the Message-ID derives
- * from the row's key. Returns 0, or -1 after logging (not handed). */
+/* Hands row to the thread with the mail settings, with the row's
+ * Message-ID (outbox_message_id). Returns 0, or -1 after logging (not handed).
+ */
 int sender_submit(sender_t *s, const outbox_row_t *row, const cfg_mail_t *m,
                   int64_t now);
 
 /* Reads the outcome of the notification handed: its id and the result.
  * Returns 0, or -1 when none was waiting. */
 int sender_outcome(sender_t *s, int64_t *id, smtp_result_t *result);
-
-/* The Message-ID of a notification key ("regie.<hash>@<domain>") into
- * buf. */
-void sender_message_id(const char *key, const char *from, char *buf,
-                       size_t len);
 
 #endif

@@ -74,6 +74,7 @@ class Handler:
         self.data_replies = list(data_replies)
         self.data_attempts = 0
         self.messages = []
+        self.seen = []  # the content of every DATA, accepted or not
 
     async def handle_RCPT(self, server, session, envelope, address,
                           rcpt_options):
@@ -84,6 +85,7 @@ class Handler:
 
     async def handle_DATA(self, server, session, envelope):
         self.data_attempts += 1
+        self.seen.append(envelope.original_content)
         if self.data_reply:
             return self.data_reply
         if self.data_replies:
@@ -98,6 +100,10 @@ class Handler:
             "tls": session.ssl is not None,
         })
         return "250 2.0.0 Message accepted"
+
+    def seen_ids(self):
+        """The Message-ID of every DATA, accepted or not, in turn."""
+        return [email.message_from_bytes(d)["Message-ID"] for d in self.seen]
 
     def parsed(self):
         """The accepted messages as email.message objects."""

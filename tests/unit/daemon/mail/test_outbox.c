@@ -3,7 +3,9 @@
  * row per key whatever is queued again, a note without address failed at
  * once, the row due first, holding without counting an attempt, the
  * outcomes of an attempt, a failed notification made pending again, and
- * the counts and lists regiectl shows. Times are passed explicitly.
+ * the counts and lists regiectl shows, and the Message-ID of a row: its
+ * own, the same on every attempt, another in another database, and the
+ * old one for a row from before schema 4. Times are passed explicitly.
  */
 #include "mail/outbox.h"
 #include "store/store.h"
@@ -303,6 +305,88 @@ static void test_list_filters_newest_first_up_to_limit(void **state)
     json_decref(none);
 }
 
+/* Takes the row due first at NOW + 1e6 (any pending row). */
+static void take(fixture_t *f, outbox_row_t *row)
+{
+    assert_int_equal(outbox_take_due(f->store, NOW + 1000000, row), 1);
+}
+
+static void test_each_row_has_a_message_id_of_its_own(void **state)
+{
+    fixture_t *f = *state;
+    add(f, "k1", "a@gemeente.nl", false, NOW);
+    add(f, "k2", "a@gemeente.nl", false, NOW + 1);
+    /* "<installation>.<random>": 16 and 20 hex digits, the installation
+     * the same for both rows, the random part not. */
+    assert_int_equal(
+        one(f, "SELECT count(*) FROM notification n, installation i WHERE"
+               " n.message_id = i.uid || '.' || substr(n.message_id, 18)"
+               " AND length(i.uid) = 16 AND length(n.message_id) = 37 AND"
+               " substr(n.message_id, 18) NOT GLOB '*[^0-9a-f]*'"),
+        2);
+    assert_int_equal(
+        one(f, "SELECT count(DISTINCT message_id) FROM notification"), 2);
+    outbox_row_t row;
+    take(f, &row);
+    char first[128], again[128];
+    outbox_message_id(&row, "regie@gemeente.nl", first, sizeof first);
+    assert_int_equal(strncmp(first, "regie.", 6), 0);
+    assert_string_equal(first + 6 + 37, "@gemeente.nl");
+    assert_memory_equal(first + 6, row.message_id, 37);
+    outbox_row_clear(&row);
+    /* Every attempt of the one notification: the same Message-ID. */
+    assert_int_equal(outbox_retry_later(f->store, 1, NOW, NOW, "451 busy"), 0);
+    take(f, &row);
+    assert_int_equal(row.id, 1);
+    outbox_message_id(&row, "regie@gemeente.nl", again, sizeof again);
+    assert_string_equal(again, first);
+    outbox_row_clear(&row);
+}
+
+static void test_row_from_before_schema_4_keeps_its_message_id(void **state)
+{
+    fixture_t *f = *state;
+    add(f, "referral/1/kernteam", "a@gemeente.nl", false, NOW);
+    assert_int_equal(
+        store_exec(f->store, "UPDATE notification SET message_id = NULL"), 0);
+    outbox_row_t row;
+    take(f, &row);
+    assert_null(row.message_id);
+    char id[128];
+    /* As before: BLAKE2b (16 bytes) of the key, in hex. */
+    outbox_message_id(&row, "regie@gemeente.nl", id, sizeof id);
+    assert_string_equal(id, "regie.a960fcd0c45e98b6410f8f96018693fe"
+                            "@gemeente.nl");
+    outbox_message_id(&row, NULL, id, sizeof id);
+    assert_string_equal(id, "regie.a960fcd0c45e98b6410f8f96018693fe@regie");
+    outbox_row_clear(&row);
+}
+
+static void test_another_database_gives_other_message_ids(void **state)
+{
+    fixture_t *f = *state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/other.db", f->dir);
+    store_t *other = store_open(path, 1000, 0);
+    assert_non_null(other);
+    outbox_note_t n = {.key = "referral/1/kernteam",
+                       .to = "a@gemeente.nl",
+                       .subject = "s",
+                       .body = "b"};
+    assert_int_equal(outbox_add(f->store, &n, NOW), 0);
+    assert_int_equal(outbox_add(other, &n, NOW), 0);
+    outbox_row_t a, b;
+    take(f, &a);
+    assert_int_equal(outbox_take_due(other, NOW, &b), 1);
+    assert_string_equal(a.key, b.key);
+    /* Neither the installation nor the random part is the same. */
+    assert_memory_not_equal(a.message_id, b.message_id, 16);
+    assert_memory_not_equal(a.message_id + 17, b.message_id + 17, 20);
+    outbox_row_clear(&a);
+    outbox_row_clear(&b);
+    store_destroy(&other);
+}
+
 static void test_store_that_refuses_writes_fails_the_add(void **state)
 {
     fixture_t *f = *state;
@@ -331,6 +415,9 @@ int main(void)
         T(test_retry_refuses_rows_that_did_not_fail),
         T(test_counts_by_status),
         T(test_list_filters_newest_first_up_to_limit),
+        T(test_each_row_has_a_message_id_of_its_own),
+        T(test_row_from_before_schema_4_keeps_its_message_id),
+        T(test_another_database_gives_other_message_ids),
         T(test_store_that_refuses_writes_fails_the_add),
     };
 #undef T
