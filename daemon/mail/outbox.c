@@ -20,12 +20,13 @@ static const char s_sql_add[] =
     " ?8, ?8, ?9, ?10, ?11, (SELECT uid FROM installation) || '.' ||"
     " lower(hex(randomblob(10)))) ON CONFLICT (key) DO NOTHING";
 static const char s_sql_next[] =
-    "SELECT min(next_attempt_at) FROM notification WHERE status = 'pending'";
+    "SELECT id, next_attempt_at FROM notification WHERE status = 'pending'"
+    " ORDER BY next_attempt_at, id LIMIT ?1";
 static const char s_sql_take[] =
     "SELECT id, key, recipient, recipient_name, subject, body, urgent,"
     " attempts, created_at, message_id FROM notification"
     " WHERE status = 'pending' AND next_attempt_at <= ?1"
-    " ORDER BY next_attempt_at, id LIMIT 1";
+    " ORDER BY next_attempt_at, id LIMIT ?2";
 static const char s_sql_defer[] =
     "UPDATE notification SET next_attempt_at = ?2 WHERE id = ?1";
 static const char s_sql_sent[] =
@@ -77,23 +78,33 @@ int outbox_add(store_t *s, const outbox_note_t *n, int64_t now)
     return 0;
 }
 
-int64_t outbox_next_due(store_t *s)
+/* Whether id is one of the n ids of skip. */
+static bool s_skipped(int64_t id, const int64_t *skip, int n)
 {
-    return store_int64(s, s_sql_next, -1);
+    for (int i = 0; i < n; i++)
+        if (skip[i] == id)
+            return true;
+    return false;
 }
 
-int outbox_take_due(store_t *s, int64_t now, outbox_row_t *row)
+int64_t outbox_next_due(store_t *s, const int64_t *skip, int n)
 {
-    memset(row, 0, sizeof *row);
-    sqlite3_stmt *st = store_prepare(s, s_sql_take);
+    sqlite3_stmt *st = store_prepare(s, s_sql_next);
     if (!st)
         return -1;
-    store_bind_int64(s, st, 1, now);
-    int rc = store_step(s, st);
-    if (rc != SQLITE_ROW) {
-        sqlite3_reset(st);
-        return rc == SQLITE_DONE ? 0 : -1;
-    }
+    store_bind_int64(s, st, 1, n + 1);
+    int64_t due = -1;
+    int rc;
+    while (due < 0 && (rc = store_step(s, st)) == SQLITE_ROW)
+        if (!s_skipped(sqlite3_column_int64(st, 0), skip, n))
+            due = sqlite3_column_int64(st, 1);
+    sqlite3_reset(st);
+    return due;
+}
+
+/* Copies the row st stands on into row. */
+static void s_row(sqlite3_stmt *st, outbox_row_t *row)
+{
     row->id = sqlite3_column_int64(st, 0);
     row->key = store_column_dup(st, 1);
     row->to = store_column_dup(st, 2);
@@ -104,8 +115,26 @@ int outbox_take_due(store_t *s, int64_t now, outbox_row_t *row)
     row->attempts = sqlite3_column_int(st, 7);
     row->created_at = sqlite3_column_int64(st, 8);
     row->message_id = store_column_dup(st, 9);
+}
+
+int outbox_take_due(store_t *s, int64_t now, const int64_t *skip, int n,
+                    outbox_row_t *row)
+{
+    memset(row, 0, sizeof *row);
+    sqlite3_stmt *st = store_prepare(s, s_sql_take);
+    if (!st)
+        return -1;
+    store_bind_int64(s, st, 1, now);
+    store_bind_int64(s, st, 2, n + 1);
+    int rc;
+    while ((rc = store_step(s, st)) == SQLITE_ROW)
+        if (!s_skipped(sqlite3_column_int64(st, 0), skip, n)) {
+            s_row(st, row);
+            sqlite3_reset(st);
+            return 1;
+        }
     sqlite3_reset(st);
-    return 1;
+    return rc == SQLITE_DONE ? 0 : -1;
 }
 
 void outbox_row_clear(outbox_row_t *row)

@@ -45,12 +45,16 @@ typedef struct {
  * 0 or -1 (store error, logged). */
 int outbox_add(store_t *s, const outbox_note_t *n, int64_t now);
 
-/* The earliest next_attempt_at of a pending row, or -1 when none. */
-int64_t outbox_next_due(store_t *s);
+/* The earliest next_attempt_at of a pending row that is not one of the
+ * n ids of skip (rows out with the sender), or -1 when none (or on a
+ * store error, logged). */
+int64_t outbox_next_due(store_t *s, const int64_t *skip, int n);
 
-/* Reads the pending row due first (next_attempt_at <= now) into row.
- * Returns 1 when found, 0 when none is due, -1 on a store error. */
-int outbox_take_due(store_t *s, int64_t now, outbox_row_t *row);
+/* Reads the pending row due first (next_attempt_at <= now, then the
+ * lowest id) that is not one of the n ids of skip into row. Returns 1
+ * when found, 0 when none is due, -1 on a store error. */
+int outbox_take_due(store_t *s, int64_t now, const int64_t *skip, int n,
+                    outbox_row_t *row);
 
 /* Frees the strings of a row. */
 void outbox_row_clear(outbox_row_t *row);

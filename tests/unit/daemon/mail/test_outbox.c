@@ -1,11 +1,12 @@
 /*
  * Unit tests of outbox on a real SQLite file in a temporary folder: one
  * row per key whatever is queued again, a note without address failed at
- * once, the row due first, holding without counting an attempt, the
- * outcomes of an attempt, a failed notification made pending again, and
- * the counts and lists regiectl shows, and the Message-ID of a row: its
- * own, the same on every attempt, another in another database, and the
- * old one for a row from before schema 4. Times are passed explicitly.
+ * once, the row due first (but for those out with the sender), holding
+ * without counting an attempt, the outcomes of an attempt, a failed
+ * notification made pending again, the counts and lists regiectl shows,
+ * and the Message-ID of a row: its own, the same on every attempt,
+ * another in another database, and the old one for a row from before
+ * schema 4. Times are passed explicitly.
  */
 #include "mail/outbox.h"
 #include "store/store.h"
@@ -91,7 +92,7 @@ static void test_queued_note_is_pending_and_due_at_once(void **state)
                " next_attempt_at = 1800000000 AND last_error IS NULL AND"
                " case_id = 1 AND referral_id IS NULL AND sent_at IS NULL"),
         1);
-    assert_int_equal(outbox_next_due(f->store), NOW);
+    assert_int_equal(outbox_next_due(f->store, NULL, 0), NOW);
 }
 
 static void test_outbox_key_is_unique(void **state)
@@ -127,9 +128,9 @@ static void test_note_without_address_is_failed_at_once(void **state)
                " AND recipient IS NULL AND attempts = 0 AND"
                " last_error = '" NO_ADDRESS "'"),
         1);
-    assert_int_equal(outbox_next_due(f->store), -1);
+    assert_int_equal(outbox_next_due(f->store, NULL, 0), -1);
     outbox_row_t row;
-    assert_int_equal(outbox_take_due(f->store, NOW, &row), 0);
+    assert_int_equal(outbox_take_due(f->store, NOW, NULL, 0, &row), 0);
 }
 
 static void test_take_due_reads_the_row_due_first(void **state)
@@ -139,8 +140,8 @@ static void test_take_due_reads_the_row_due_first(void **state)
     add(f, "k2", "two@gemeente.nl", true, NOW + 10);
     add(f, "k3", "three@gemeente.nl", false, NOW + 10);
     outbox_row_t row;
-    assert_int_equal(outbox_take_due(f->store, NOW + 9, &row), 0);
-    assert_int_equal(outbox_take_due(f->store, NOW + 10, &row), 1);
+    assert_int_equal(outbox_take_due(f->store, NOW + 9, NULL, 0, &row), 0);
+    assert_int_equal(outbox_take_due(f->store, NOW + 10, NULL, 0, &row), 1);
     /* The earliest next attempt, then the lowest id. */
     assert_int_equal(row.id, 2);
     assert_string_equal(row.key, "k2");
@@ -155,9 +156,30 @@ static void test_take_due_reads_the_row_due_first(void **state)
     assert_null(row.key);
     assert_int_equal(row.id, 0);
     /* Taking is reading: it stays pending and due until an outcome. */
-    assert_int_equal(outbox_take_due(f->store, NOW + 10, &row), 1);
+    assert_int_equal(outbox_take_due(f->store, NOW + 10, NULL, 0, &row), 1);
     assert_int_equal(row.id, 2);
     outbox_row_clear(&row);
+}
+
+static void test_rows_out_with_the_sender_are_skipped(void **state)
+{
+    fixture_t *f = *state;
+    add(f, "k1", "one@gemeente.nl", false, NOW);
+    add(f, "k2", "two@gemeente.nl", false, NOW);
+    add(f, "k3", "three@gemeente.nl", false, NOW + 50);
+    int64_t out[] = {1, 2};
+    outbox_row_t row;
+    assert_int_equal(outbox_take_due(f->store, NOW, out, 1, &row), 1);
+    assert_int_equal(row.id, 2);
+    outbox_row_clear(&row);
+    assert_int_equal(outbox_take_due(f->store, NOW, out, 2, &row), 0);
+    assert_int_equal(outbox_next_due(f->store, out, 1), NOW);
+    assert_int_equal(outbox_next_due(f->store, out, 2), NOW + 50);
+    assert_int_equal(outbox_take_due(f->store, NOW + 50, out, 2, &row), 1);
+    assert_int_equal(row.id, 3);
+    outbox_row_clear(&row);
+    int64_t all[] = {3, 1, 2};
+    assert_int_equal(outbox_next_due(f->store, all, 3), -1);
 }
 
 static void test_deferred_row_waits_without_an_attempt(void **state)
@@ -166,9 +188,9 @@ static void test_deferred_row_waits_without_an_attempt(void **state)
     add(f, "k1", "a@gemeente.nl", false, NOW);
     assert_int_equal(outbox_defer(f->store, 1, NOW + 36000), 0);
     outbox_row_t row;
-    assert_int_equal(outbox_take_due(f->store, NOW + 35999, &row), 0);
-    assert_int_equal(outbox_next_due(f->store), NOW + 36000);
-    assert_int_equal(outbox_take_due(f->store, NOW + 36000, &row), 1);
+    assert_int_equal(outbox_take_due(f->store, NOW + 35999, NULL, 0, &row), 0);
+    assert_int_equal(outbox_next_due(f->store, NULL, 0), NOW + 36000);
+    assert_int_equal(outbox_take_due(f->store, NOW + 36000, NULL, 0, &row), 1);
     assert_int_equal(row.attempts, 0);
     outbox_row_clear(&row);
 }
@@ -184,7 +206,7 @@ static void test_sent_records_the_time_and_the_attempt(void **state)
         one(f, "SELECT count(*) FROM notification WHERE status = 'sent' AND"
                " sent_at = 1800000060 AND attempts = 2 AND last_error IS NULL"),
         1);
-    assert_int_equal(outbox_next_due(f->store), -1);
+    assert_int_equal(outbox_next_due(f->store, NULL, 0), -1);
 }
 
 static void test_temporary_failure_stays_pending_until_retry_at(void **state)
@@ -199,8 +221,8 @@ static void test_temporary_failure_stays_pending_until_retry_at(void **state)
                " last_error = '421 try later'"),
         1);
     outbox_row_t row;
-    assert_int_equal(outbox_take_due(f->store, NOW + 119, &row), 0);
-    assert_int_equal(outbox_take_due(f->store, NOW + 120, &row), 1);
+    assert_int_equal(outbox_take_due(f->store, NOW + 119, NULL, 0, &row), 0);
+    assert_int_equal(outbox_take_due(f->store, NOW + 120, NULL, 0, &row), 1);
     assert_int_equal(row.attempts, 1);
     outbox_row_clear(&row);
 }
@@ -216,7 +238,7 @@ static void test_permanent_failure_is_failed_with_the_reply(void **state)
                " AND attempts = 1 AND last_error = '550 no such user' AND"
                " next_attempt_at = 1800000005 AND sent_at IS NULL"),
         1);
-    assert_int_equal(outbox_next_due(f->store), -1);
+    assert_int_equal(outbox_next_due(f->store, NULL, 0), -1);
 }
 
 static void test_failed_notification_retry_returns_to_pending(void **state)
@@ -233,7 +255,7 @@ static void test_failed_notification_retry_returns_to_pending(void **state)
                " last_error = '550 no such user'"),
         1);
     outbox_row_t row;
-    assert_int_equal(outbox_take_due(f->store, NOW + 600, &row), 1);
+    assert_int_equal(outbox_take_due(f->store, NOW + 600, NULL, 0, &row), 1);
     assert_int_equal(row.id, 1);
     outbox_row_clear(&row);
 }
@@ -308,7 +330,7 @@ static void test_list_filters_newest_first_up_to_limit(void **state)
 /* Takes the row due first at NOW + 1e6 (any pending row). */
 static void take(fixture_t *f, outbox_row_t *row)
 {
-    assert_int_equal(outbox_take_due(f->store, NOW + 1000000, row), 1);
+    assert_int_equal(outbox_take_due(f->store, NOW + 1000000, NULL, 0, row), 1);
 }
 
 static void test_each_row_has_a_message_id_of_its_own(void **state)
@@ -377,7 +399,7 @@ static void test_another_database_gives_other_message_ids(void **state)
     assert_int_equal(outbox_add(other, &n, NOW), 0);
     outbox_row_t a, b;
     take(f, &a);
-    assert_int_equal(outbox_take_due(other, NOW, &b), 1);
+    assert_int_equal(outbox_take_due(other, NOW, NULL, 0, &b), 1);
     assert_string_equal(a.key, b.key);
     /* Neither the installation nor the random part is the same. */
     assert_memory_not_equal(a.message_id, b.message_id, 16);
@@ -407,6 +429,7 @@ int main(void)
         T(test_outbox_key_is_unique),
         T(test_note_without_address_is_failed_at_once),
         T(test_take_due_reads_the_row_due_first),
+        T(test_rows_out_with_the_sender_are_skipped),
         T(test_deferred_row_waits_without_an_attempt),
         T(test_sent_records_the_time_and_the_attempt),
         T(test_temporary_failure_stays_pending_until_retry_at),
