@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 #define SENDER_ENDPOINT "inproc://regie-sender"
@@ -26,11 +27,12 @@ struct sender {
     pthread_t thread;     /* the delivering thread */
     bool started;         /* thread is running, not joined yet */
     atomic_bool stopping; /* shared: the thread takes no new mail */
+    smtpcut_t *cut;       /* shared: ends the thread's session at once */
 };
 
 /* The thread's own state. */
 typedef struct {
-    sender_t *s;  /* for stopping only */
+    sender_t *s;  /* for stopping and cut only */
     void *sock;   /* the thread's PAIR end */
     json_t *held; /* a job read and not begun yet, or NULL */
     json_t *smtp; /* the settings of the session in progress */
@@ -165,7 +167,8 @@ static void s_cleanup(void *arg)
     t->sock = NULL;
 }
 
-/* Carries jobs in sessions until the stop. */
+/* Carries jobs in sessions until the stop. Cancellation is off but
+ * while libesmtp waits on the network (smtp_session). */
 static void s_loop(s_thread_t *t)
 {
     smtp_feed_t feed = {.next = s_next, .done = s_done, .arg = t};
@@ -179,7 +182,7 @@ static void s_loop(s_thread_t *t)
         t->held = job; /* the session's first mail */
         t->smtp = json_incref(json_object_get(job, "smtp"));
         smtp_settings_t set = s_settings(t->smtp);
-        smtp_session(&set, &feed, NULL);
+        smtp_session(&set, &feed, t->s->cut);
         json_decref(t->smtp);
         t->smtp = NULL;
     }
@@ -204,6 +207,7 @@ sender_t *sender_new(void *zmq_ctx)
     sender_t *s = xcalloc(1, sizeof *s);
     s->ctx = zmq_ctx;
     atomic_init(&s->stopping, false);
+    s->cut = smtpcut_new();
     int linger = 0;
     s->sock = zmq_socket(zmq_ctx, ZMQ_PAIR);
     if (!s->sock ||
@@ -222,6 +226,20 @@ sender_t *sender_new(void *zmq_ctx)
     return s;
 }
 
+/* Waits up to ms for the thread to end. Returns true when it did. */
+static bool s_join(sender_t *s, long ms)
+{
+    struct timespec at;
+    clock_gettime(CLOCK_MONOTONIC, &at);
+    at.tv_sec += ms / 1000;
+    at.tv_nsec += (ms % 1000) * 1000000L;
+    if (at.tv_nsec >= 1000000000L) {
+        at.tv_sec++;
+        at.tv_nsec -= 1000000000L;
+    }
+    return pthread_clockjoin_np(s->thread, NULL, CLOCK_MONOTONIC, &at) == 0;
+}
+
 void sender_stop(sender_t *s)
 {
     if (!s || !s->started)
@@ -230,6 +248,16 @@ void sender_stop(sender_t *s)
     atomic_store(&s->stopping, true);
     if (zmq_send(s->sock, "stop", 4, ZMQ_DONTWAIT) < 0) /* wakes it */
         log_err("sender: cannot stop error=\"%s\"", zmq_strerror(errno));
+    if (s_join(s, SENDER_GRACE_MS))
+        return;
+    log_notice("sender: stopping: the mail in hand is abandoned; it stays "
+               "pending");
+    smtpcut_fire(s->cut);
+    if (s_join(s, SENDER_CUT_MS))
+        return;
+    /* Not in a session's I/O: a connect or a name lookup that hangs. */
+    log_warn("sender: stopping: the SMTP thread is cancelled");
+    pthread_cancel(s->thread);
     pthread_join(s->thread, NULL);
 }
 
@@ -241,6 +269,7 @@ void sender_destroy(sender_t **p)
     sender_stop(s);
     if (s->sock)
         zmq_close(s->sock);
+    smtpcut_destroy(&s->cut);
     free(s);
     *p = NULL;
 }

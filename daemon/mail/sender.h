@@ -8,10 +8,14 @@
  * many mails (smtp_session): a notification whose settings differ from
  * the session's (after a reload) waits for the next session.
  *
- * At a stop the thread takes no new mail and ends after the one in
- * hand; what was handed and not begun stays pending in the outbox.
+ * Stopping is bounded (sender_stop): the thread takes no new mail, gets
+ * SENDER_GRACE_MS to finish the one in hand, then its connection is cut
+ * (smtpcut) and, should it still not be back (a connect or a name lookup
+ * that hangs), it is cancelled. A mail abandoned so stays pending in the
+ * outbox and is sent later with the same Message-ID.
  *
- * Shared between the threads, besides the socket: the stop flag.
+ * Shared between the threads, besides the socket: the stop flag and the
+ * cut (its own mutex); nothing else.
  */
 #ifndef REGIE_SENDER_H
 #define REGIE_SENDER_H
@@ -24,14 +28,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define SENDER_GRACE_MS 2000 /* for the mail in hand at a stop */
+#define SENDER_CUT_MS 1000   /* for libesmtp to return once cut */
+
 typedef struct sender sender_t;
 
 /* Binds the main thread's end and starts the thread. Returns the sender
  * or NULL after logging. */
 sender_t *sender_new(void *zmq_ctx);
 
-/* Stops the thread after the mail in hand; the outcomes it reported
- * are still read with sender_outcome. Idempotent. */
+/* Stops the thread within SENDER_GRACE_MS + SENDER_CUT_MS (see above),
+ * whatever the SMTP server does; the outcomes it reported before are
+ * still read with sender_outcome. Idempotent. */
 void sender_stop(sender_t *s);
 
 /* Stops the thread (sender_stop) and frees; sets *p to NULL; accepts

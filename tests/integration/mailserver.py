@@ -219,6 +219,11 @@ class SilentServer:
 
     def stop(self):
         self.running = False
+        try:  # wakes the accept(), which holds the port until it returns
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.sock.close()
+        self.thread.join(5)
         for c in self.conns:
             c.close()
