@@ -64,6 +64,8 @@ typedef struct {
     char *smtp_user;            /* NULL: no AUTH */
     char *smtp_password;        /* read from password_file */
     int smtp_timeout_ms;
+    int smtp_max_per_session;   /* mails in one SMTP session at most */
+    int smtp_session_s;         /* no mail begun in an older session */
     int retry_min_s;            /* first pause after a temporary failure */
     int retry_max_s;            /* longest pause */
     int lifetime_h;             /* give up on a notification after this */

@@ -481,6 +481,8 @@ static void s_defaults(cfg_t *cfg)
     cfg->mail.smtp_port = 587;
     cfg->mail.smtp_starttls = true;
     cfg->mail.smtp_timeout_ms = 30000;
+    cfg->mail.smtp_max_per_session = 100;
+    cfg->mail.smtp_session_s = 60;
     cfg->mail.retry_min_s = 60;
     cfg->mail.retry_max_s = 3600;
     cfg->mail.lifetime_h = 72;

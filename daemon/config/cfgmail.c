@@ -95,11 +95,27 @@ static void s_secret_file(cfgparse_t *ctx, const config_setting_t *g,
     free(path);
 }
 
+/* The smtp group's timeout and the limits of a session. */
+static void s_smtp_limits(cfgparse_t *ctx, const config_setting_t *g,
+                          cfg_mail_t *m)
+{
+    long long v = m->smtp_timeout_ms;
+    cfgparse_int(ctx, g, "timeout_ms", 100, 600000, &v);
+    m->smtp_timeout_ms = (int)v;
+    v = m->smtp_max_per_session;
+    cfgparse_int(ctx, g, "max_per_session", 1, 10000, &v);
+    m->smtp_max_per_session = (int)v;
+    v = m->smtp_session_s;
+    cfgparse_int(ctx, g, "session_seconds", 1, 3600, &v);
+    m->smtp_session_s = (int)v;
+}
+
 static void s_smtp(cfgparse_t *ctx, const config_setting_t *mg, cfg_mail_t *m)
 {
-    static const char *const known[] = {"host",      "port", "starttls",
-                                        "ca_file",   "user", "password_file",
-                                        "timeout_ms"};
+    static const char *const known[] = {
+        "host",           "port",          "starttls",   "ca_file",
+        "user",           "password_file", "timeout_ms", "max_per_session",
+        "session_seconds"};
     const config_setting_t *g = config_setting_get_member(mg, "smtp");
     if (!g || !config_setting_is_group(g)) {
         cfgparse_error(ctx, g ? g : mg,
@@ -123,9 +139,7 @@ static void s_smtp(cfgparse_t *ctx, const config_setting_t *mg, cfg_mail_t *m)
     s_secret_file(ctx, g, "password_file", &m->smtp_password);
     if (m->smtp_user && !m->smtp_password)
         cfgparse_error(ctx, g, "smtp: a user needs a password_file");
-    v = m->smtp_timeout_ms;
-    cfgparse_int(ctx, g, "timeout_ms", 100, 600000, &v);
-    m->smtp_timeout_ms = (int)v;
+    s_smtp_limits(ctx, g, m);
 }
 
 /* mail.templates (the edited ones: a folder that must exist) and

@@ -249,9 +249,10 @@ int notify_referral(notify_t *n, store_t *s, const notify_referral_t *r,
     return rc;
 }
 
-/* Tells one regisseur (id) about case kase with template t. */
+/* Tells one regisseur (id) about case case_id with template t, for the
+ * assignment recorded as audit event event. */
 static int s_tell(notify_t *n, store_t *s, int t, int64_t id, int64_t case_id,
-                  const char *what, int64_t now)
+                  const char *what, int64_t event, int64_t now)
 {
     char *name, *email;
     if (s_regisseur(s, id, &name, &email) < 0)
@@ -259,10 +260,11 @@ static int s_tell(notify_t *n, store_t *s, int t, int64_t id, int64_t case_id,
     char kase[24], date[40], key[96];
     snprintf(kase, sizeof kase, "C-%06lld", (long long)case_id);
     cal_date_nl(now, date, sizeof date);
-    /* One assignment is one event: the time makes a re-assignment later
-     * a new notification, while a retry of the same one is not. */
-    snprintf(key, sizeof key, "case/%lld/%s/%lld/%lld", (long long)case_id,
-             what, (long long)id, (long long)now);
+    /* One assignment is one event: its id makes every re-assignment a
+     * new notification, however soon it follows, while the same one is
+     * never queued twice. */
+    snprintf(key, sizeof key, "case/%lld/%s/%lld/event/%lld",
+             (long long)case_id, what, (long long)id, (long long)event);
     tmpl_var_t vars[] = {{"regisseur", name}, {"case", kase}, {"date", date}};
     outbox_note_t note = {
         .key = key, .to = email, .to_name = name, .case_id = case_id};
@@ -273,16 +275,17 @@ static int s_tell(notify_t *n, store_t *s, int t, int64_t id, int64_t case_id,
 }
 
 int notify_assigned(notify_t *n, store_t *s, int64_t case_id,
-                    int64_t regisseur_id, int64_t previous_id, int64_t now)
+                    int64_t regisseur_id, int64_t previous_id, int64_t event,
+                    int64_t now)
 {
     if (!notify_enabled(n))
         return 0;
     if (s_tell(n, s, T_ASSIGNED_REGISSEUR, regisseur_id, case_id, "assigned",
-               now) < 0)
+               event, now) < 0)
         return -1;
     if (previous_id && previous_id != regisseur_id)
         return s_tell(n, s, T_UNASSIGNED_REGISSEUR, previous_id, case_id,
-                      "unassigned", now);
+                      "unassigned", event, now);
     return 0;
 }
 

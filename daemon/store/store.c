@@ -22,7 +22,7 @@ struct store {
     struct {
         const char *sql; /* cache key: the static string */
         sqlite3_stmt *st;
-        bool unbound; /* a bind failed: the next step fails unrun */
+        bool unbound;         /* a bind failed: the next step fails unrun */
     } cache[STORE_CACHE_MAX]; /* prepared statements */
     int cached;               /* entries in cache */
     int unbound;              /* entries with unbound set */
@@ -198,8 +198,24 @@ static const char s_schema_v3[] =
     "ALTER TABLE cases ADD COLUMN network_engaged_at INTEGER;"
     "ALTER TABLE cases ADD COLUMN network_engaged_by TEXT;";
 
+/* Schema version 4: the installation's id, random, made once when the
+ * database is created or migrated to this version (SQLite's randomblob:
+ * its generator is seeded from the system's), and each notification's
+ * own random Message-ID part, made when it is queued and kept with the
+ * row, so that every attempt of one notification has one Message-ID and
+ * no other mail has it: not one of another installation, nor one queued
+ * after a restore from a backup. Rows from before have none (NULL):
+ * their Message-ID stays the one they were first tried with. */
+static const char s_schema_v4[] =
+    "CREATE TABLE installation ("
+    " id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " uid TEXT NOT NULL);"
+    "INSERT INTO installation (id, uid)"
+    " VALUES (1, lower(hex(randomblob(8))));"
+    "ALTER TABLE notification ADD COLUMN message_id TEXT;";
+
 static const char *const s_migrations[STORE_SCHEMA_VERSION] = {
-    s_schema_v1, s_schema_v2, s_schema_v3};
+    s_schema_v1, s_schema_v2, s_schema_v3, s_schema_v4};
 
 static void s_log_error(store_t *s, const char *what)
 {

@@ -2,7 +2,9 @@
  * Unit tests of store's binds on a real SQLite file: a failed bind is
  * never ignored (the statement's next step fails without running, and
  * nothing is written), the failure does not stick to the statement once
- * it is prepared again, and a NULL text binds SQL NULL.
+ * it is prepared again, and a NULL text binds SQL NULL; schema 4: a new
+ * database has a random installation id, one of schema 3 gets one when
+ * it is migrated (its rows kept), and two databases have two.
  */
 #include "store/store.h"
 
@@ -119,6 +121,74 @@ static void test_null_text_binds_sql_null(void **state)
     sqlite3_reset(st);
 }
 
+static int64_t s_one(store_t *s, const char *sql)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static void test_new_database_has_an_installation_id(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(s_one(f->store, "PRAGMA user_version"), 4);
+    assert_int_equal(s_one(f->store,
+                           "SELECT count(*) FROM installation WHERE id = 1 AND"
+                           " length(uid) = 16 AND uid NOT GLOB '*[^0-9a-f]*'"),
+                     1);
+    /* One row only, ever. */
+    assert_int_not_equal(sqlite3_exec(store_db(f->store),
+                                      "INSERT INTO installation VALUES"
+                                      " (2, 'x')",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+}
+
+static void test_schema_3_database_gets_an_id_at_migration(void **state)
+{
+    fixture_t *f = *state;
+    /* Made into a schema 3 database with a notification in it. */
+    assert_int_equal(
+        store_exec(f->store,
+                   "DROP TABLE installation;"
+                   " ALTER TABLE notification DROP COLUMN message_id;"
+                   " INSERT INTO notification (key, subject, body,"
+                   " created_at, next_attempt_at) VALUES ('k', 's', 'b', 1,"
+                   " 1); PRAGMA user_version = 3"),
+        0);
+    store_destroy(&f->store);
+    f->store = store_open(f->path, 1000, 0);
+    assert_non_null(f->store);
+    assert_int_equal(s_one(f->store, "PRAGMA user_version"), 4);
+    assert_int_equal(s_one(f->store, "SELECT count(*) FROM installation WHERE"
+                                     " length(uid) = 16"),
+                     1);
+    /* The old row is kept, without a Message-ID part of its own. */
+    assert_int_equal(s_one(f->store, "SELECT count(*) FROM notification"
+                                     " WHERE key = 'k' AND message_id IS NULL"),
+                     1);
+}
+
+static void test_two_databases_have_two_installation_ids(void **state)
+{
+    fixture_t *f = *state;
+    char path[128], attach[200];
+    snprintf(path, sizeof path, "%s/other.db", f->dir);
+    store_t *other = store_open(path, 1000, 0);
+    assert_non_null(other);
+    store_destroy(&other);
+    snprintf(attach, sizeof attach, "ATTACH DATABASE '%s' AS o", path);
+    assert_int_equal(store_exec(f->store, attach), 0);
+    assert_int_equal(s_one(f->store, "SELECT count(*) FROM installation a,"
+                                     " o.installation b WHERE a.uid = b.uid"),
+                     0);
+    assert_int_equal(s_one(f->store, "SELECT count(*) FROM o.installation"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -128,12 +198,17 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_failed_bind_does_not_outlive_the_statement, setup, teardown),
         cmocka_unit_test_setup_teardown(
-            test_failed_bind_of_one_statement_spares_another, setup,
-            teardown),
+            test_failed_bind_of_one_statement_spares_another, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_two_failed_binds_fail_both_statements, setup, teardown),
         cmocka_unit_test_setup_teardown(test_null_text_binds_sql_null, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_new_database_has_an_installation_id, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_schema_3_database_gets_an_id_at_migration, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_two_databases_have_two_installation_ids, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
