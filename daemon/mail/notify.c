@@ -56,8 +56,9 @@ static const struct {
                     {"owner", "agreement", "description", "case", "due",
                      "when"}},
     [T_ESCALATION] = {"escalation.txt",
-                      {"recipient", "owner", "agreement", "description", "case",
-                       "due", "days_late", "level", "reasons"}},
+                      {"recipient", "owner", "owner_contact", "agreement",
+                       "description", "case", "due", "days_late", "level",
+                       "reasons"}},
 };
 
 struct notify {
@@ -380,8 +381,17 @@ int notify_agreement_made(notify_t *n, store_t *s, const notify_agreement_t *a,
  * gemeente) under key base/who. */
 static int s_step_to(notify_t *n, store_t *s, const notify_agreement_t *a,
                      int t, const char *who, const cfg_address_t *to,
-                     const char *owner_name, const char *base, int64_t now)
+                     const cfg_address_t *owner, const char *base, int64_t now)
 {
+    const char *owner_name = owner->name;
+    /* How to reach the owner: a partner's configured contact, else its
+     * address. */
+    const cfg_partner_t *p = strcmp(a->owner_type, "partner") == 0
+                                 ? cfg_partner_by_id(n->cfg, a->owner)
+                                 : NULL;
+    const char *contact = p && p->contact ? p->contact
+                          : owner->email  ? owner->email
+                                          : "onbekend";
     s_agree_vars_t v;
     s_agree_vars(a, now, &v);
     char key[160], late[24], level[16], when[40];
@@ -398,6 +408,7 @@ static int s_step_to(notify_t *n, store_t *s, const notify_agreement_t *a,
                                          : "al verlopen is");
     tmpl_var_t vars[] = {{"recipient", to->name},
                          {"owner", owner_name},
+                         {"owner_contact", contact},
                          {"agreement", v.agreement},
                          {"description", a->description},
                          {"case", v.kase},
@@ -412,7 +423,7 @@ static int s_step_to(notify_t *n, store_t *s, const notify_agreement_t *a,
                           .to = to->email,
                           .to_name = to->name,
                           .case_id = a->case_id};
-    return s_queue(n, s, t, vars, 10, &note, now);
+    return s_queue(n, s, t, vars, sizeof vars / sizeof *vars, &note, now);
 }
 
 int notify_agreement_step(notify_t *n, store_t *s, const notify_agreement_t *a,
@@ -439,14 +450,13 @@ int notify_agreement_step(notify_t *n, store_t *s, const notify_agreement_t *a,
      * escalation text asks others to contact the owner. */
     int rc = 0;
     if (st->to_owner)
-        rc = s_step_to(n, s, a, T_REMINDER, "owner", &owner, owner.name, base,
-                       now);
+        rc = s_step_to(n, s, a, T_REMINDER, "owner", &owner, &owner, base, now);
     if (rc == 0 && st->to_kernteam && strcmp(a->owner_type, "kernteam"))
         rc = s_step_to(n, s, a, T_ESCALATION, "kernteam", &m->kernteam,
-                       owner.name, base, now);
+                       &owner, base, now);
     if (rc == 0 && st->to_gemeente)
         rc = s_step_to(n, s, a, T_ESCALATION, "gemeente", &m->gemeente,
-                       owner.name, base, now);
+                       &owner, base, now);
     free(name);
     free(email);
     return rc;

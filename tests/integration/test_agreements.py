@@ -496,6 +496,11 @@ def test_weekly_partner_report_missing_three_weeks(mk):
             mails = r.wait_mails(mark, 1 if step == due else 2)
             escalations += GEMEENTE in to_of(mails)
             assert VT_MAIL in to_of(mails)
+            # The escalation says whom to ask: the partner's contact.
+            for m in mails:
+                if GEMEENTE in m["to"]:
+                    assert "Contact:     Functioneel beheer " \
+                        "<beheer@vt.example>" in m["text"], m["text"]
     assert escalations == 2
     # The reports due 25 Nov, 2 Dec and 9 Dec have not come: the first two
     # are recorded as missed (the next one fell due), the third is a day
