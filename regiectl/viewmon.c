@@ -312,6 +312,12 @@ static void s_stats_reports(FILE *out, const json_t *rep)
     s_tally_table(
         out, json_object_get(json_object_get(rep, "partner"), "by_partner"),
         "partner", "PARTNER");
+    const json_t *dep = json_object_get(rep, "department");
+    if (json_array_size(json_object_get(dep, "by_department")) == 0)
+        return;
+    fprintf(out, "\nThe gemeente departments' agreements:\n");
+    s_tally_table(out, json_object_get(dep, "by_department"), "department",
+                  "DEPARTMENT");
 }
 
 /* The social network of the households: mapped, engaged. */
@@ -398,7 +404,8 @@ static void s_csv_domains(FILE *out, const json_t *o, const char *partner,
 }
 
 /* The figures of o in section, then those of each row of its member
- * list, a row keyed by its member key (partner or organisation); with
+ * list, a row keyed by its member key (partner; anything else, an
+ * organisation or a department, goes in the organisation column); with
  * weeks, each row's counts per week follow it. */
 static void s_csv_group(FILE *out, const char *section, const json_t *o,
                         const char *list, const char *key, bool weeks)
@@ -442,6 +449,9 @@ void viewmon_stats_csv(FILE *out, const json_t *s)
                 "by_organisation", "organisation", false);
     s_csv_group(out, "partner_reports", json_object_get(rep, "partner"),
                 "by_partner", "partner", false);
+    s_csv_group(out, "department_agreements",
+                json_object_get(rep, "department"), "by_department",
+                "department", false);
     s_csv(out, "network", NULL, NULL, NULL, NULL,
           json_object_get(s, "network"));
 }
