@@ -16,15 +16,16 @@
 static const char s_sql_add[] =
     "INSERT INTO notification (key, recipient, recipient_name, subject,"
     " body, urgent, status, created_at, next_attempt_at, last_error,"
-    " case_id, referral_id, message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-    " ?8, ?8, ?9, ?10, ?11, (SELECT uid FROM installation) || '.' ||"
-    " lower(hex(randomblob(10)))) ON CONFLICT (key) DO NOTHING";
+    " case_id, referral_id, message_id, html, parts) VALUES (?1, ?2, ?3,"
+    " ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10, ?11, (SELECT uid FROM installation)"
+    " || '.' || lower(hex(randomblob(10))), ?12, ?13)"
+    " ON CONFLICT (key) DO NOTHING";
 static const char s_sql_next[] =
     "SELECT id, next_attempt_at FROM notification WHERE status = 'pending'"
     " ORDER BY next_attempt_at, id LIMIT ?1";
 static const char s_sql_take[] =
     "SELECT id, key, recipient, recipient_name, subject, body, urgent,"
-    " attempts, created_at, message_id FROM notification"
+    " attempts, created_at, message_id, html, parts FROM notification"
     " WHERE status = 'pending' AND next_attempt_at <= ?1"
     " ORDER BY next_attempt_at, id LIMIT ?2";
 static const char s_sql_defer[] =
@@ -49,6 +50,29 @@ static const char s_sql_list[] =
     " FROM notification"
     " WHERE ?1 IS NULL OR status = ?1 ORDER BY id DESC LIMIT ?2";
 
+/* The JSON text of n inline parts (see outbox_row_t), or NULL for none. */
+static char *s_parts_json(const mime_part_t *parts, size_t n)
+{
+    if (n == 0)
+        return NULL;
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        size_t len = sodium_base64_encoded_len(parts[i].len,
+                                               sodium_base64_VARIANT_ORIGINAL);
+        char *b64 = xmalloc(len);
+        sodium_bin2base64(b64, len, parts[i].data, parts[i].len,
+                          sodium_base64_VARIANT_ORIGINAL);
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s?, s:s}", "cid",
+                                           parts[i].cid, "content_type",
+                                           parts[i].content_type, "filename",
+                                           parts[i].filename, "base64", b64));
+        free(b64);
+    }
+    char *text = json_dumps(a, JSON_COMPACT);
+    json_decref(a);
+    return text;
+}
+
 int outbox_add(store_t *s, const outbox_note_t *n, int64_t now)
 {
     sqlite3_stmt *st = store_prepare(s, s_sql_add);
@@ -70,6 +94,8 @@ int outbox_add(store_t *s, const outbox_note_t *n, int64_t now)
         store_bind_int64(s, st, 10, n->case_id);
     if (n->referral_id)
         store_bind_int64(s, st, 11, n->referral_id);
+    store_bind_text(s, st, 12, n->html);
+    store_bind_text_free(s, st, 13, s_parts_json(n->parts, n->n_parts));
     if (store_step(s, st) != SQLITE_DONE)
         return -1;
     if (sqlite3_changes(store_db(s)) > 0)
@@ -115,6 +141,8 @@ static void s_row(sqlite3_stmt *st, outbox_row_t *row)
     row->attempts = sqlite3_column_int(st, 7);
     row->created_at = sqlite3_column_int64(st, 8);
     row->message_id = store_column_dup(st, 9);
+    row->html = store_column_dup(st, 10);
+    row->parts = store_column_dup(st, 11);
 }
 
 int outbox_take_due(store_t *s, int64_t now, const int64_t *skip, int n,
@@ -145,6 +173,8 @@ void outbox_row_clear(outbox_row_t *row)
     free(row->subject);
     free(row->body);
     free(row->message_id);
+    free(row->html);
+    free(row->parts);
     memset(row, 0, sizeof *row);
 }
 

@@ -9,6 +9,7 @@
 #ifndef REGIE_OUTBOX_H
 #define REGIE_OUTBOX_H
 
+#include "mime.h"
 #include "store/store.h"
 
 #include <jansson.h>
@@ -22,6 +23,9 @@ typedef struct {
     const char *to_name; /* display name or NULL */
     const char *subject;
     const char *body;
+    const char *html;         /* the HTML alternative of body, or NULL */
+    const mime_part_t *parts; /* the n_parts inline parts of html */
+    size_t n_parts;
     bool urgent;         /* crisis: not held by quiet hours */
     int64_t case_id;     /* 0 when not about a case */
     int64_t referral_id; /* 0 when not about a referral */
@@ -29,17 +33,22 @@ typedef struct {
 
 /* One row as the sender needs it; strings owned, free with
  * outbox_row_clear. message_id is the row's own Message-ID part
- * ("<installation>.<random>"), NULL for a row queued before schema 4. */
+ * ("<installation>.<random>"), NULL for a row queued before schema 4.
+ * html is the HTML alternative or NULL; parts the JSON text of its inline
+ * parts, [{cid, content_type, filename, base64}] (filename may be null,
+ * base64 is the bytes in base64 without line breaks), or NULL. */
 typedef struct {
     int64_t id;
     char *key, *to, *to_name, *subject, *body, *message_id;
+    char *html, *parts;
     bool urgent;
     int attempts;
     int64_t created_at;
 } outbox_row_t;
 
 /* Queues n in the caller's write transaction, with a Message-ID part of
- * its own (the installation's id and a random part); a key that exists
+ * its own (the installation's id and a random part), its HTML and inline
+ * parts stored with it (parts as outbox_row_t says); a key that exists
  * already is left as it is (not an error). A note without address is recorded
  * as failed at once, with the reason, so it shows in the outbox. Returns
  * 0 or -1 (store error, logged). */

@@ -1,7 +1,8 @@
 /*
  * sender — SMTP delivery in a thread of its own (see sender.h). A job is
- * one JSON frame (settings and mail), an outcome one JSON frame, "stop"
- * (not JSON) the end. The thread feeds smtp_session from its socket.
+ * one JSON frame (settings and mail, inline parts in base64), an outcome
+ * one JSON frame, "stop" (not JSON) the end. The thread feeds
+ * smtp_session from its socket.
  */
 #include "sender.h"
 
@@ -39,6 +40,14 @@ typedef struct {
     bool stop;    /* the stop frame came */
 } s_thread_t;
 
+/* One mail in the session's hands: its job and the bytes of its inline
+ * parts, decoded from the job (what the mail's pointers point to). */
+typedef struct {
+    json_t *job;
+    mime_part_t *parts;
+    size_t n_parts;
+} s_work_t;
+
 /* Reads the string member name of o, or NULL. */
 static const char *s_get(const json_t *o, const char *name)
 {
@@ -69,9 +78,10 @@ static smtp_settings_t s_settings(const json_t *set)
     };
 }
 
-/* The mail of a job (strings borrowed from it). */
-static mime_mail_t s_mail(const json_t *job)
+/* The mail of w's job (strings borrowed from it, parts from w). */
+static mime_mail_t s_mail(const s_work_t *w)
 {
+    const json_t *job = w->job;
     return (mime_mail_t){
         .from = s_get(job, "from"),
         .from_name = s_get(job, "from_name"),
@@ -81,7 +91,48 @@ static mime_mail_t s_mail(const json_t *job)
         .message_id = s_get(job, "message_id"),
         .date = (time_t)json_integer_value(json_object_get(job, "date")),
         .body = s_get(job, "body"),
+        .html = s_get(job, "html"),
+        .parts = w->parts,
+        .n_parts = w->n_parts,
     };
+}
+
+static void s_work_free(s_work_t *w)
+{
+    for (size_t i = 0; w && i < w->n_parts; i++)
+        free((void *)w->parts[i].data);
+    if (w) {
+        free(w->parts);
+        json_decref(w->job);
+    }
+    free(w);
+}
+
+/* The work of job (taken): its inline parts decoded. A part that does
+ * not decode is left without data, for mime to refuse the mail. */
+static s_work_t *s_work(json_t *job)
+{
+    s_work_t *w = xcalloc(1, sizeof *w);
+    w->job = job;
+    const json_t *parts = json_object_get(job, "parts");
+    w->n_parts = json_array_size(parts);
+    w->parts = xcalloc(w->n_parts ? w->n_parts : 1, sizeof *w->parts);
+    for (size_t i = 0; i < w->n_parts; i++) {
+        const json_t *p = json_array_get(parts, i);
+        const char *b64 = s_get(p, "base64");
+        size_t len = b64 ? strlen(b64) : 0, n = 0;
+        unsigned char *data = xmalloc(len / 4 * 3 + 3);
+        if (!b64 ||
+            sodium_base642bin(data, len / 4 * 3 + 3, b64, len, NULL, &n, NULL,
+                              sodium_base64_VARIANT_ORIGINAL) != 0)
+            n = 0;
+        w->parts[i] = (mime_part_t){.content_type = s_get(p, "content_type"),
+                                    .cid = s_get(p, "cid"),
+                                    .filename = s_get(p, "filename"),
+                                    .data = data,
+                                    .len = n};
+    }
+    return w;
 }
 
 /* The next job from the socket, waiting up to wait_ms (-1: until one
@@ -131,8 +182,9 @@ static bool s_next(void *arg, int wait_ms, mime_mail_t *mail, void **tag)
         t->held = job;
         return false;
     }
-    *mail = s_mail(job);
-    *tag = job;
+    s_work_t *w = s_work(job);
+    *mail = s_mail(w);
+    *tag = w;
     return true;
 }
 
@@ -140,7 +192,8 @@ static bool s_next(void *arg, int wait_ms, mime_mail_t *mail, void **tag)
 static void s_done(void *arg, void *tag, const smtp_result_t *r)
 {
     s_thread_t *t = arg;
-    json_t *job = tag;
+    s_work_t *w = tag;
+    json_t *job = w->job;
     json_t *out =
         json_pack("{s:I, s:i, s:b, s:b, s:i, s:s}", "id",
                   json_integer_value(json_object_get(job, "id")), "outcome",
@@ -148,7 +201,7 @@ static void s_done(void *arg, void *tag, const smtp_result_t *r)
                   r->requeue, "code", r->code, "reason", r->reason);
     char *text = out ? json_dumps(out, JSON_COMPACT) : NULL;
     json_decref(out);
-    json_decref(job);
+    s_work_free(w);
     int flags = atomic_load(&t->s->stopping) ? ZMQ_DONTWAIT : 0;
     if (!text || zmq_send(t->sock, text, strlen(text), flags) < 0)
         log_err("sender: cannot report error=\"%s\"", zmq_strerror(errno));
@@ -284,7 +337,7 @@ static json_t *s_job(const outbox_row_t *row, const cfg_mail_t *m, int64_t now)
 {
     char mid[128];
     outbox_message_id(row, m->from.email, mid, sizeof mid);
-    return json_pack(
+    json_t *job = json_pack(
         "{s:I, s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:I, s:{s:s, s:i, s:b, "
         "s:s?, s:s?, s:s?, s:i, s:s, s:i, s:i}}",
         "id", (json_int_t)row->id, "from", m->from.email, "from_name",
@@ -295,6 +348,11 @@ static json_t *s_job(const outbox_row_t *row, const cfg_mail_t *m, int64_t now)
         m->smtp_user, "password", m->smtp_password, "timeout_ms",
         m->smtp_timeout_ms, "sender", m->from.email, "max_per_session",
         m->smtp_max_per_session, "session_ms", m->smtp_session_s * 1000);
+    if (job && row->html)
+        json_object_set_new(job, "html", json_string(row->html));
+    if (job && row->parts)
+        json_object_set_new(job, "parts", json_loads(row->parts, 0, NULL));
+    return job;
 }
 
 int sender_submit(sender_t *s, const outbox_row_t *row, const cfg_mail_t *m,

@@ -214,8 +214,15 @@ static const char s_schema_v4[] =
     " VALUES (1, lower(hex(randomblob(8))));"
     "ALTER TABLE notification ADD COLUMN message_id TEXT;";
 
+/* Schema version 5: a notification's HTML alternative (NULL: plain text
+ * only) and the inline parts it shows (JSON, see outbox.h), stored when
+ * it is queued, so that every attempt sends the same mail. */
+static const char s_schema_v5[] =
+    "ALTER TABLE notification ADD COLUMN html TEXT;"
+    "ALTER TABLE notification ADD COLUMN parts TEXT;";
+
 static const char *const s_migrations[STORE_SCHEMA_VERSION] = {
-    s_schema_v1, s_schema_v2, s_schema_v3, s_schema_v4};
+    s_schema_v1, s_schema_v2, s_schema_v3, s_schema_v4, s_schema_v5};
 
 static void s_log_error(store_t *s, const char *what)
 {

@@ -6,7 +6,8 @@
  * notification made pending again, the counts and lists regiectl shows,
  * and the Message-ID of a row: its own, the same on every attempt,
  * another in another database, and the old one for a row from before
- * schema 4. Times are passed explicitly.
+ * schema 4; a mail with an HTML alternative and an inline picture keeps
+ * both, the picture's bytes exactly. Times are passed explicitly.
  */
 #include "mail/outbox.h"
 #include "store/store.h"
@@ -409,6 +410,41 @@ static void test_another_database_gives_other_message_ids(void **state)
     store_destroy(&other);
 }
 
+static void test_html_and_parts_are_kept_with_the_row(void **state)
+{
+    fixture_t *f = *state;
+    static const unsigned char png[] = {0x89, 'P', 'N', 'G', 0, 0xff, 7};
+    mime_part_t part = {.content_type = "image/png",
+                        .cid = "chart.1@gemeente.example",
+                        .filename = "chart.png",
+                        .data = png,
+                        .len = sizeof png};
+    outbox_note_t n = {.key = "digest/2027-W02",
+                       .to = "g@gemeente.nl",
+                       .subject = "Weekoverzicht",
+                       .body = "Tekst.",
+                       .html = "<p>Tekst.</p>",
+                       .parts = &part,
+                       .n_parts = 1};
+    assert_int_equal(outbox_add(f->store, &n, NOW), 0);
+    add(f, "k2", "a@gemeente.nl", false, NOW);
+    outbox_row_t row;
+    take(f, &row);
+    assert_string_equal(row.html, "<p>Tekst.</p>");
+    assert_string_equal(row.parts, "[{\"cid\":\"chart.1@gemeente.example\","
+                                   "\"content_type\":\"image/png\","
+                                   "\"filename\":\"chart.png\","
+                                   "\"base64\":\"iVBORwD/Bw==\"}]");
+    assert_int_equal(outbox_sent(f->store, row.id, NOW), 0);
+    outbox_row_clear(&row);
+    /* A plain-text note has neither. */
+    take(f, &row);
+    assert_string_equal(row.key, "k2");
+    assert_null(row.html);
+    assert_null(row.parts);
+    outbox_row_clear(&row);
+}
+
 static void test_store_that_refuses_writes_fails_the_add(void **state)
 {
     fixture_t *f = *state;
@@ -441,6 +477,7 @@ int main(void)
         T(test_each_row_has_a_message_id_of_its_own),
         T(test_row_from_before_schema_4_keeps_its_message_id),
         T(test_another_database_gives_other_message_ids),
+        T(test_html_and_parts_are_kept_with_the_row),
         T(test_store_that_refuses_writes_fails_the_add),
     };
 #undef T

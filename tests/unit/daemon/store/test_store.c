@@ -4,7 +4,8 @@
  * nothing is written), the failure does not stick to the statement once
  * it is prepared again, and a NULL text binds SQL NULL; schema 4: a new
  * database has a random installation id, one of schema 3 gets one when
- * it is migrated (its rows kept), and two databases have two.
+ * it is migrated (its rows kept), and two databases have two; schema 5:
+ * a notification's HTML and inline parts, none for the rows of before.
  */
 #include "store/store.h"
 
@@ -135,7 +136,8 @@ static int64_t s_one(store_t *s, const char *sql)
 static void test_new_database_has_an_installation_id(void **state)
 {
     fixture_t *f = *state;
-    assert_int_equal(s_one(f->store, "PRAGMA user_version"), 4);
+    assert_int_equal(s_one(f->store, "PRAGMA user_version"),
+                     STORE_SCHEMA_VERSION);
     assert_int_equal(s_one(f->store,
                            "SELECT count(*) FROM installation WHERE id = 1 AND"
                            " length(uid) = 16 AND uid NOT GLOB '*[^0-9a-f]*'"),
@@ -156,6 +158,8 @@ static void test_schema_3_database_gets_an_id_at_migration(void **state)
         store_exec(f->store,
                    "DROP TABLE installation;"
                    " ALTER TABLE notification DROP COLUMN message_id;"
+                   " ALTER TABLE notification DROP COLUMN html;"
+                   " ALTER TABLE notification DROP COLUMN parts;"
                    " INSERT INTO notification (key, subject, body,"
                    " created_at, next_attempt_at) VALUES ('k', 's', 'b', 1,"
                    " 1); PRAGMA user_version = 3"),
@@ -163,7 +167,8 @@ static void test_schema_3_database_gets_an_id_at_migration(void **state)
     store_destroy(&f->store);
     f->store = store_open(f->path, 1000, 0);
     assert_non_null(f->store);
-    assert_int_equal(s_one(f->store, "PRAGMA user_version"), 4);
+    assert_int_equal(s_one(f->store, "PRAGMA user_version"),
+                     STORE_SCHEMA_VERSION);
     assert_int_equal(s_one(f->store, "SELECT count(*) FROM installation WHERE"
                                      " length(uid) = 16"),
                      1);
@@ -189,6 +194,27 @@ static void test_two_databases_have_two_installation_ids(void **state)
     assert_int_equal(s_one(f->store, "SELECT count(*) FROM o.installation"), 1);
 }
 
+static void test_schema_4_rows_have_no_html(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(
+        store_exec(f->store,
+                   "ALTER TABLE notification DROP COLUMN html;"
+                   " ALTER TABLE notification DROP COLUMN parts;"
+                   " INSERT INTO notification (key, subject, body,"
+                   " created_at, next_attempt_at, message_id) VALUES ('k',"
+                   " 's', 'b', 1, 1, 'x.y'); PRAGMA user_version = 4"),
+        0);
+    store_destroy(&f->store);
+    f->store = store_open(f->path, 1000, 0);
+    assert_non_null(f->store);
+    assert_int_equal(s_one(f->store, "PRAGMA user_version"), 5);
+    assert_int_equal(s_one(f->store, "SELECT count(*) FROM notification"
+                                     " WHERE key = 'k' AND html IS NULL"
+                                     " AND parts IS NULL AND body = 'b'"),
+                     1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -209,6 +235,8 @@ int main(void)
             test_schema_3_database_gets_an_id_at_migration, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_two_databases_have_two_installation_ids, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schema_4_rows_have_no_html, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
