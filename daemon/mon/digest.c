@@ -1,10 +1,13 @@
 /*
- * digest — the weekly digest: its sections (digestsec), put in the
- * template, queued in the outbox. Main thread only.
+ * digest — the weekly digest: its sections (digestsec), the agreements
+ * late longest (digestlate) and the numbers of the last weeks (chart),
+ * put in the template, queued in the outbox. Main thread only.
  */
 #include "digest.h"
 
 #include "cal.h"
+#include "chart.h"
+#include "digestlate.h"
 #include "digestsec.h"
 #include "log.h"
 #include "mail/outbox.h"
@@ -18,10 +21,10 @@
 #include <string.h>
 #include <time.h>
 
-static const char *const s_names[] = {"week",       "date",    "gemeente",
-                                      "summary",    "overdue", "partners",
-                                      "unassigned", "figures"};
-#define S_NAMES 8
+static const char *const s_names[] = {
+    "week",     "date",       "gemeente", "summary", "overdue",
+    "partners", "unassigned", "figures",  "weeks",   "longest"};
+#define S_NAMES 10
 
 struct digest {
     const cfg_t *cfg; /* borrowed */
@@ -93,13 +96,36 @@ char *digest_key(int64_t now, char *buf, size_t len)
     return buf;
 }
 
+/* The charts' numbers and the agreements late longest, as text, into
+ * *weeks and *longest. Returns 0, or -1 on a store error. */
+static int s_chart(digest_t *d, store_t *s, int64_t now, char **weeks,
+                   char **longest)
+{
+    problem_t pb = {0};
+    json_t *chart = chart_data(s, d->cfg, now, &pb);
+    json_t *late = chart ? digestlate_rows(d->cfg, s, now) : NULL;
+    if (late) {
+        *weeks = chart_text(chart);
+        *longest = digestlate_text(late);
+    }
+    json_decref(chart);
+    json_decref(late);
+    return late ? 0 : -1;
+}
+
 int digest_render(digest_t *d, store_t *s, int64_t now, char **subject,
                   char **body)
 {
     *subject = *body = NULL;
     digestsec_t sec;
-    if (!d->tmpl || digestsec_make(d->cfg, s, now, &sec) < 0)
+    char *weeks, *longest;
+    if (!d->tmpl || s_chart(d, s, now, &weeks, &longest) < 0)
         return -1;
+    if (digestsec_make(d->cfg, s, now, &sec) < 0) {
+        free(weeks);
+        free(longest);
+        return -1;
+    }
     char week[STATS_WEEK_MAX], date[40];
     tmpl_var_t vars[S_NAMES] = {
         {"week", stats_iso_week(now, week, sizeof week)},
@@ -110,9 +136,13 @@ int digest_render(digest_t *d, store_t *s, int64_t now, char **subject,
         {"partners", sec.partners},
         {"unassigned", sec.unassigned},
         {"figures", sec.figures},
+        {"weeks", weeks},
+        {"longest", longest},
     };
     tmpl_render(d->tmpl, vars, S_NAMES, subject, body);
     digestsec_clear(&sec);
+    free(weeks);
+    free(longest);
     return 0;
 }
 

@@ -4,12 +4,14 @@
  * the agreements overdue by owner (days late, escalation level, the
  * reasons given in not_delivered reports and extensions), each partner's
  * periodic reports missed in a row and its counts that did not reconcile,
- * the cases without regisseur and how long they have waited, and the
- * week's figures. It holds references, names of organisations and
- * professionals, dates and the reasons professionals gave; never a BSN,
- * a note, a category or any circumstance of a person (an agreement's
- * description is left out: it is free text). Queued in the outbox to
- * the gemeente under the key digest/YYYY-Www (the ISO week of the
+ * the cases without regisseur and how long they have waited, the
+ * week's figures, the agreements late longest (digestlate), and per
+ * week for the last 12 weeks the referrals received and the agreements
+ * not kept by owner (chart). It holds references, names of
+ * organisations and professionals, dates and the reasons professionals
+ * gave; never a BSN, a note, a category or any circumstance of a person
+ * (an agreement's description is left out: it is free text). Queued in the
+ * outbox to the gemeente under the key digest/YYYY-Www (the ISO week of the
  * digest's time), so it goes out at most once a week, restarts or not.
  * Main thread only.
  */
