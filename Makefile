@@ -27,9 +27,17 @@ CC      ?= gcc
 VERSION := 0.1.0
 
 PKGS    := libzmq libsodium jansson libconfig sqlite3 libsystemd \
-           libesmtp-1.0 libxml-2.0 openssl
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+           libesmtp-1.0 libxml-2.0 openssl cairo
+# cairo draws the digest's chart (daemon/mon/chartpng.c): only that file
+# sees its headers, and only what links the daemon's parts links it
+# (regied, the tests and tools), not regiectl, the adapters or keygen.
+CAIRO_PKGS := cairo
+PKG_CFLAGS := $(shell pkg-config --cflags $(filter-out $(CAIRO_PKGS),$(PKGS)) \
+                2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out $(CAIRO_PKGS),$(PKGS)) \
+                2>/dev/null)
+CAIRO_CFLAGS := $(shell pkg-config --cflags $(CAIRO_PKGS) 2>/dev/null)
+CAIRO_LIBS   := $(shell pkg-config --libs $(CAIRO_PKGS) 2>/dev/null)
 
 OPT     ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
@@ -125,6 +133,8 @@ $(BUILD)/obj/daemon/config/cfgmail.o: CFLAGS += \
   -DREGIE_TEMPLATES_DIR='"$(TEMPLATES_DIR)"'
 .PHONY: FORCE
 
+$(BUILD)/obj/daemon/mon/chartpng.o: CFLAGS += $(CAIRO_CFLAGS)
+
 $(BUILD)/obj/daemon/%.o: daemon/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(INC_DAEMON) -MMD -MP -c -o $@ $<
@@ -166,7 +176,7 @@ endef
 $(foreach f,$(FOLDERS),$(eval $(call archive_rule,$(f))))
 
 $(BUILD)/regied: $(BUILD)/obj/daemon/regied.o $(DAEMON_TOP) $(DAEMON_A) $(LIB_A)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CAIRO_LIBS)
 
 $(BUILD)/regiectl: $(BUILD)/obj/regiectl/regiectl.o $(REGIECTL_A) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -182,16 +192,16 @@ TEST_A := $(DAEMON_TOP) $(DAEMON_A) $(REGIECTL_A) $(ADAPTERS_A) $(LIB_A)
 
 $(UNIT_BINS): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CAIRO_LIBS) -lcmocka
 
 $(TOOL_BINS): $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(TEST_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CAIRO_LIBS)
 
 $(filter-out $(AMQP_BIN),$(BENCH_BINS)): $(BUILD)/bench/%: \
     $(BUILD)/obj/tests/bench/%.o $(TEST_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CAIRO_LIBS)
 
 $(BUILD)/obj/tests/bench/bench_amqp.o: CFLAGS += \
     $(shell pkg-config --cflags librabbitmq 2>/dev/null)

@@ -152,15 +152,16 @@ static json_t *s_backup_status(cmd_call_t *c)
 static json_t *s_digest(cmd_call_t *c)
 {
     digest_t *d = digest_new(c->env->cfg);
-    char key[DIGEST_KEY_MAX], actor[80], *subject = NULL, *body = NULL;
+    char key[DIGEST_KEY_MAX], actor[80];
+    digest_mail_t m = {0};
     json_t *r = NULL;
     int queued = 0;
     if (!d || !digest_enabled(d))
         problem_set(&c->out->pb, PROBLEM_CONFLICT,
                     "there is no digest: it needs the 'mail' group with "
-                    "the template %s, and a digest day",
-                    DIGEST_TEMPLATE);
-    else if (digest_render(d, c->env->store, c->now, &subject, &body) < 0 ||
+                    "the templates %s and %s, and a digest day",
+                    DIGEST_TEMPLATE, DIGEST_HTML_TEMPLATE);
+    else if (digest_render(d, c->env->store, c->now, "chart.png", &m) < 0 ||
              (cmd_bool(c, "send") &&
               (queued = digest_queue(d, c->env->store, c->now,
                                      cmd_actor(c, actor, sizeof actor))) < 0))
@@ -168,15 +169,14 @@ static json_t *s_digest(cmd_call_t *c)
     else
         r = json_pack("{s:s, s:s, s:s, s:s, s:b}", "key",
                       digest_key(c->now, key, sizeof key), "to",
-                      c->env->cfg->mail.gemeente.email, "subject", subject,
-                      "body", body, "queued", queued == 1);
+                      c->env->cfg->mail.gemeente.email, "subject", m.subject,
+                      "body", m.body, "queued", queued == 1);
     if (r && queued == 1)
         snprintf(c->out->change, sizeof c->out->change,
                  "digest queued "
                  "key=%s",
                  key);
-    free(subject);
-    free(body);
+    digest_mail_clear(&m);
     digest_destroy(&d);
     return r;
 }

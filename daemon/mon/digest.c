@@ -1,12 +1,14 @@
 /*
- * digest — the weekly digest: its sections (digestsec), the agreements
- * late longest (digestlate) and the numbers of the last weeks (chart),
- * put in the template, queued in the outbox. Main thread only.
+ * digest — the weekly digest: its facts gathered (digestsec, digestlate,
+ * chart), put in the text and HTML templates with the chart drawn
+ * (chartpng, digesthtml), queued in the outbox. Main thread only.
  */
 #include "digest.h"
 
 #include "cal.h"
 #include "chart.h"
+#include "chartpng.h"
+#include "digesthtml.h"
 #include "digestlate.h"
 #include "digestsec.h"
 #include "log.h"
@@ -16,6 +18,7 @@
 #include "store/audit.h"
 #include "xmem.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +31,17 @@ static const char *const s_names[] = {
 
 struct digest {
     const cfg_t *cfg; /* borrowed */
-    tmpl_t *tmpl;     /* NULL: mail is off */
+    tmpl_t *tmpl;     /* digest.txt; NULL: mail is off */
+    tmpl_t *html;     /* digest.html; NULL: mail is off */
 };
+
+/* The facts of a digest, for both its parts; owned, see s_facts_clear. */
+typedef struct {
+    digestsec_t sec;
+    json_t *chart, *late;
+    char *weeks, *longest;
+    char week[STATS_WEEK_MAX], date[40];
+} s_facts_t;
 
 static const char s_sql_queued[] = "SELECT 1 FROM notification WHERE key = ?1";
 static const char s_sql_any[] =
@@ -44,10 +56,15 @@ digest_t *digest_new(const cfg_t *cfg)
     if (!cfg->mail.enabled)
         return d;
     char *path = cfg_template(cfg, DIGEST_TEMPLATE);
+    char *html = cfg_template(cfg, DIGEST_HTML_TEMPLATE);
     char err[512];
     d->tmpl = tmpl_load(path, s_names, S_NAMES, err, sizeof err);
+    if (d->tmpl)
+        d->html = tmpl_load_html(html, digesthtml_names, digesthtml_names_n,
+                                 err, sizeof err);
     free(path);
-    if (!d->tmpl) {
+    free(html);
+    if (!d->tmpl || !d->html) {
         log_plain(LOG_LEVEL_ERR, "%s", err);
         digest_destroy(&d);
     }
@@ -59,6 +76,7 @@ void digest_destroy(digest_t **p)
     if (!p || !*p)
         return;
     tmpl_destroy(&(*p)->tmpl);
+    tmpl_destroy(&(*p)->html);
     free(*p);
     *p = NULL;
 }
@@ -96,55 +114,100 @@ char *digest_key(int64_t now, char *buf, size_t len)
     return buf;
 }
 
-/* The charts' numbers and the agreements late longest, as text, into
- * *weeks and *longest. Returns 0, or -1 on a store error. */
-static int s_chart(digest_t *d, store_t *s, int64_t now, char **weeks,
-                   char **longest)
+/* ------------------------------------------------------------ render */
+
+static void s_facts_clear(s_facts_t *f)
 {
-    problem_t pb = {0};
-    json_t *chart = chart_data(s, d->cfg, now, &pb);
-    json_t *late = chart ? digestlate_rows(d->cfg, s, now) : NULL;
-    if (late) {
-        *weeks = chart_text(chart);
-        *longest = digestlate_text(late);
-    }
-    json_decref(chart);
-    json_decref(late);
-    return late ? 0 : -1;
+    digestsec_clear(&f->sec);
+    json_decref(f->chart);
+    json_decref(f->late);
+    free(f->weeks);
+    free(f->longest);
+    memset(f, 0, sizeof *f);
 }
 
-int digest_render(digest_t *d, store_t *s, int64_t now, char **subject,
-                  char **body)
+/* Gathers the facts as of now. Returns 0, or -1 on a store error. */
+static int s_facts(digest_t *d, store_t *s, int64_t now, s_facts_t *f)
 {
-    *subject = *body = NULL;
-    digestsec_t sec;
-    char *weeks, *longest;
-    if (!d->tmpl || s_chart(d, s, now, &weeks, &longest) < 0)
-        return -1;
-    if (digestsec_make(d->cfg, s, now, &sec) < 0) {
-        free(weeks);
-        free(longest);
+    problem_t pb = {0};
+    memset(f, 0, sizeof *f);
+    f->chart = chart_data(s, d->cfg, now, &pb);
+    f->late = f->chart ? digestlate_rows(d->cfg, s, now) : NULL;
+    if (!f->late || digestsec_make(d->cfg, s, now, &f->sec) < 0) {
+        s_facts_clear(f);
         return -1;
     }
-    char week[STATS_WEEK_MAX], date[40];
-    tmpl_var_t vars[S_NAMES] = {
-        {"week", stats_iso_week(now, week, sizeof week)},
-        {"date", cal_date_nl(now, date, sizeof date)},
-        {"gemeente", d->cfg->mail.gemeente.name},
-        {"summary", sec.summary},
-        {"overdue", sec.overdue},
-        {"partners", sec.partners},
-        {"unassigned", sec.unassigned},
-        {"figures", sec.figures},
-        {"weeks", weeks},
-        {"longest", longest},
-    };
-    tmpl_render(d->tmpl, vars, S_NAMES, subject, body);
-    digestsec_clear(&sec);
-    free(weeks);
-    free(longest);
+    f->weeks = chart_text(f->chart);
+    f->longest = digestlate_text(f->late);
+    stats_iso_week(now, f->week, sizeof f->week);
+    cal_date_nl(now, f->date, sizeof f->date);
     return 0;
 }
+
+/* The text part: the subject and body of digest.txt. */
+static void s_text(digest_t *d, const s_facts_t *f, digest_mail_t *out)
+{
+    tmpl_var_t vars[S_NAMES] = {
+        {"week", f->week},
+        {"date", f->date},
+        {"gemeente", d->cfg->mail.gemeente.name},
+        {"summary", f->sec.summary},
+        {"overdue", f->sec.overdue},
+        {"partners", f->sec.partners},
+        {"unassigned", f->sec.unassigned},
+        {"figures", f->sec.figures},
+        {"weeks", f->weeks},
+        {"longest", f->longest},
+    };
+    tmpl_render(d->tmpl, vars, S_NAMES, &out->subject, &out->body);
+}
+
+/* The HTML part and its picture, or neither when it cannot be drawn. */
+static void s_html(digest_t *d, const s_facts_t *f, const char *chart_src,
+                   digest_mail_t *out)
+{
+    out->png = chartpng_draw(f->chart, &out->png_len);
+    if (!out->png) {
+        log_warn("digest: without its chart and HTML week=%s", f->week);
+        return;
+    }
+    digesthtml_in_t in = {.week = f->week,
+                          .date = f->date,
+                          .gemeente = d->cfg->mail.gemeente.name,
+                          .sec = &f->sec,
+                          .weeks = f->weeks,
+                          .longest = f->longest,
+                          .chart = f->chart,
+                          .late = f->late,
+                          .chart_src = chart_src};
+    out->html = digesthtml_render(d->html, &in);
+}
+
+int digest_render(digest_t *d, store_t *s, int64_t now, const char *chart_src,
+                  digest_mail_t *out)
+{
+    memset(out, 0, sizeof *out);
+    s_facts_t f;
+    if (!d->tmpl || s_facts(d, s, now, &f) < 0)
+        return -1;
+    s_text(d, &f, out);
+    s_html(d, &f, chart_src, out);
+    out->chart = json_incref(f.chart);
+    s_facts_clear(&f);
+    return 0;
+}
+
+void digest_mail_clear(digest_mail_t *m)
+{
+    free(m->subject);
+    free(m->body);
+    free(m->html);
+    free(m->png);
+    json_decref(m->chart);
+    memset(m, 0, sizeof *m);
+}
+
+/* ------------------------------------------------------------ queue */
 
 /* Whether the digest with this key is in the outbox already. */
 static int s_queued(store_t *s, const char *key)
@@ -168,6 +231,20 @@ int digest_queued_before(store_t *s)
     return rc < 0 ? -1 : rc == SQLITE_ROW;
 }
 
+/* The Content-ID of the chart of a digest of week: "chart.2026-W02.
+ * <random>@<domain of the From address>", written into buf. */
+static void s_cid(const cfg_t *cfg, const char *week, char *buf, size_t len)
+{
+    unsigned char r[8];
+    char hex[2 * sizeof r + 1];
+    randombytes_buf(r, sizeof r);
+    sodium_bin2hex(hex, sizeof hex, r, sizeof r);
+    const char *at =
+        cfg->mail.from.email ? strchr(cfg->mail.from.email, '@') : NULL;
+    snprintf(buf, len, "chart.%s.%s@%s", week, hex,
+             at && at[1] ? at + 1 : "regie");
+}
+
 /* Renders and queues, in the open transaction. */
 static int s_queue(digest_t *d, store_t *s, int64_t now, const char *actor,
                    const char *key)
@@ -175,24 +252,35 @@ static int s_queue(digest_t *d, store_t *s, int64_t now, const char *actor,
     int queued = s_queued(s, key);
     if (queued != 0)
         return queued < 0 ? -1 : 0;
-    char *subject, *body;
-    if (digest_render(d, s, now, &subject, &body) < 0)
+    char cid[128], *src;
+    s_cid(d->cfg, key + strlen("digest/"), cid, sizeof cid);
+    src = xasprintf("cid:%s", cid);
+    digest_mail_t m;
+    int rc = digest_render(d, s, now, src, &m);
+    free(src);
+    if (rc < 0)
         return -1;
     const cfg_address_t *to = &d->cfg->mail.gemeente;
+    mime_part_t png = {.content_type = "image/png",
+                       .cid = cid,
+                       .filename = "chart.png",
+                       .data = m.png,
+                       .len = m.png_len};
     outbox_note_t note = {.key = key,
                           .to = to->email,
                           .to_name = to->name,
-                          .subject = subject,
-                          .body = body};
+                          .subject = m.subject,
+                          .body = m.body,
+                          .html = m.html,
+                          .parts = m.html ? &png : NULL,
+                          .n_parts = m.html ? 1 : 0};
     json_t *det = json_pack("{s:s}", "week", key + strlen("digest/"));
-    int rc =
-        outbox_add(s, &note, now) == 0 &&
-                audit_add(s, now, actor, "digest.sent", 0, 0, key, det) == 0
-            ? 1
-            : -1;
+    rc = outbox_add(s, &note, now) == 0 &&
+                 audit_add(s, now, actor, "digest.sent", 0, 0, key, det) == 0
+             ? 1
+             : -1;
     json_decref(det);
-    free(subject);
-    free(body);
+    digest_mail_clear(&m);
     return rc;
 }
 

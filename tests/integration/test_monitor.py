@@ -658,9 +658,11 @@ def test_digest_tells_the_gemeente_what_is_late(regied, cert, smtp):
     (msg,) = [p for p in smtp.handler.parsed()
               if "Weekoverzicht" in p["Subject"]]
     assert sent["key"][len("digest/"):] in msg["Subject"]
-    content = msg.get_content()
+    content = msg.get_body(preferencelist=("plain",)).get_content()
     assert "14 weken op rij gemist" in content
-    raw = msg.as_string() + content
+    html = msg.get_body(preferencelist=("html",)).get_content()
+    assert "14 weken op rij gemist" in html
+    raw = msg.as_string() + content + html
     for private in rrp.bsns_of(body) + [body["note"], body["category"],
                                         body["subject"]["birth_date"]]:
         assert private not in raw
