@@ -19,7 +19,9 @@
     " cellspacing=\"0\" border=\"0\" style=\"border-collapse:collapse;"        \
     "font-family:Arial,Helvetica,sans-serif;color:#3c3c3c;"
 #define S_CELL "padding:4px 5px;border-bottom:1px solid #c8c8c8;"
+#define S_NUM "padding:4px 2px;border-bottom:1px solid #c8c8c8;" /* narrow */
 #define S_HEAD S_CELL "color:#154273;font-weight:bold;"
+#define S_NUM_HEAD S_NUM "color:#154273;font-weight:bold;"
 #define S_NOW "background-color:#fdf1e6;color:#e17000;font-weight:bold;"
 
 const char *const digesthtml_names[] = {
@@ -54,7 +56,7 @@ static void s_week_row(strbuf_t *b, const char *label, const char *style,
     strbuf_puts(b, "</td>");
     for (size_t w = 0; w < json_array_size(nums); w++)
         strbuf_printf(b,
-                      "<td align=\"right\" style=\"" S_CELL "%s%s\">%lld</td>",
+                      "<td align=\"right\" style=\"" S_NUM "%s%s\">%lld</td>",
                       style, w == cur ? S_NOW : "",
                       (long long)json_integer_value(json_array_get(nums, w)));
     strbuf_puts(b, "</tr>\n");
@@ -81,9 +83,9 @@ static char *s_weeks_table(const json_t *chart)
     json_array_foreach(json_object_get(chart, "weeks"), i, v)
     {
         const char *w = strchr(json_string_value(v), 'W');
-        strbuf_printf(&b, "<th align=\"right\" style=\"" S_HEAD "%s\">",
+        strbuf_printf(&b, "<th align=\"right\" style=\"" S_NUM_HEAD "%s\">",
                       i == cur ? S_NOW : "");
-        s_esc(&b, w ? w : "");
+        s_esc(&b, w ? w + 1 : ""); /* the week's number: narrow on a phone */
         strbuf_puts(&b, "</th>");
     }
     strbuf_puts(&b, "</tr>\n");

@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define S_DAY 86400
 
@@ -60,7 +61,11 @@ int digestword_owner(const cfg_t *cfg, store_t *s, const char *type,
         strbuf_printf(b, "Partner %s", p ? p->name : id);
     } else if (strcmp(type, "department") == 0) {
         const cfg_department_t *dep = cfg_department(cfg, id);
-        strbuf_printf(b, "Afdeling %s", dep ? dep->addr.name : id);
+        const char *name = dep && dep->addr.name ? dep->addr.name : id;
+        /* "Afdeling Inkomen" is configured so often: not "Afdeling" twice */
+        strbuf_printf(b, "%s%s",
+                      strncasecmp(name, "afdeling ", 9) == 0 ? "" : "Afdeling ",
+                      name);
     } else {
         strbuf_printf(b, "%s",
                       cfg->mail.kernteam.name ? cfg->mail.kernteam.name
