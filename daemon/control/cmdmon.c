@@ -14,7 +14,9 @@
 #include "mon/stats.h"
 #include "ref.h"
 #include "store/auditlog.h"
+#include "xmem.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,21 +150,45 @@ static json_t *s_backup_status(cmd_call_t *c)
     return b ? backup_status(b) : NULL;
 }
 
-/* Prints the digest of now, or with send queues it (once a week). */
+/* What a preview adds to the reply r: the HTML, the picture (base64)
+ * and the numbers it shows. */
+static void s_preview(json_t *r, const digest_mail_t *m)
+{
+    char *png = NULL;
+    if (m->png) {
+        size_t len = sodium_base64_encoded_len(m->png_len,
+                                               sodium_base64_VARIANT_ORIGINAL);
+        png = xmalloc(len);
+        sodium_bin2base64(png, len, m->png, m->png_len,
+                          sodium_base64_VARIANT_ORIGINAL);
+    }
+    json_object_set_new(r, "html",
+                        m->html ? json_string(m->html) : json_null());
+    json_object_set_new(r, "png", png ? json_string(png) : json_null());
+    json_object_set_new(r, "chart", json_incref(m->chart));
+    free(png);
+}
+
+/* The digest as of now: printed, queued (send: once a week), or with
+ * preview its text, HTML and chart for regiectl to write to files. */
 static json_t *s_digest(cmd_call_t *c)
 {
+    bool send = cmd_bool(c, "send"), preview = cmd_bool(c, "preview");
     digest_t *d = digest_new(c->env->cfg);
     char key[DIGEST_KEY_MAX], actor[80];
     digest_mail_t m = {0};
     json_t *r = NULL;
     int queued = 0;
-    if (!d || !digest_enabled(d))
+    if (send && preview)
+        problem_set(&c->out->pb, PROBLEM_BAD_REQUEST,
+                    "give send or preview, not both");
+    else if (!d || !digest_enabled(d))
         problem_set(&c->out->pb, PROBLEM_CONFLICT,
                     "there is no digest: it needs the 'mail' group with "
                     "the templates %s and %s, and a digest day",
                     DIGEST_TEMPLATE, DIGEST_HTML_TEMPLATE);
     else if (digest_render(d, c->env->store, c->now, "chart.png", &m) < 0 ||
-             (cmd_bool(c, "send") &&
+             (send &&
               (queued = digest_queue(d, c->env->store, c->now,
                                      cmd_actor(c, actor, sizeof actor))) < 0))
         problem_store(&c->out->pb);
@@ -171,10 +197,10 @@ static json_t *s_digest(cmd_call_t *c)
                       digest_key(c->now, key, sizeof key), "to",
                       c->env->cfg->mail.gemeente.email, "subject", m.subject,
                       "body", m.body, "queued", queued == 1);
+    if (r && preview)
+        s_preview(r, &m);
     if (r && queued == 1)
-        snprintf(c->out->change, sizeof c->out->change,
-                 "digest queued "
-                 "key=%s",
+        snprintf(c->out->change, sizeof c->out->change, "digest queued key=%s",
                  key);
     digest_mail_clear(&m);
     digest_destroy(&d);
@@ -197,7 +223,7 @@ const cmd_t cmdmon_commands[] = {
     {"purge", s_purge, true, {{"dry_run", 'b', false}}},
     {"backup", s_backup, false, {{"path", 's', true}}},
     {"backup.status", s_backup_status, false, {{0}}},
-    {"digest", s_digest, true, {{"send", 'b', false}}},
+    {"digest", s_digest, true, {{"send", 'b', false}, {"preview", 'b', false}}},
 };
 const size_t cmdmon_commands_n =
     sizeof cmdmon_commands / sizeof *cmdmon_commands;
