@@ -406,6 +406,32 @@ static void test_case_lookup(void **state)
             "bsn must be a string");
 }
 
+/* stats: a period of more than ten years is refused (its figures would
+ * hold the main thread, and so the intake, for seconds); one that starts
+ * before 1970 (a negative time) is used as asked, not taken for an
+ * absent from. */
+static void test_stats_period(void **state)
+{
+    refused(*state, "stats",
+            "{\"from\": \"2016-01-01\", \"to\": \"2026-12-31\"}",
+            PROBLEM_BAD_REQUEST, "at most 3660 days");
+    refused(*state, "stats",
+            "{\"from\": \"2026-11-01\", \"to\": \"4052-11-30\"}",
+            PROBLEM_BAD_REQUEST, "at most 3660 days");
+    json_t *r = ok(*state, "stats",
+                   "{\"from\": \"2016-12-01\", \"to\": \"2026-11-30\"}");
+    assert_string_equal(
+        json_string_value(json_array_get(json_object_get(r, "weeks"), 0)),
+        "2016-W48");
+    json_decref(r);
+    r = ok(*state, "stats",
+           "{\"from\": \"1969-12-01\", \"to\": \"1970-01-31\"}");
+    json_t *weeks = json_object_get(r, "weeks");
+    assert_string_equal(json_string_value(json_array_get(weeks, 0)),
+                        "1969-W49");
+    json_decref(r);
+}
+
 /* A store error: the command is refused as unavailable and nothing of
  * it stays. */
 static void test_unavailable(void **state)
@@ -442,6 +468,7 @@ int main(void)
         T(test_case_type),
         T(test_case_close),
         T(test_case_lookup),
+        T(test_stats_period),
         T(test_unavailable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
