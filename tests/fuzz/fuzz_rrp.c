@@ -2,7 +2,8 @@
  * fuzz_rrp — the RRP/1 request decoder (rrpreq_decode) with the rules of
  * a default configuration, and the body parsers it uses
  * (rrpreferral_parse, rrpreport_parse) on the raw body; the NACK body of
- * every refusal is built too (rrp_nack_body), as the intake does.
+ * every refusal is built too (rrp_nack_body), as the intake does, and
+ * must hold error, message and retry.
  *
  * An input is one message, split into frames: its first byte gives the
  * number of frames n (its low four bits modulo 9, so the ASCII digits
@@ -19,6 +20,7 @@
 #include "intake/rrpreport.h"
 #include "intake/rrpreq.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,12 +38,17 @@ static char *const s_categories[] = {"huiselijk_geweld",
 
 static const unsigned char s_key[PSEUDO_LEN] = {1, 2, 3, 4, 5, 6, 7, 8};
 
-/* Builds the NACK of pb; a NULL body is a bug (the intake sends it). */
+/* Builds the NACK of pb, which must be what the spec says (2.2): an
+ * object with the error, a message and retry. */
 static void s_nack(const rrp_problem_t *pb)
 {
     char *body = rrp_nack_body(pb);
-    if (!body)
+    json_t *o = body ? json_loads(body, 0, NULL) : NULL;
+    if (!json_is_string(json_object_get(o, "error")) ||
+        !json_is_string(json_object_get(o, "message")) ||
+        !json_is_boolean(json_object_get(o, "retry")))
         abort();
+    json_decref(o);
     free(body);
 }
 

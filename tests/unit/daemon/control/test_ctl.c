@@ -7,6 +7,7 @@
 #include "cases/casefile.h"
 #include "config/cfg.h"
 #include "control/cmdrun.h"
+#include "control/ctl.h"
 #include "log.h"
 #include "cases/match.h"
 #include "pseudo.h"
@@ -432,6 +433,32 @@ static void test_stats_period(void **state)
     json_decref(r);
 }
 
+/* ctl_answer: a refusal that quotes a request's text cut inside a UTF-8
+ * character (a member name of 39 + 2 bytes, shown as '%.40s') is still a
+ * JSON reply, with '?' for the broken byte; it was NULL, which the
+ * socket's send then took for a string. */
+static void test_answer_cut_utf8(void **state)
+{
+    fixture_t *f = *state;
+    const char *reqs[] = {
+        "{\"command\": \"ping\", "
+        "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\u00e9\": 1}",
+        "{\"command\": \"case.show\", \"args\": "
+        "{\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\u00e9\": 1}}"};
+    for (size_t i = 0; i < 2; i++) {
+        char *body = strdup(reqs[i]);
+        char *reply = ctl_answer(&f->env, body, strlen(body), "0");
+        assert_non_null(reply);
+        json_t *o = json_loads(reply, 0, NULL);
+        assert_non_null(o);
+        assert_string_equal(str(o, "error"), "bad_request");
+        assert_non_null(strstr(str(o, "message"), "aaa?'"));
+        json_decref(o);
+        free(reply);
+        free(body);
+    }
+}
+
 /* A store error: the command is refused as unavailable and nothing of
  * it stays. */
 static void test_unavailable(void **state)
@@ -469,6 +496,7 @@ int main(void)
         T(test_case_close),
         T(test_case_lookup),
         T(test_stats_period),
+        T(test_answer_cut_utf8),
         T(test_unavailable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
