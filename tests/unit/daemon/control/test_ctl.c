@@ -5,6 +5,7 @@
  * behaviour and per rejected input.
  */
 #include "cases/casefile.h"
+#include "clock.h"
 #include "config/cfg.h"
 #include "control/cmdrun.h"
 #include "control/ctl.h"
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -433,6 +435,20 @@ static void test_stats_period(void **state)
     json_decref(r);
 }
 
+/* clock.advance (--test-clock): more than 100 years at once is refused;
+ * the seconds in milliseconds overflowed (undefined behaviour). */
+static void test_clock_advance_bound(void **state)
+{
+    clock_allow_setting(1);
+    refused(*state, "clock.advance", "{\"seconds\": 9223372036854775807}",
+            PROBLEM_BAD_REQUEST, "at most 3155760000");
+    refused(*state, "clock.advance", "{\"seconds\": 3155760001}",
+            PROBLEM_BAD_REQUEST, "at most 3155760000");
+    json_decref(ok(*state, "clock.advance", "{\"seconds\": 60}"));
+    clock_set(time(NULL));
+    clock_allow_setting(0);
+}
+
 /* ctl_answer: a refusal that quotes a request's text cut inside a UTF-8
  * character (a member name of 39 + 2 bytes, shown as '%.40s') is still a
  * JSON reply, with '?' for the broken byte; it was NULL, which the
@@ -497,6 +513,7 @@ int main(void)
         T(test_case_lookup),
         T(test_stats_period),
         T(test_answer_cut_utf8),
+        T(test_clock_advance_bound),
         T(test_unavailable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
