@@ -136,30 +136,6 @@ void ctl_destroy(ctl_t **p)
 
 /* ------------------------------------------------------------ requests */
 
-/* Copies text into buf (len bytes) with each byte that starts no
- * well-formed UTF-8 sequence as '?': a message may quote a request's text
- * cut at a byte count ("%.40s"), and JSON must be UTF-8. Returns buf. */
-static const char *s_utf8(const char *text, char *buf, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)text;
-    size_t k = 0;
-    while (*p && k + 1 < len) {
-        size_t n = utf8_len(p);
-        if (n == 0) {
-            buf[k++] = '?';
-            p++;
-        } else if (k + n < len) {
-            memcpy(buf + k, p, n);
-            k += n;
-            p += n;
-        } else {
-            break;
-        }
-    }
-    buf[k] = '\0';
-    return buf;
-}
-
 /* The reply to a refused request, as JSON text (caller frees). */
 static char *s_error_reply(const problem_t *pb)
 {
@@ -167,7 +143,7 @@ static char *s_error_reply(const problem_t *pb)
     char message[sizeof pb->message];
     json_t *o = json_pack(
         "{s:b, s:s, s:s}", "ok", 0, "error", problem_name(code), "message",
-        pb->code ? s_utf8(pb->message, message, sizeof message)
+        pb->code ? utf8_repair(pb->message, message, sizeof message)
                  : "internal error");
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
