@@ -2,7 +2,11 @@
  * confread — @include lines are found the way libconfig's scanner finds
  * them (a line "@include "FILE"", blanks around), resolved against the
  * include folder, and each file checked with rfile before libconfig
- * reads the top file from an already opened, checked descriptor.
+ * reads the top file from an already opened, checked descriptor. What
+ * this check cannot see the same way as libconfig is refused: a NUL
+ * byte (libconfig's name would end there: "" is the folder, and flex
+ * exits the process on reading it), a name that runs past its line, and
+ * an absolute name (libconfig 1.5 opens it under the include folder).
  */
 #include "confread.h"
 
@@ -10,14 +14,17 @@
 #include "xmem.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* The file named by an "@include" line, as a new string, or NULL when
- * the line is not one. */
-static char *s_include_of(const char *line)
+ * the line is not one; *open is set when it is one whose name does not
+ * end on the line. */
+static char *s_include_of(const char *line, bool *open)
 {
+    *open = false;
     line += strspn(line, " \t");
     if (strncmp(line, "@include", 8) != 0)
         return NULL;
@@ -26,6 +33,7 @@ static char *s_include_of(const char *line)
     if (*line != '"')
         return NULL;
     const char *end = strchr(line + 1, '"');
+    *open = !end;
     return end ? xstrndup(line + 1, (size_t)(end - line - 1)) : NULL;
 }
 
@@ -39,18 +47,36 @@ static char *s_resolve(const char *name, const char *dir)
 
 static int s_check(const char *path, const char *dir, int depth);
 
-/* Checks the includes of the opened file f (path, for messages). */
+/* Checks the includes of the opened file f (path, for messages), and
+ * that it holds no NUL byte. */
 static int s_scan(FILE *f, const char *path, const char *dir, int depth)
 {
-    char line[4096];
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
     int errors = 0, no = 0;
-    while (fgets(line, sizeof line, f)) {
+    bool open;
+    while ((len = getline(&line, &cap, f)) >= 0) {
         no++;
-        char *name = s_include_of(line);
+        if (memchr(line, '\0', (size_t)len)) {
+            fprintf(stderr, "%s:%d: contains a NUL byte\n", path, no);
+            errors++;
+            break;
+        }
+        char *name = s_include_of(line, &open);
+        if (open) {
+            fprintf(stderr, "%s:%d: @include: the file name must end on "
+                    "its line\n", path, no);
+            errors++;
+        }
         if (!name)
             continue;
         char *inc = s_resolve(name, dir), err[600];
-        if (depth + 1 >= CONFREAD_MAX_DEPTH) {
+        if (name[0] == '/') {
+            fprintf(stderr, "%s:%d: @include \"%s\": name a file relative "
+                    "to the folder of the configuration\n", path, no, name);
+            errors++;
+        } else if (depth + 1 >= CONFREAD_MAX_DEPTH) {
             fprintf(stderr, "%s:%d: @include \"%s\": includes nested "
                     "more than %d deep\n", path, no, name,
                     CONFREAD_MAX_DEPTH);
@@ -65,6 +91,7 @@ static int s_scan(FILE *f, const char *path, const char *dir, int depth)
         free(inc);
         free(name);
     }
+    free(line);
     return errors;
 }
 
