@@ -9,6 +9,8 @@
 #ifndef REGIE_FUZZ_H
 #define REGIE_FUZZ_H
 
+#include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +39,14 @@ void fuzz_keys(void);
  * folder, which must be the repository's root) to the folder templates
  * in fuzz_dir(). Aborts when one is missing. */
 void fuzz_templates(void);
+
+/* Checks that body, a REFERRAL an adapter mapped (csv, ijw), is one the
+ * daemon accepts (rrpreferral_parse with its default categories, no
+ * date in the future: today is 2999-12-31); with values false, only
+ * that its shape is (its fields, their types: an adapter may leave a
+ * value, an elfproef or an email address, to the daemon's NACK). Aborts
+ * with the daemon's message on stderr when not. body is borrowed. */
+void fuzz_check_referral(const json_t *body, bool values);
 
 /* Finds the next piece of [*at, end) up to sep (seplen bytes): sets *len
  * to its length and returns it, and moves *at past the piece and the

@@ -7,7 +7,9 @@
  * is the CSV text, given to the reader and to both mappings (which use
  * their own delimiter and encoding: vt-csv.conf ";" UTF-8 with a header,
  * ggz-csv.conf "," Windows-1252). The mappings are loaded once, from the
- * repository (the working folder must be its root).
+ * repository (the working folder must be its root). Every record that
+ * maps must have the shape of a REFERRAL (fuzz_check_referral; its
+ * values, an elfproef or an email address, are the daemon's to judge).
  */
 #include "fuzz.h"
 
@@ -69,6 +71,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int i = 0; i < S_MAPS; i++) {
         batch_t *b = batch_new("fuzz.csv");
         csvmap_read(s_map[i], text, len, b);
+        for (size_t k = 0; k < batch_count(b); k++)
+            if (batch_record(b, k)->body)
+                fuzz_check_referral(batch_record(b, k)->body, false);
         free(batch_report(b, "regie-spool"));
         batch_destroy(&b);
     }

@@ -4,7 +4,9 @@
  * with the options of config/regie-ijw.conf but no XSD (the XSD check is
  * libxml2's own; scripts/fuzz may say otherwise with REGIE_FUZZ_XSD=1,
  * which validates against tests/data/ijw/xsd from the working folder).
- * An input is the message.
+ * An input is the message. Every record that maps must be a REFERRAL
+ * the daemon accepts (fuzz_check_referral: ijw checks every value it
+ * maps, the BSNs too).
  */
 #include "fuzz.h"
 
@@ -44,7 +46,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!msg)
         abort(); /* only for options that cannot be used */
     for (size_t i = 0; i < ijw_count(msg); i++) {
-        (void)ijw_record_json(msg, i);
+        json_t *body = ijw_record_json(msg, i);
+        if (body)
+            fuzz_check_referral(body, true);
         (void)ijw_record_error(msg, i);
     }
     free(ijw_report(msg));

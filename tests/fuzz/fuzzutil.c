@@ -4,11 +4,13 @@
  */
 #include "fuzz.h"
 
+#include "intake/rrpreferral.h"
 #include "keys.h"
 #include "xmem.h"
 
 #include <fcntl.h>
 #include <ftw.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +106,50 @@ void fuzz_templates(void)
         free(to);
     }
     free(dir);
+}
+
+/* Whether pb is about the shape of a body (what a mapping builds), not
+ * about a value that came from the partner's data. */
+static bool s_shape_problem(const rrp_problem_t *pb)
+{
+    static const char *const shape[] = {
+        "unknown field",     " must be a string",   " must be an object",
+        " must be an array", " must be an integer", " is required"};
+    if (pb->error == RRP_BAD_JSON)
+        return true;
+    for (size_t i = 0; i < sizeof shape / sizeof *shape; i++)
+        if (strstr(pb->message, shape[i]))
+            return true;
+    return false;
+}
+
+void fuzz_check_referral(const json_t *body, bool values)
+{
+    static char *const categories[] = {"huiselijk_geweld",
+                                       "kindermishandeling",
+                                       "ggz",
+                                       "verslaving",
+                                       "schulden",
+                                       "huisvesting",
+                                       "inkomen",
+                                       "jeugd",
+                                       "overig"};
+    rrpreferral_rules_t rules = {.household_max = 20,
+                                 .categories = categories,
+                                 .categories_n =
+                                     sizeof categories / sizeof *categories,
+                                 .today = "2999-12-31"};
+    char *text = json_dumps(body, JSON_COMPACT);
+    rrpreferral_t r;
+    rrp_problem_t pb = {0};
+    if (!text || (rrpreferral_parse(text, strlen(text), &rules, &r, &pb) < 0 &&
+                  (values || s_shape_problem(&pb)))) {
+        fprintf(stderr, "fuzz: the daemon refuses a mapped referral: %s %s\n",
+                pb.field, text ? pb.message : "(no JSON)");
+        abort();
+    }
+    rrpreferral_clear(&r);
+    free(text);
 }
 
 const char *fuzz_split(const char **at, const char *end, const char *sep,
