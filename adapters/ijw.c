@@ -431,7 +431,9 @@ static void s_read_birth(s_ctx_t *c, s_client_t *cl)
 }
 
 /* Returns the referrer as contact.name: Verwijzer/Naam, else the COD327
- * label and the ZorgverlenerCode, else the label. NULL after a problem. */
+ * label and the ZorgverlenerCode, else the label; cut to
+ * IJW_CONTACT_NAME_MAX characters. NULL after a problem (a control
+ * character, which the daemon refuses: a Naam over two lines). */
 static char *s_referrer(s_ctx_t *c, xmlNodePtr p, char **err)
 {
     xmlNodePtr v = ijwxml_child(p, "Verwijzer"), at;
@@ -456,12 +458,21 @@ static char *s_referrer(s_ctx_t *c, xmlNodePtr p, char **err)
     free(type);
     if (!label)
         return NULL;
-    char *naam = ijwxml_value(v, "Naam", NULL);
-    char *agb = naam ? NULL : ijwxml_value(v, "ZorgverlenerCode", NULL);
+    char *naam = ijwxml_value(v, "Naam", &at);
+    char *agb = naam ? NULL : ijwxml_value(v, "ZorgverlenerCode", &at);
+    if (!s_printable(naam ? naam : agb ? agb : "")) {
+        s_problem(err, c->msg->source, ijwxml_line(at),
+                  "Verwijzer/%s has a control character",
+                  naam ? "Naam" : "ZorgverlenerCode");
+        free(naam);
+        free(agb);
+        return NULL;
+    }
     char *name = naam  ? naam
                  : agb ? xasprintf("%s %s", label, agb)
                        : xstrdup(label);
     free(agb);
+    name[ijwxml_utf8_prefix(name, IJW_CONTACT_NAME_MAX)] = '\0';
     return name;
 }
 

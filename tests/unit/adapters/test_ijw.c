@@ -543,6 +543,33 @@ static void test_reference_with_control_character(void **state)
     ijw_destroy(&msg);
 }
 
+/* A Verwijzer/Naam over two lines, or a ZorgverlenerCode with a tab, is
+ * refused here (the daemon refuses a contact.name with a control
+ * character); a Naam of more than 200 characters is cut to 200 (the
+ * daemon's limit). */
+static void test_referrer_name_checked(void **state)
+{
+    ijw_options_t o = s_opts();
+    ijw_msg_t *msg = s_parse_one_with(
+        "<ijw:ZorgverlenerCode>01234567</ijw:ZorgverlenerCode>",
+        "<ijw:Naam>JGZ\n Voorbeeldstad</ijw:Naam>", &o);
+    s_assert_record_refused(msg, "m.xml:46: Verwijzer/Naam has a control "
+                                 "character");
+    ijw_destroy(&msg);
+    msg = s_parse_one_with("01234567<", "0123&#9;4567<", &o);
+    s_assert_record_refused(msg, "m.xml:46: Verwijzer/ZorgverlenerCode has "
+                                 "a control character");
+    ijw_destroy(&msg);
+    char naam[400];
+    snprintf(naam, sizeof naam, "<ijw:Naam>%0250d</ijw:Naam>", 7);
+    msg = s_parse_one_with(
+        "<ijw:ZorgverlenerCode>01234567</ijw:ZorgverlenerCode>", naam, &o);
+    json_t *ct = json_object_get(ijw_record_json(msg, 0), "contact");
+    assert_int_equal(strlen(json_string_value(json_object_get(ct, "name"))),
+                     IJW_CONTACT_NAME_MAX);
+    ijw_destroy(&msg);
+}
+
 static void test_client_without_products(void **state)
 {
     ijw_options_t o = s_opts();
@@ -873,6 +900,7 @@ int main(void)
         cmocka_unit_test(test_missing_referrer),
         cmocka_unit_test(test_missing_reference),
         cmocka_unit_test(test_reference_with_control_character),
+        cmocka_unit_test(test_referrer_name_checked),
         cmocka_unit_test(test_client_without_products),
         cmocka_unit_test(test_all_problems_of_a_record),
         cmocka_unit_test(test_malformed_xml),
