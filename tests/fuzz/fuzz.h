@@ -41,8 +41,9 @@ void fuzz_keys(void);
 void fuzz_templates(void);
 
 /* Checks that body, a REFERRAL an adapter mapped (csv, ijw), is one the
- * daemon accepts (rrpreferral_parse with its default categories, no
- * date in the future: today is 2999-12-31); with values false, only
+ * daemon accepts (rrpreferral_parse with its default categories and
+ * today 9999-12-31: an adapter cannot know the daemon's today); with
+ * values false, only
  * that its shape is (its fields, their types: an adapter may leave a
  * value, an elfproef or an email address, to the daemon's NACK). Aborts
  * with the daemon's message on stderr when not. body is borrowed. */

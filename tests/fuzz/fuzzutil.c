@@ -138,7 +138,7 @@ void fuzz_check_referral(const json_t *body, bool values)
                                  .categories = categories,
                                  .categories_n =
                                      sizeof categories / sizeof *categories,
-                                 .today = "2999-12-31"};
+                                 .today = "9999-12-31"};
     char *text = json_dumps(body, JSON_COMPACT);
     rrpreferral_t r;
     rrp_problem_t pb = {0};
