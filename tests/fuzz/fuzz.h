@@ -43,10 +43,10 @@ void fuzz_templates(void);
 /* Checks that body, a REFERRAL an adapter mapped (csv, ijw), is one the
  * daemon accepts (rrpreferral_parse with its default categories and
  * today 9999-12-31: an adapter cannot know the daemon's today); with
- * values false, only
- * that its shape is (its fields, their types: an adapter may leave a
- * value, an elfproef or an email address, to the daemon's NACK). Aborts
- * with the daemon's message on stderr when not. body is borrowed. */
+ * values false, only that its shape is (its fields, their types: an
+ * adapter may leave a value, an elfproef or an email address, to the
+ * daemon's NACK). Aborts with the daemon's message on stderr when not.
+ * body is borrowed. */
 void fuzz_check_referral(const json_t *body, bool values);
 
 /* Finds the next piece of [*at, end) up to sep (seplen bytes): sets *len
