@@ -8,6 +8,8 @@
 #   make check-asan   the test suite under AddressSanitizer + UBSan
 #   make memcheck     the daemon's lifecycle under valgrind
 #   make install      PREFIX=/usr/local DESTDIR= (Debian-style)
+#   make fuzz         each fuzz target under libFuzzer for FUZZ_SECONDS
+#                     (clang, build-fuzz/; see scripts/fuzz)
 
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
@@ -37,6 +39,14 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
 CFLAGS  += -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(OPT) $(WARN) \
            -DREGIE_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
 LDLIBS  += $(PKG_LIBS) -lpthread -lm
+
+# FUZZ=1 (scripts/fuzz, with CC=clang BUILD=build-fuzz): everything
+# instrumented for libFuzzer, ASan and UBSan (UB is a crash).
+ifeq ($(FUZZ),1)
+CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined \
+           -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
 
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -91,11 +101,20 @@ BENCH_SRC  := $(filter-out tests/bench/bench_amqp.c, \
                 $(wildcard tests/bench/*.c))
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC)) \
               $(if $(HAVE_AMQP),$(AMQP_BIN))
+# Fuzz targets (tests/fuzz/fuzz_<target>.c): a replayer per target for
+# make test (normal compiler), a libFuzzer binary per target for
+# scripts/fuzz (FUZZ=1, clang).
+FUZZ_NAMES  := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+REPLAY_BINS := $(addprefix $(BUILD)/fuzz/replay_,$(FUZZ_NAMES))
+FUZZ_BINS   := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_NAMES))
+FUZZ_UTIL   := $(BUILD)/obj/tests/fuzz/fuzzutil.o
+FUZZ_SECONDS ?= 60
 
 .PHONY: all deps bench-deps test unit demo bench check-asan memcheck \
-        install uninstall clean format check-layout check-install-system
+        install uninstall clean format check-layout check-install-system \
+        fuzz fuzz-bins
 
-all: $(BINS) $(UNIT_BINS) $(TOOL_BINS) $(BENCH_BINS)
+all: $(BINS) $(UNIT_BINS) $(TOOL_BINS) $(BENCH_BINS) $(REPLAY_BINS)
 
 # Install missing packages first when a library is not there.
 deps:
@@ -153,6 +172,11 @@ $(BUILD)/obj/tests/unit/regiectl/%.o: tests/unit/regiectl/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(INC_LIB) -Iregiectl -MMD -MP -c -o $@ $<
 
+# The fuzz targets test the daemon's parsers and the adapters' readers.
+$(BUILD)/obj/tests/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(INC_TESTS) -Iadapters -MMD -MP -c -o $@ $<
+
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(INC_TESTS) -MMD -MP -c -o $@ $<
@@ -200,6 +224,18 @@ $(AMQP_BIN): $(BUILD)/obj/tests/bench/bench_amqp.o $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) \
 	  $(shell pkg-config --libs librabbitmq 2>/dev/null || echo -lrabbitmq)
 
+$(REPLAY_BINS): $(BUILD)/fuzz/replay_%: $(BUILD)/obj/tests/fuzz/replay.o \
+                $(BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_UTIL) $(TEST_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+fuzz-bins: $(FUZZ_BINS)
+
+$(FUZZ_BINS): $(BUILD)/fuzz/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o \
+              $(FUZZ_UTIL) $(TEST_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
 check-layout:
 	/usr/bin/python3 scripts/check-layout
 
@@ -225,6 +261,9 @@ check-asan: deps
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  scripts/run-tests
+
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TARGETS="$(FUZZ_TARGETS)" scripts/fuzz
 
 memcheck: deps
 	$(MAKE) all
@@ -253,7 +292,7 @@ format:
 	  -name '*.[ch]')
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 .SECONDARY:
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

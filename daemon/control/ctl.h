@@ -33,6 +33,16 @@ void *ctl_socket(ctl_t *c);
  * be sent at once is dropped (the client times out). */
 void ctl_handle(ctl_t *c);
 
+/* Answers one request, the len bytes at body (one frame's JSON, not
+ * NUL-terminated), on env: parses it, checks its shape, runs its command
+ * with cmdrun_run and logs a change it made with uid (borrowed; the
+ * peer's uid, or "?") as the peer. The body and the parsed request are
+ * wiped (zeroed) afterwards: they may hold a BSN. Returns the reply, one
+ * JSON object as text, for the caller to free; a refused request is an
+ * error reply, never NULL. ctl_handle calls it for each request; the
+ * tests and the fuzzer call it without a socket. */
+char *ctl_answer(const cmd_env_t *env, void *body, size_t len, const char *uid);
+
 /* Closes the socket, removes the socket file and frees; sets *p to NULL;
  * accepts NULL. */
 void ctl_destroy(ctl_t **p);
