@@ -38,6 +38,13 @@ CFLAGS  += -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(OPT) $(WARN) \
            -DREGIE_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
 LDLIBS  += $(PKG_LIBS) -lpthread -lm
 
+# synchronous=NORMAL in store.c is for the power-loss test's control
+# binary only ($(BUILD)/faults/regied-normal, below): no build of regied
+# may define it.
+ifneq ($(findstring REGIE_FAULTS_SYNC_NORMAL,$(CFLAGS) $(CPPFLAGS)),)
+$(error REGIE_FAULTS_SYNC_NORMAL is for $(BUILD)/faults/regied-normal only)
+endif
+
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
            -fno-sanitize-recover=undefined
@@ -199,6 +206,29 @@ $(AMQP_BIN): $(BUILD)/obj/tests/bench/bench_amqp.o $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) \
 	  $(shell pkg-config --libs librabbitmq 2>/dev/null || echo -lrabbitmq)
+
+# What only `make faults` builds, into $(BUILD)/faults: regied-normal,
+# the power-loss test's control: regied with store.c at
+# synchronous=NORMAL, which must lose acknowledged referrals.
+FAULTS_DIR    := $(BUILD)/faults
+FAULTS_BINS   := $(FAULTS_DIR)/regied-normal
+STORE_A        := $(call lib_of,daemon/store)
+NORMAL_STORE_A := $(FAULTS_DIR)/daemon-store-normal.a
+
+$(FAULTS_DIR)/obj/store-normal.o: daemon/store/store.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DREGIE_FAULTS_SYNC_NORMAL $(INC_DAEMON) -MMD -MP \
+	  -c -o $@ $<
+
+$(NORMAL_STORE_A): $(FAULTS_DIR)/obj/store-normal.o \
+    $(filter-out $(BUILD)/obj/daemon/store/store.o, \
+      $(call obj_of,daemon/store))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(FAULTS_DIR)/regied-normal: $(BUILD)/obj/daemon/regied.o $(DAEMON_TOP) \
+    $(patsubst $(STORE_A),$(NORMAL_STORE_A),$(DAEMON_A)) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 check-layout:
 	/usr/bin/python3 scripts/check-layout
