@@ -207,13 +207,25 @@ $(AMQP_BIN): $(BUILD)/obj/tests/bench/bench_amqp.o $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) \
 	  $(shell pkg-config --libs librabbitmq 2>/dev/null || echo -lrabbitmq)
 
-# What only `make faults` builds, into $(BUILD)/faults: regied-normal,
-# the power-loss test's control: regied with store.c at
-# synchronous=NORMAL, which must lose acknowledged referrals.
+# What only `make faults` builds, into $(BUILD)/faults: the power-cut
+# shim (LD_PRELOAD into regied) and its restore tool, both from
+# tests/faults/powercut.c; regied-normal, the power-loss test's control:
+# regied with store.c at synchronous=NORMAL, which must lose acknowledged
+# referrals.
 FAULTS_DIR    := $(BUILD)/faults
-FAULTS_BINS   := $(FAULTS_DIR)/regied-normal
+FAULTS_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(OPT) $(WARN)
+FAULTS_BINS   := $(FAULTS_DIR)/powercut.so $(FAULTS_DIR)/powercut-restore \
+                 $(FAULTS_DIR)/regied-normal
 STORE_A        := $(call lib_of,daemon/store)
 NORMAL_STORE_A := $(FAULTS_DIR)/daemon-store-normal.a
+
+$(FAULTS_DIR)/powercut.so: tests/faults/powercut.c
+	@mkdir -p $(dir $@)
+	$(CC) $(FAULTS_CFLAGS) -fPIC -shared -o $@ $< -ldl -lpthread
+
+$(FAULTS_DIR)/powercut-restore: tests/faults/powercut.c
+	@mkdir -p $(dir $@)
+	$(CC) $(FAULTS_CFLAGS) -DPOWERCUT_RESTORE -o $@ $<
 
 $(FAULTS_DIR)/obj/store-normal.o: daemon/store/store.c
 	@mkdir -p $(dir $@)
