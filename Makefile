@@ -211,10 +211,12 @@ $(AMQP_BIN): $(BUILD)/obj/tests/bench/bench_amqp.o $(LIB_A)
 # shim (LD_PRELOAD into regied) and its restore tool, both from
 # tests/faults/powercut.c; regied-normal, the power-loss test's control:
 # regied with store.c at synchronous=NORMAL, which must lose acknowledged
-# referrals.
+# referrals; noguard.so, the disk-full test's control (statvfs reports
+# an empty disk, so the space guard never refuses).
 FAULTS_DIR    := $(BUILD)/faults
 FAULTS_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(OPT) $(WARN)
 FAULTS_BINS   := $(FAULTS_DIR)/powercut.so $(FAULTS_DIR)/powercut-restore \
+                 $(FAULTS_DIR)/noguard.so \
                  $(FAULTS_DIR)/regied-normal
 STORE_A        := $(call lib_of,daemon/store)
 NORMAL_STORE_A := $(FAULTS_DIR)/daemon-store-normal.a
@@ -226,6 +228,10 @@ $(FAULTS_DIR)/powercut.so: tests/faults/powercut.c
 $(FAULTS_DIR)/powercut-restore: tests/faults/powercut.c
 	@mkdir -p $(dir $@)
 	$(CC) $(FAULTS_CFLAGS) -DPOWERCUT_RESTORE -o $@ $<
+
+$(FAULTS_DIR)/noguard.so: tests/faults/noguard.c
+	@mkdir -p $(dir $@)
+	$(CC) $(FAULTS_CFLAGS) -fPIC -shared -o $@ $< -ldl
 
 $(FAULTS_DIR)/obj/store-normal.o: daemon/store/store.c
 	@mkdir -p $(dir $@)
