@@ -7,6 +7,8 @@
 #                     and RabbitMQ (installs rabbitmq-server for that)
 #   make check-asan   the test suite under AddressSanitizer + UBSan
 #   make memcheck     the daemon's lifecycle under valgrind
+#   make faults       long fault runs: kill -9, power loss, full disk,
+#                     connection flood (scripts/faults; never make test)
 #   make install      PREFIX=/usr/local DESTDIR= (Debian-style)
 
 PREFIX     ?= /usr/local
@@ -100,7 +102,8 @@ BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC)) \
               $(if $(HAVE_AMQP),$(AMQP_BIN))
 
 .PHONY: all deps bench-deps test unit demo bench check-asan memcheck \
-        install uninstall clean format check-layout check-install-system
+        faults install uninstall clean format check-layout \
+        check-install-system
 
 all: $(BINS) $(UNIT_BINS) $(TOOL_BINS) $(BENCH_BINS)
 
@@ -247,6 +250,10 @@ $(NORMAL_STORE_A): $(FAULTS_DIR)/obj/store-normal.o \
 $(FAULTS_DIR)/regied-normal: $(BUILD)/obj/daemon/regied.o $(DAEMON_TOP) \
     $(patsubst $(STORE_A),$(NORMAL_STORE_A),$(DAEMON_A)) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+faults: deps
+	$(MAKE) all $(FAULTS_BINS)
+	BUILD=$(BUILD) FAULTS='$(FAULTS)' LOOPS='$(LOOPS)' scripts/faults
 
 check-layout:
 	/usr/bin/python3 scripts/check-layout
