@@ -7,6 +7,8 @@
 #                     and RabbitMQ (installs rabbitmq-server for that)
 #   make check-asan   the test suite under AddressSanitizer + UBSan
 #   make memcheck     the daemon's lifecycle under valgrind
+#   make faults       long fault runs: kill -9, power loss, full disk,
+#                     connection flood (scripts/faults; never make test)
 #   make install      PREFIX=/usr/local DESTDIR= (Debian-style)
 #   make fuzz         each fuzz target under libFuzzer for FUZZ_SECONDS
 #                     (clang, build-fuzz/; see scripts/fuzz)
@@ -46,6 +48,13 @@ ifeq ($(FUZZ),1)
 CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined \
            -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
+endif
+
+# synchronous=NORMAL in store.c is for the power-loss test's control
+# binary only ($(BUILD)/faults/regied-normal, below): no build of regied
+# may define it.
+ifneq ($(findstring REGIE_FAULTS_SYNC_NORMAL,$(CFLAGS) $(CPPFLAGS)),)
+$(error REGIE_FAULTS_SYNC_NORMAL is for $(BUILD)/faults/regied-normal only)
 endif
 
 ifeq ($(SAN),1)
@@ -112,7 +121,7 @@ FUZZ_SECONDS ?= 60
 
 .PHONY: all deps bench-deps test unit demo bench check-asan memcheck \
         install uninstall clean format check-layout check-install-system \
-        fuzz fuzz-bins
+        fuzz fuzz-bins faults
 
 all: $(BINS) $(UNIT_BINS) $(TOOL_BINS) $(BENCH_BINS) $(REPLAY_BINS)
 
@@ -235,6 +244,51 @@ $(FUZZ_BINS): $(BUILD)/fuzz/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o \
               $(FUZZ_UTIL) $(TEST_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+# What only `make faults` builds, into $(BUILD)/faults: the power-cut
+# shim (LD_PRELOAD into regied) and its restore tool, both from
+# tests/faults/powercut.c; regied-normal, the power-loss test's control:
+# regied with store.c at synchronous=NORMAL, which must lose acknowledged
+# referrals; noguard.so, the disk-full test's control (statvfs reports
+# an empty disk, so the space guard never refuses).
+FAULTS_DIR    := $(BUILD)/faults
+FAULTS_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(OPT) $(WARN)
+FAULTS_BINS   := $(FAULTS_DIR)/powercut.so $(FAULTS_DIR)/powercut-restore \
+                 $(FAULTS_DIR)/noguard.so \
+                 $(FAULTS_DIR)/regied-normal
+STORE_A        := $(call lib_of,daemon/store)
+NORMAL_STORE_A := $(FAULTS_DIR)/daemon-store-normal.a
+
+$(FAULTS_DIR)/powercut.so: tests/faults/powercut.c
+	@mkdir -p $(dir $@)
+	$(CC) $(FAULTS_CFLAGS) -fPIC -shared -o $@ $< -ldl -lpthread
+
+$(FAULTS_DIR)/powercut-restore: tests/faults/powercut.c
+	@mkdir -p $(dir $@)
+	$(CC) $(FAULTS_CFLAGS) -DPOWERCUT_RESTORE -o $@ $<
+
+$(FAULTS_DIR)/noguard.so: tests/faults/noguard.c
+	@mkdir -p $(dir $@)
+	$(CC) $(FAULTS_CFLAGS) -fPIC -shared -o $@ $< -ldl
+
+$(FAULTS_DIR)/obj/store-normal.o: daemon/store/store.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DREGIE_FAULTS_SYNC_NORMAL $(INC_DAEMON) -MMD -MP \
+	  -c -o $@ $<
+
+$(NORMAL_STORE_A): $(FAULTS_DIR)/obj/store-normal.o \
+    $(filter-out $(BUILD)/obj/daemon/store/store.o, \
+      $(call obj_of,daemon/store))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(FAULTS_DIR)/regied-normal: $(BUILD)/obj/daemon/regied.o $(DAEMON_TOP) \
+    $(patsubst $(STORE_A),$(NORMAL_STORE_A),$(DAEMON_A)) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+faults: deps
+	$(MAKE) all $(FAULTS_BINS)
+	BUILD=$(BUILD) FAULTS='$(FAULTS)' LOOPS='$(LOOPS)' scripts/faults
 
 check-layout:
 	/usr/bin/python3 scripts/check-layout
