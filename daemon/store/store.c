@@ -198,8 +198,30 @@ static const char s_schema_v3[] =
     "ALTER TABLE cases ADD COLUMN network_engaged_at INTEGER;"
     "ALTER TABLE cases ADD COLUMN network_engaged_by TEXT;";
 
+/* Schema version 4 belongs to branch w-mail (the installation's id and
+ * each notification's message_id). MERGE: put w-mail's s_schema_v4 here
+ * in place of this empty step; version 5 below applies after it and
+ * touches neither of its tables. Until then a database made here is at
+ * version 5 without w-mail's columns: only test databases are. */
+static const char s_schema_v4[] = "";
+
+/* Schema version 5: what an import (regiectl import) needs to find its
+ * own work again. A case may carry the gemeente's own case number
+ * (external_ref, unique among the cases that have one), so that a
+ * second import of the same caseload finds the same case; an agreement
+ * made by an import carries its import key (a SHA-256 of its case, kind,
+ * owner and description, in hex; see cmdimport.c), so that importing
+ * the same line again adds nothing. Additive only. */
+static const char s_schema_v5[] =
+    "ALTER TABLE cases ADD COLUMN external_ref TEXT;"
+    "CREATE UNIQUE INDEX cases_external_ref ON cases(external_ref)"
+    " WHERE external_ref IS NOT NULL;"
+    "ALTER TABLE agreement ADD COLUMN import_key TEXT;"
+    "CREATE UNIQUE INDEX agreement_import_key ON agreement(import_key)"
+    " WHERE import_key IS NOT NULL;";
+
 static const char *const s_migrations[STORE_SCHEMA_VERSION] = {
-    s_schema_v1, s_schema_v2, s_schema_v3};
+    s_schema_v1, s_schema_v2, s_schema_v3, s_schema_v4, s_schema_v5};
 
 static void s_log_error(store_t *s, const char *what)
 {
