@@ -11,6 +11,7 @@
 #include "cmdagree.h"
 #include "cmdcase.h"
 #include "cmdclock.h"
+#include "cmdimport.h"
 #include "cmdmon.h"
 #include "cmdoutbox.h"
 
@@ -34,6 +35,7 @@ static const struct {
     {cmdoutbox_commands, &cmdoutbox_commands_n},
     {cmdagree_commands, &cmdagree_commands_n},
     {cmdmon_commands, &cmdmon_commands_n},
+    {cmdimport_commands, &cmdimport_commands_n},
 };
 
 static const s_command_t *s_find(const char *name)

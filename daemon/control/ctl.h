@@ -14,6 +14,12 @@
 
 #include "cmd.h"
 
+/* The largest request, in bytes; a larger one disconnects its peer.
+ * Room for a batch of an import (regiectl import sends at most 1 MiB in
+ * one request: REGIECTL's S_BATCH_BYTES in rcimport.c); the socket is
+ * local, and whoever may write to it may do anything regiectl can. */
+#define CTL_REQUEST_MAX (4 * 1024 * 1024)
+
 typedef struct ctl ctl_t;
 
 /* Binds a ROUTER on ipc://path in zmq_ctx and sets the socket file's mode
