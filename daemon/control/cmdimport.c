@@ -34,7 +34,6 @@
 
 #include "agree/agreekey.h"
 #include "cases/caseref.h"
-#include "cases/regisseur.h"
 #include "impcase.h"
 #include "impline.h"
 #include "ref.h"
@@ -113,15 +112,8 @@ static bool s_owner_email(impline_t *l, json_t *args)
     int64_t id;
     if (!type || !owner || strcmp(type, "regisseur") || !strchr(owner, '@'))
         return true;
-    int rc = regisseur_by_email(l->b->env.store, owner, &id);
-    if (rc < 0) {
-        problem_store(&l->pb);
+    if (!impline_regisseur(l, owner, &id))
         return false;
-    }
-    if (rc == 0)
-        return impline_refuse(l, PROBLEM_NOT_FOUND,
-                              "no active regisseur has the email %.100s",
-                              owner);
     json_object_set_new(args, "owner", ref_json(REF_REGISSEUR, id));
     return true;
 }
@@ -140,7 +132,7 @@ static bool s_make(impline_t *l, json_t *args, int64_t *id, bool *made)
         return false;
     }
     if (found) {
-        l->b->present++;
+        l->b->n.present++;
         return true;
     }
     json_t *r = impline_run(l, l->b->make, args);
@@ -154,7 +146,7 @@ static bool s_make(impline_t *l, json_t *args, int64_t *id, bool *made)
         problem_store(&l->pb);
         return false;
     }
-    l->b->made++;
+    l->b->n.made++;
     *made = true;
     return true;
 }
@@ -205,40 +197,52 @@ static int s_exec(store_t *s, const char *sql)
     return st && store_step(s, st) == SQLITE_DONE ? 0 : -1;
 }
 
+/* Does what line l (row) asks: its case, then its agreement. Returns
+ * whether it stands; *agreement and *made say what it made. */
+static bool s_do(impline_t *l, json_t *row, int64_t *agreement, bool *made)
+{
+    json_t *kase = json_object_get(row, "case");
+    json_t *agree = json_object_get(row, "agreement");
+    l->line = json_integer_value(json_object_get(row, "line"));
+    if (!cmd_args_ok(&s_line_args, row, &l->pb))
+        return false;
+    if (!kase && !agree)
+        return impline_refuse(l, PROBLEM_BAD_REQUEST,
+                              "nothing to import on this line");
+    return (!kase || impcase_settle(l, kase)) &&
+           (!agree || s_agreement(l, agree, agreement, made));
+}
+
 /* Runs one line (row) of batch b, noting what it did or why it is
  * refused in out. A refused line leaves nothing (its own savepoint), so
  * the lines after it are judged as if it were not there. */
 static void s_line(impline_batch_t *b, json_t *row, s_reply_t *out)
 {
     store_t *s = b->env.store;
+    impline_t l = {.b = b};
+    impline_counts_t counts = b->n;
+    int64_t agreement = 0;
+    bool made = false;
     if (s_exec(s, s_sql_line) < 0) {
         out->store_error = true;
         return;
     }
-    impline_t l = {.b = b};
-    int64_t agreement = 0;
-    bool made = false;
-    json_t *kase = json_object_get(row, "case");
-    json_t *agree = json_object_get(row, "agreement");
-    l.line = json_integer_value(json_object_get(row, "line"));
-    bool ok = cmd_args_ok(&s_line_args, row, &l.pb);
-    if (ok && !kase && !agree)
-        ok = impline_refuse(&l, PROBLEM_BAD_REQUEST,
-                            "nothing to import on this line");
-    ok = ok && (!kase || impcase_settle(&l, kase)) &&
-         (!agree || s_agreement(&l, agree, &agreement, &made));
+    bool ok = s_do(&l, row, &agreement, &made);
     if (l.pb.code == PROBLEM_UNAVAILABLE ||
         (!ok && s_exec(s, s_sql_line_undo) < 0) ||
-        s_exec(s, s_sql_line_end) < 0)
+        s_exec(s, s_sql_line_end) < 0) {
         out->store_error = true;
-    else if (!ok)
+    } else if (!ok) { /* the savepoint undid what the line did */
         s_error(out, l.line, l.pb.message);
-    else
+        memset(&b->last, 0, sizeof b->last);
+        b->n = counts;
+    } else {
         json_array_append_new(out->done, s_done(&l, agreement, made));
-    if (ok && l.opened)
-        json_array_append_new(
-            out->opened,
-            json_pack("[I, I]", (json_int_t)l.line, (json_int_t)l.case_id));
+        if (l.opened)
+            json_array_append_new(
+                out->opened,
+                json_pack("[I, I]", (json_int_t)l.line, (json_int_t)l.case_id));
+    }
 }
 
 /* Refuses the lines that opened a case that no line gave a person. */
@@ -285,9 +289,10 @@ static json_t *s_result(const impline_batch_t *b, s_reply_t *out, size_t n,
     json_t *r = json_pack(
         "{s:b, s:b, s:I, s:O, s:{s:i, s:i, s:i, s:i, s:i}, s:{s:i, s:i}}",
         "check", check, "written", written, "lines", (json_int_t)n, "errors",
-        out->errors, "cases", "opened", b->opened, "referenced", b->referenced,
-        "joined", b->joined, "typed", b->typed, "assigned", b->assigned,
-        "agreements", "made", b->made, "present", b->present);
+        out->errors, "cases", "opened", b->n.opened, "referenced",
+        b->n.referenced, "joined", b->n.joined, "typed", b->n.typed, "assigned",
+        b->n.assigned, "agreements", "made", b->n.made, "present",
+        b->n.present);
     if (written)
         json_object_set(r, "done", out->done);
     return r;
@@ -326,8 +331,9 @@ static json_t *s_import(cmd_call_t *c, bool check)
         snprintf(c->out->change, sizeof c->out->change,
                  "imported lines=%zu cases_opened=%d cases_assigned=%d "
                  "agreements_made=%d agreements_present=%d",
-                 json_array_size(lines), b.opened, b.assigned, b.made,
-                 b.present);
+                 json_array_size(lines), b.n.opened, b.n.assigned, b.n.made,
+                 b.n.present);
+    impline_batch_clear(&b);
     json_decref(out.errors);
     json_decref(out.done);
     json_decref(out.opened);

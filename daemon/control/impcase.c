@@ -18,7 +18,6 @@
 #include "bsn.h"
 #include "cases/caseref.h"
 #include "cases/match.h"
-#include "cases/regisseur.h"
 #include "pseudo.h"
 #include "ref.h"
 #include "store/audit.h"
@@ -86,7 +85,7 @@ static bool s_join(impline_t *l, const s_person_t *who)
     if (match_join(l->b->env.store, l->case_id, &who->p, 1, 0, l->b->c->now) <
         0)
         return s_store_error(l);
-    l->b->joined++;
+    l->b->n.joined++;
     return s_event(l, "case.joined", json_pack("{s:i}", "persons", 1));
 }
 
@@ -130,7 +129,7 @@ static bool s_of_person(impline_t *l, int64_t id, const char *ref)
                               (long long)id, k.ref, ref);
     if (caseref_set(l->b->env.store, id, ref) < 0)
         return s_store_error(l);
-    l->b->referenced++;
+    l->b->n.referenced++;
     return s_event(l, "case.referenced",
                    json_pack("{s:s}", "external_ref", ref));
 }
@@ -145,7 +144,7 @@ static bool s_open(impline_t *l, const char *ref, const char *type,
                                   l->b->c->now) < 0))
         return s_store_error(l);
     l->opened = true;
-    l->b->opened++;
+    l->b->n.opened++;
     json_t *d = json_pack("{s:s, s:i}", "type", type ? type : "complex",
                           "persons", who->given ? 1 : 0);
     if (ref)
@@ -201,7 +200,7 @@ static bool s_type(impline_t *l, const char *type)
     json_t *r = impline_run(l, l->b->type, args);
     json_decref(args);
     json_decref(r);
-    l->b->typed += r != NULL;
+    l->b->n.typed += r != NULL;
     return r != NULL;
 }
 
@@ -217,13 +216,7 @@ static bool s_regisseur_id(impline_t *l, const char *text, int64_t *id)
                               "RG-000003, or the email of an active "
                               "regisseur");
     }
-    int rc = regisseur_by_email(l->b->env.store, text, id);
-    if (rc < 0)
-        return s_store_error(l);
-    return rc == 1 || impline_refuse(l, PROBLEM_NOT_FOUND,
-                                     "no active regisseur has the email "
-                                     "%.100s",
-                                     text);
+    return impline_regisseur(l, text, id);
 }
 
 /* Assigns the regisseur text names to the line's case, unless it holds
@@ -256,7 +249,7 @@ static bool s_regisseur(impline_t *l, const char *text)
     json_t *r = impline_run(l, b->assign, args);
     json_decref(args);
     json_decref(r);
-    b->assigned += r != NULL;
+    b->n.assigned += r != NULL;
     return r != NULL;
 }
 
@@ -278,6 +271,47 @@ static bool s_fields(impline_t *l, const char *ref, const char *type,
     return true;
 }
 
+/* Copies text (NULL: "") into buf; false when it does not fit. */
+static bool s_keep(char *buf, size_t len, const char *text)
+{
+    return (size_t)snprintf(buf, len, "%s", text ? text : "") < len;
+}
+
+/* Whether text (NULL: not given) is as the last line had it. */
+static bool s_as_last(const char *kept, const char *text)
+{
+    return !text || strcmp(kept, text) == 0;
+}
+
+/* Whether the line asks nothing of its case that the last line (whose
+ * case it names by the same number) did not: then it is that case, and
+ * there is nothing to do. The lines of a case come together. */
+static bool s_same_case(impline_t *l, const char *ref, const char *reg,
+                        const char *type, const s_person_t *who)
+{
+    const impline_last_t *k = &l->b->last;
+    if (!k->set || !ref || strcmp(k->ref, ref) != 0 ||
+        !s_as_last(k->regisseur, reg) || !s_as_last(k->type, type) ||
+        (who->given &&
+         (!k->person || sodium_memcmp(k->p, who->p, PSEUDO_LEN) != 0)))
+        return false;
+    l->case_id = k->case_id;
+    return true;
+}
+
+/* Remembers the case the line settled, for the lines after it. */
+static void s_remember(impline_t *l, const char *ref, const char *reg,
+                       const char *type, const s_person_t *who)
+{
+    impline_last_t *k = &l->b->last;
+    k->set = s_keep(k->ref, sizeof k->ref, ref) &&
+             s_keep(k->regisseur, sizeof k->regisseur, reg) &&
+             s_keep(k->type, sizeof k->type, type);
+    k->case_id = l->case_id;
+    k->person = who->given;
+    memcpy(k->p, who->p, PSEUDO_LEN);
+}
+
 bool impcase_settle(impline_t *l, json_t *spec)
 {
     s_person_t who = {0};
@@ -286,9 +320,13 @@ bool impcase_settle(impline_t *l, json_t *spec)
         ok = false;
     const char *ref = json_string_value(json_object_get(spec, "ref"));
     const char *type = json_string_value(json_object_get(spec, "type"));
-    ok = ok && s_fields(l, ref, type, who.given) &&
-         s_find(l, ref, type, &who) && s_type(l, type) &&
-         s_regisseur(l, json_string_value(json_object_get(spec, "regisseur")));
+    const char *reg = json_string_value(json_object_get(spec, "regisseur"));
+    bool same = ok && s_same_case(l, ref, reg, type, &who);
+    ok = ok && (same || (s_fields(l, ref, type, who.given) &&
+                         s_find(l, ref, type, &who) && s_type(l, type) &&
+                         s_regisseur(l, reg)));
+    if (ok && !same)
+        s_remember(l, ref, reg, type, &who);
     sodium_memzero(who.p, sizeof who.p);
     return ok;
 }

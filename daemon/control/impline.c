@@ -4,13 +4,16 @@
  */
 #include "impline.h"
 
+#include "cases/regisseur.h"
 #include "cmdagree.h"
 #include "cmdcase.h"
 
 #include <assert.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 /* The entry of name in table cmds (n entries); a programmer error when
  * there is none. */
@@ -33,6 +36,34 @@ void impline_batch_init(impline_batch_t *b, cmd_call_t *c, bool notify)
     b->make = s_find(cmdagree_commands, cmdagree_commands_n, "agreement.make");
     b->assign = s_find(cmdcase_commands, cmdcase_commands_n, "case.assign");
     b->type = s_find(cmdcase_commands, cmdcase_commands_n, "case.type");
+}
+
+void impline_batch_clear(impline_batch_t *b)
+{
+    sodium_memzero(&b->last, sizeof b->last);
+}
+
+bool impline_regisseur(impline_t *l, const char *email, int64_t *id)
+{
+    impline_batch_t *b = l->b;
+    if (b->by_email.email[0] && strcasecmp(b->by_email.email, email) == 0) {
+        *id = b->by_email.id;
+        return true;
+    }
+    int rc = regisseur_by_email(b->env.store, email, id);
+    if (rc < 0) {
+        problem_store(&l->pb);
+        return false;
+    }
+    if (rc == 0)
+        return impline_refuse(l, PROBLEM_NOT_FOUND,
+                              "no active regisseur has the email %.100s",
+                              email);
+    if (strlen(email) < sizeof b->by_email.email) {
+        snprintf(b->by_email.email, sizeof b->by_email.email, "%s", email);
+        b->by_email.id = *id;
+    }
+    return true;
 }
 
 json_t *impline_run(impline_t *l, const cmd_t *cmd, json_t *args)

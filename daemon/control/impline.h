@@ -11,10 +11,26 @@
 #define REGIE_IMPLINE_H
 
 #include "cmd.h"
+#include "pseudo.h"
 
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+/* What a line asked of its case, and the case. */
+typedef struct {
+    bool set;
+    int64_t case_id;
+    char ref[80], regisseur[256], type[16]; /* "" when not given */
+    bool person;                            /* p is its pseudonym */
+    unsigned char p[PSEUDO_LEN];
+} impline_last_t;
+
+/* What the lines of a batch did. */
+typedef struct {
+    int opened, referenced, joined, typed, assigned; /* cases */
+    int made, present;                               /* agreements */
+} impline_counts_t;
 
 /* A batch of lines: one import command. */
 typedef struct {
@@ -23,8 +39,14 @@ typedef struct {
                                  * with notify NULL unless the import notifies */
     const cmd_t *make;          /* agreement.make */
     const cmd_t *assign, *type; /* case.assign, case.type */
-    int opened, referenced, joined, typed, assigned; /* cases */
-    int made, present;                               /* agreements */
+    impline_counts_t n;         /* what the lines did */
+    struct {
+        char email[256]; /* "" when none */
+        int64_t id;
+    } by_email;          /* the last regisseur found by email */
+    impline_last_t last; /* the case of the last line, while that line
+                          * stands: a line asking no more of the same
+                          * case has nothing to do */
 } impline_batch_t;
 
 /* A line of the batch. */
@@ -39,6 +61,14 @@ typedef struct {
 /* Finds the commands of b in the tables of cmdcase and cmdagree and sets
  * up its env from c; notify: the commands make their notifications. */
 void impline_batch_init(impline_batch_t *b, cmd_call_t *c, bool notify);
+
+/* Wipes what b remembers of the lines (a pseudonym). */
+void impline_batch_clear(impline_batch_t *b);
+
+/* The active regisseur with this email into *id (regisseur_by_email,
+ * the last one found remembered). Returns true, or false with l->pb set
+ * (not_found, or unavailable). */
+bool impline_regisseur(impline_t *l, const char *email, int64_t *id);
 
 /* Runs cmd for line l with args (borrowed), its arguments checked as
  * cmdrun checks them, in the import's transaction. Returns its result

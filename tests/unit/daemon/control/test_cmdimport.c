@@ -466,6 +466,29 @@ static void test_an_owner_by_email(void **state)
     json_decref(r);
 }
 
+/* A line of the same case as the one before asks nothing new: nothing
+ * to do; but after a refused line (undone), the case is settled anew. */
+static void test_lines_of_one_case(void **state)
+{
+    fixture_t *f = *state;
+    json_t *r = ok(
+        f, "import.check",
+        "{\"lines\": ["
+        "{\"line\": 1, \"case\": {\"ref\": \"Z-1\", \"bsn\": \"" BSN_A
+        "\"}, \"agreement\": {\"kind\": \"request\", \"owner_type\": "
+        "\"department\","
+        " \"owner\": \"wmo\", \"description\": \"x\"}},"
+        "{\"line\": 2, \"case\": {\"ref\": \"Z-1\", \"bsn\": \"" BSN_A "\"}},"
+        "{\"line\": 3, \"case\": {\"ref\": \"Z-1\"}},"
+        "{\"line\": 4, \"case\": {\"ref\": \"Z-1\", \"bsn\": \"" BSN_B
+        "\"}}]}");
+    has_error(r, 1, "no department 'wmo'");
+    assert_null(error_of(r, 2));
+    assert_int_equal(num(r, "cases", "opened"), 1); /* by line 2 */
+    assert_int_equal(num(r, "cases", "joined"), 1); /* line 4 */
+    json_decref(r);
+}
+
 static void test_bad_requests(void **state)
 {
     fixture_t *f = *state;
@@ -504,6 +527,7 @@ int main(void)
         T(test_a_closed_case_is_refused),
         T(test_a_new_case_needs_a_person),
         T(test_an_owner_by_email),
+        T(test_lines_of_one_case),
         T(test_bad_requests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
