@@ -12,8 +12,7 @@
 
 /* Reads a whole decimal number in [min, max] into *n; false if text is
  * anything else (NULL, a sign, spaces, trailing text). */
-bool parse_number(const char *text, long long min, long long max,
-                  long long *n);
+bool parse_number(const char *text, long long min, long long max, long long *n);
 
 /* Splits an owner "regisseur:RG-000003", "partner:vt", "kernteam" or
  * "department:inkomen" into the members owner_type and owner of args.
