@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #define S_FILE_MAX (256L * 1024 * 1024) /* bytes of an import file */
-#define S_TIMEOUT_MS 120000 /* at least, for a batch: a write of 1000 */
+#define S_TIMEOUT_MS 120000 /* at least, for one batch (a write) */
 
 /* What the batches did, added up. */
 typedef struct {
@@ -391,7 +391,7 @@ static const cli_cmd_t s_cmds[] = {
      "      regiectl agree makes one. Every line is checked first, by\n"
      "      regiectl and by regied; if any is wrong, each wrong line is\n"
      "      shown as FILE:LINE: MESSAGE and nothing is imported. Then the\n"
-     "      lines are written in batches of at most 1000 (a case's lines\n"
+     "      lines are written in batches of at most 250 (a case's lines\n"
      "      together), each in one transaction. The same file again adds\n"
      "      nothing: an agreement is known by its case, kind, owner and\n"
      "      description. --check: check only. --notify: send the emails\n"

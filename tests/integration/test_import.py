@@ -287,7 +287,7 @@ def test_an_import_makes_what_the_commands_one_by_one_make(
 
 
 def test_a_caseload_by_case_number_twice(regie):
-    """New cases by number and BSN, in two batches; a second import
+    """New cases by number and BSN, in five batches; a second import
     finds them by number and adds nothing; no email without --notify."""
     reg = regie.regisseur("Bert Smit", "bert@st.example")
     bsns = [rrp.new_bsn() for _ in range(1200)]
@@ -303,7 +303,7 @@ def test_a_caseload_by_case_number_twice(regie):
     p = ctl(regie, "--json", "import", path)
     assert p.returncode == 0, p.stderr
     r = json.loads(p.stdout)
-    assert r["batches"] == 2 and r["lines"] == 1200
+    assert r["batches"] == 5 and r["lines"] == 1200  # 250 lines each
     assert r["cases"]["opened"] == 600 and r["cases"]["assigned"] == 600
     assert r["cases"]["joined"] == 600
     assert r["agreements"] == {"made": 600, "present": 0}
