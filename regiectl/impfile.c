@@ -328,6 +328,23 @@ static bool s_plain(const char *text)
                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ_ -") == n;
 }
 
+/* Notes header field name: twice, or no column (shown only when it is a
+ * plain name: a file without header starts with a row of data). */
+static void s_bad_column(impfile_t *f, long line, const char *name, bool twice)
+{
+    if (twice)
+        impfile_error(f->errors, line, "column %s is in the header twice",
+                      name);
+    else if (s_plain(name))
+        impfile_error(
+            f->errors, line,
+            "%s is not a column (the columns are " IMPFILE_COLUMNS ")", name);
+    else
+        impfile_error(f->errors, line,
+                      "a field of the header is not a column (the columns "
+                      "are " IMPFILE_COLUMNS ")");
+}
+
 /* Reads the header row into cols (the column of each field). Returns
  * whether it is good: every field a known column, none twice. */
 static bool s_header(impfile_t *f, const csv_row_t *h, int *cols)
@@ -335,19 +352,12 @@ static bool s_header(impfile_t *f, const csv_row_t *h, int *cols)
     bool ok = true, seen[S_COLUMNS] = {false};
     for (size_t i = 0; i < h->n; i++) {
         char name[64];
-        snprintf(name, sizeof name, "%.*s", (int)strcspn(h->fields[i], " "),
-                 h->fields[i] + strspn(h->fields[i], " "));
+        const char *start = h->fields[i] + strspn(h->fields[i], " ");
+        snprintf(name, sizeof name, "%.*s", (int)strcspn(start, " "), start);
         cols[i] = s_column(name);
         if (cols[i] < 0 || seen[cols[i]]) {
+            s_bad_column(f, h->line, name, cols[i] >= 0);
             ok = false;
-            impfile_error(
-                f->errors, h->line,
-                cols[i] >= 0 ? "column %s is in the header twice"
-                : s_plain(name)
-                    ? "%s is not a column (the columns are " IMPFILE_COLUMNS ")"
-                    : "a field of the header is not a column (the "
-                      "columns are " IMPFILE_COLUMNS ")%s",
-                s_plain(name) || cols[i] >= 0 ? name : "");
         } else {
             seen[cols[i]] = true;
         }

@@ -104,7 +104,7 @@ static void test_a_csv_file(void **state)
 
 static void test_delimiters_and_header_case(void **state)
 {
-    const char *texts[] = {"Case_Ref;BSN;Type\nZ-1;" BSN_A ";complex\n",
+    const char *texts[] = {"Case_Ref; BSN ;Type\nZ-1;" BSN_A ";complex\n",
                            "case_ref\tbsn\ttype\nZ-1\t" BSN_A "\tcomplex\n",
                            "\xEF\xBB\xBF"
                            "case_ref,bsn,type\r\nZ-1," BSN_A ",complex\r\n"};
