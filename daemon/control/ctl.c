@@ -24,9 +24,8 @@
 #include <zmq.h>
 
 #define S_MODE_DEFAULT 0660
-#define S_MAX_REQUEST 65536 /* bytes; a larger request disconnects */
-#define S_PER_CALL 32       /* requests answered per ctl_handle */
-#define S_FRAMES_MAX 4      /* identity, delimiter, body, and one too many */
+#define S_PER_CALL 32  /* requests answered per ctl_handle */
+#define S_FRAMES_MAX 4 /* identity, delimiter, body, and one too many */
 #define S_USER_MAX 32
 
 struct ctl {
@@ -61,7 +60,7 @@ static bool s_in_use(const char *path)
 static int s_bind(ctl_t *c, void *zmq_ctx)
 {
     int one = 1, zero = 0;
-    int64_t max = S_MAX_REQUEST;
+    int64_t max = CTL_REQUEST_MAX;
     char *ep = xasprintf("ipc://%s", c->path);
     int rc = -1;
     c->sock = zmq_socket(zmq_ctx, ZMQ_ROUTER);

@@ -14,6 +14,13 @@
 
 #include "cmd.h"
 
+/* The largest request, in bytes; a larger one disconnects its peer.
+ * Room for a batch of an import (regiectl import sends at most 1 MiB in
+ * one request: IMPBATCH_BYTES in regiectl/impbatch.h), and for 10,000
+ * lines in one import.run (about 2.5 MB); the socket is local, and
+ * whoever may write to it may do anything regiectl can. It was 64 KiB. */
+#define CTL_REQUEST_MAX (4 * 1024 * 1024)
+
 typedef struct ctl ctl_t;
 
 /* Binds a ROUTER on ipc://path in zmq_ctx and sets the socket file's mode

@@ -135,7 +135,8 @@ static int64_t s_one(store_t *s, const char *sql)
 static void test_new_database_has_an_installation_id(void **state)
 {
     fixture_t *f = *state;
-    assert_int_equal(s_one(f->store, "PRAGMA user_version"), 4);
+    assert_int_equal(s_one(f->store, "PRAGMA user_version"),
+                     STORE_SCHEMA_VERSION);
     assert_int_equal(s_one(f->store,
                            "SELECT count(*) FROM installation WHERE id = 1 AND"
                            " length(uid) = 16 AND uid NOT GLOB '*[^0-9a-f]*'"),
@@ -156,6 +157,10 @@ static void test_schema_3_database_gets_an_id_at_migration(void **state)
         store_exec(f->store,
                    "DROP TABLE installation;"
                    " ALTER TABLE notification DROP COLUMN message_id;"
+                   " DROP INDEX cases_external_ref;"
+                   " ALTER TABLE cases DROP COLUMN external_ref;"
+                   " DROP INDEX agreement_import_key;"
+                   " ALTER TABLE agreement DROP COLUMN import_key;"
                    " INSERT INTO notification (key, subject, body,"
                    " created_at, next_attempt_at) VALUES ('k', 's', 'b', 1,"
                    " 1); PRAGMA user_version = 3"),
@@ -163,7 +168,8 @@ static void test_schema_3_database_gets_an_id_at_migration(void **state)
     store_destroy(&f->store);
     f->store = store_open(f->path, 1000, 0);
     assert_non_null(f->store);
-    assert_int_equal(s_one(f->store, "PRAGMA user_version"), 4);
+    assert_int_equal(s_one(f->store, "PRAGMA user_version"),
+                     STORE_SCHEMA_VERSION);
     assert_int_equal(s_one(f->store, "SELECT count(*) FROM installation WHERE"
                                      " length(uid) = 16"),
                      1);
