@@ -128,7 +128,8 @@ all: $(BINS) $(UNIT_BINS) $(TOOL_BINS) $(BENCH_BINS) $(REPLAY_BINS)
 # Install missing packages first when a library is not there.
 deps:
 	@pkg-config --exists $(PKGS) cmocka && \
-	  command -v openssl sqlite3 >/dev/null && \
+	  command -v openssl sqlite3 man systemd-analyze >/dev/null && \
+	  test -x /bin/kill && \
 	  test -e /usr/share/zoneinfo/Europe/Amsterdam && \
 	  /usr/bin/python3 -c 'import zmq, aiosmtpd, pytest' 2>/dev/null || \
 	  scripts/install-deps
