@@ -7,7 +7,11 @@
 #                     and RabbitMQ (installs rabbitmq-server for that)
 #   make check-asan   the test suite under AddressSanitizer + UBSan
 #   make memcheck     the daemon's lifecycle under valgrind
+#   make faults       long fault runs: kill -9, power loss, full disk,
+#                     connection flood (scripts/faults; never make test)
 #   make install      PREFIX=/usr/local DESTDIR= (Debian-style)
+#   make fuzz         each fuzz target under libFuzzer for FUZZ_SECONDS
+#                     (clang, build-fuzz/; see scripts/fuzz)
 
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
@@ -45,6 +49,21 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
 CFLAGS  += -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(OPT) $(WARN) \
            -DREGIE_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
 LDLIBS  += $(PKG_LIBS) -lpthread -lm
+
+# FUZZ=1 (scripts/fuzz, with CC=clang BUILD=build-fuzz): everything
+# instrumented for libFuzzer, ASan and UBSan (UB is a crash).
+ifeq ($(FUZZ),1)
+CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined \
+           -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+# synchronous=NORMAL in store.c is for the power-loss test's control
+# binary only ($(BUILD)/faults/regied-normal, below): no build of regied
+# may define it.
+ifneq ($(findstring REGIE_FAULTS_SYNC_NORMAL,$(CFLAGS) $(CPPFLAGS)),)
+$(error REGIE_FAULTS_SYNC_NORMAL is for $(BUILD)/faults/regied-normal only)
+endif
 
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -99,16 +118,26 @@ BENCH_SRC  := $(filter-out tests/bench/bench_amqp.c, \
                 $(wildcard tests/bench/*.c))
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC)) \
               $(if $(HAVE_AMQP),$(AMQP_BIN))
+# Fuzz targets (tests/fuzz/fuzz_<target>.c): a replayer per target for
+# make test (normal compiler), a libFuzzer binary per target for
+# scripts/fuzz (FUZZ=1, clang).
+FUZZ_NAMES  := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+REPLAY_BINS := $(addprefix $(BUILD)/fuzz/replay_,$(FUZZ_NAMES))
+FUZZ_BINS   := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_NAMES))
+FUZZ_UTIL   := $(BUILD)/obj/tests/fuzz/fuzzutil.o
+FUZZ_SECONDS ?= 60
 
 .PHONY: all deps bench-deps test unit demo bench check-asan memcheck \
-        install uninstall clean format check-layout check-install-system
+        install uninstall clean format check-layout check-install-system \
+        fuzz fuzz-bins faults
 
-all: $(BINS) $(UNIT_BINS) $(TOOL_BINS) $(BENCH_BINS)
+all: $(BINS) $(UNIT_BINS) $(TOOL_BINS) $(BENCH_BINS) $(REPLAY_BINS)
 
 # Install missing packages first when a library is not there.
 deps:
 	@pkg-config --exists $(PKGS) cmocka && \
-	  command -v openssl sqlite3 >/dev/null && \
+	  command -v openssl sqlite3 man systemd-analyze >/dev/null && \
+	  test -x /bin/kill && \
 	  test -e /usr/share/zoneinfo/Europe/Amsterdam && \
 	  /usr/bin/python3 -c 'import zmq, aiosmtpd, pytest' 2>/dev/null || \
 	  scripts/install-deps
@@ -163,6 +192,11 @@ $(BUILD)/obj/tests/unit/regiectl/%.o: tests/unit/regiectl/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(INC_LIB) -Iregiectl -MMD -MP -c -o $@ $<
 
+# The fuzz targets test the daemon's parsers and the adapters' readers.
+$(BUILD)/obj/tests/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(INC_TESTS) -Iadapters -MMD -MP -c -o $@ $<
+
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(INC_TESTS) -MMD -MP -c -o $@ $<
@@ -210,6 +244,63 @@ $(AMQP_BIN): $(BUILD)/obj/tests/bench/bench_amqp.o $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) \
 	  $(shell pkg-config --libs librabbitmq 2>/dev/null || echo -lrabbitmq)
 
+$(REPLAY_BINS): $(BUILD)/fuzz/replay_%: $(BUILD)/obj/tests/fuzz/replay.o \
+                $(BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_UTIL) $(TEST_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+fuzz-bins: $(FUZZ_BINS)
+
+$(FUZZ_BINS): $(BUILD)/fuzz/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o \
+              $(FUZZ_UTIL) $(TEST_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+# What only `make faults` builds, into $(BUILD)/faults: the power-cut
+# shim (LD_PRELOAD into regied) and its restore tool, both from
+# tests/faults/powercut.c; regied-normal, the power-loss test's control:
+# regied with store.c at synchronous=NORMAL, which must lose acknowledged
+# referrals; noguard.so, the disk-full test's control (statvfs reports
+# an empty disk, so the space guard never refuses).
+FAULTS_DIR    := $(BUILD)/faults
+FAULTS_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(OPT) $(WARN)
+FAULTS_BINS   := $(FAULTS_DIR)/powercut.so $(FAULTS_DIR)/powercut-restore \
+                 $(FAULTS_DIR)/noguard.so \
+                 $(FAULTS_DIR)/regied-normal
+STORE_A        := $(call lib_of,daemon/store)
+NORMAL_STORE_A := $(FAULTS_DIR)/daemon-store-normal.a
+
+$(FAULTS_DIR)/powercut.so: tests/faults/powercut.c
+	@mkdir -p $(dir $@)
+	$(CC) $(FAULTS_CFLAGS) -fPIC -shared -o $@ $< -ldl -lpthread
+
+$(FAULTS_DIR)/powercut-restore: tests/faults/powercut.c
+	@mkdir -p $(dir $@)
+	$(CC) $(FAULTS_CFLAGS) -DPOWERCUT_RESTORE -o $@ $<
+
+$(FAULTS_DIR)/noguard.so: tests/faults/noguard.c
+	@mkdir -p $(dir $@)
+	$(CC) $(FAULTS_CFLAGS) -fPIC -shared -o $@ $< -ldl
+
+$(FAULTS_DIR)/obj/store-normal.o: daemon/store/store.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DREGIE_FAULTS_SYNC_NORMAL $(INC_DAEMON) -MMD -MP \
+	  -c -o $@ $<
+
+$(NORMAL_STORE_A): $(FAULTS_DIR)/obj/store-normal.o \
+    $(filter-out $(BUILD)/obj/daemon/store/store.o, \
+      $(call obj_of,daemon/store))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(FAULTS_DIR)/regied-normal: $(BUILD)/obj/daemon/regied.o $(DAEMON_TOP) \
+    $(patsubst $(STORE_A),$(NORMAL_STORE_A),$(DAEMON_A)) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+faults: deps
+	$(MAKE) all $(FAULTS_BINS)
+	BUILD=$(BUILD) FAULTS='$(FAULTS)' LOOPS='$(LOOPS)' scripts/faults
+
 check-layout:
 	/usr/bin/python3 scripts/check-layout
 
@@ -235,6 +326,9 @@ check-asan: deps
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  scripts/run-tests
+
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TARGETS="$(FUZZ_TARGETS)" scripts/fuzz
 
 memcheck: deps
 	$(MAKE) all
@@ -263,7 +357,7 @@ format:
 	  -name '*.[ch]')
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 .SECONDARY:
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -62,6 +62,10 @@ _regiectl()
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))
         return
     fi
+    if [ "$matched" = import ]; then
+        COMPREPLY=($(compgen -f -- "$cur"))
+        return
+    fi
     if [ -n "$matched" ]; then
         case $cur in
             C*|c*) COMPREPLY=($(compgen -W "$(_regiectl_refs 'case list' case)" -- "$cur")) ;;

@@ -17,7 +17,8 @@
  * relative includes). Returns 0, or the number of errors after writing
  * each to stderr as "file:line: message" (line 0: the file as a whole):
  * unreadable or not regular, an @include of such a file, includes nested
- * too deep, or libconfig's syntax error. */
+ * too deep, a NUL byte, an @include whose name is absolute or does not
+ * end on its line, or libconfig's syntax error. */
 int confread_file(config_t *lc, const char *path, const char *dir);
 
 /* Receives one error of confread_report: the file it is in, its line (0:

@@ -38,7 +38,8 @@ void log_set_prefix(bool on)
 
 /* Writes fmt as one line, prefixed "<N>" (prefixes on), "word: " (off,
  * when word), or nothing. */
-static void s_write(int level, bool word, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void
+s_write(int level, bool word, const char *fmt, va_list ap)
 {
     if (s_prefix < 0)
         s_prefix = !isatty(STDERR_FILENO);

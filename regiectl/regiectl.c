@@ -9,6 +9,7 @@
 #include "client.h"
 #include "rcagree.h"
 #include "rccore.h"
+#include "rcimport.h"
 #include "rcmon.h"
 
 #include <getopt.h>
@@ -60,7 +61,8 @@ static const char s_usage_tail[] =
 "      closed case (conflict); lookup: no case holds the person\n"
 "  64  usage error: unknown command or option, missing argument\n"
 "  65  regied found an argument invalid (bad_request), e.g. a BSN that\n"
-"      fails the elfproef, an email that is not an address\n"
+"      fails the elfproef, an email that is not an address\n""      (import: a line of the file is wrong; each is shown)\n"
+"  66  import: the file cannot be read\n"
 "  69  regied is not running or not reachable at the socket, or did not\n"
 "      answer in time\n"
 "  75  regied could not use its database (unavailable): nothing was\n"
@@ -77,6 +79,7 @@ static const char s_usage_tail[] =
 "  regiectl case type 17 intensive\n"
 "  regiectl case close C-000017 --reason 'plan completed'\n"
 "  regiectl lookup --bsn              (type the BSN; it is not shown)\n"
+"  regiectl import --check caseload.csv; regiectl import caseload.csv\n"
 "  regiectl --json cases --status all | jq '.[].case'\n"
 "  regiectl outbox --status failed; regiectl outbox retry 12\n";
 /* clang-format on */
@@ -96,6 +99,7 @@ static const cli_table_t *const s_tables[] = {
     &s_help_table,
     &rcagree_table,
     &rcmon_table,
+    &rcimport_table,
 };
 
 /* The k-th command of all the tables, or NULL past the last. */

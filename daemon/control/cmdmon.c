@@ -63,18 +63,26 @@ static json_t *s_log(cmd_call_t *c)
     return auditlog_list(c->env->store, &f, &c->out->pb);
 }
 
+/* A period of at most STATS_DAYS_MAX: the figures of a longer one take
+ * the main thread (and the intake) for seconds. */
 static json_t *s_stats(cmd_call_t *c)
 {
-    int64_t from = -1, to = c->now;
+    int64_t from = 0, to = c->now;
     if (!s_date(c, "from", false, false, &from) ||
         !s_date(c, "to", true, false, &to))
         return NULL;
-    if (from < 0) /* the current ISO week and the 11 before it */
+    if (!cmd_str(c, "from")) /* the current ISO week and the 11 before */
         from = cal_add_days(stats_week_start(to - 1),
                             -7 * (STATS_WEEKS_DEFAULT - 1));
     if (from >= to) {
         problem_set(&c->out->pb, PROBLEM_BAD_REQUEST,
                     "from must come before to");
+        return NULL;
+    }
+    if (to - from > (int64_t)STATS_DAYS_MAX * 86400) {
+        problem_set(&c->out->pb, PROBLEM_BAD_REQUEST,
+                    "the period from .. to is at most %d days (ten years)",
+                    STATS_DAYS_MAX);
         return NULL;
     }
     return stats_compute(c->env->store, c->env->cfg, from, to, c->now,

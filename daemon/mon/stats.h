@@ -23,6 +23,7 @@
 
 #define STATS_WEEK_MAX 16  /* bytes of "2026-W47" with the NUL */
 #define STATS_WEEKS_DEFAULT 12
+#define STATS_DAYS_MAX 3660 /* the longest period asked for: ten years */
 
 /* Writes the ISO 8601 week of local time t ("2026-W01"; the year is the
  * week's, so 2027-01-01 may be "2026-W53") into buf (len >=

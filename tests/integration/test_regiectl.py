@@ -815,3 +815,31 @@ def test_the_log_shows_times_like_every_other_view(regied):
     line = next(l for l in text.splitlines() if made["agreement"] in l)
     assert "due_at=2026-12-10 09:00" in line, line
     assert not re.search(r"\b1[789]\d{8}\b", text), text
+
+
+def complete(d, *words):
+    """What bash completion for regiectl (config/regiectl.bash) offers
+    after words (the last is the one being typed), with this daemon's
+    control socket."""
+    script = ('source %s\nCOMP_WORDS=(regiectl %s)\nCOMP_CWORD=%d\n'
+              '_regiectl\nprintf "%%s\\n" "${COMPREPLY[@]}"\n'
+              % (rrp.REPO / "config" / "regiectl.bash",
+                 " ".join("'%s'" % w for w in words), len(words)))
+    env = dict(os.environ, PATH="%s:%s" % (REGIECTL.parent,
+                                           os.environ["PATH"]),
+               REGIE_CONTROL=d.control)
+    p = subprocess.run(["bash", "-c", script], capture_output=True,
+                       text=True, timeout=30, env=env)
+    assert p.returncode == 0, p.stderr
+    return sorted(set(p.stdout.split()))
+
+
+def test_bash_completion_offers_commands_options_and_references(regied):
+    d = start(regied)
+    ack = d.client("ggz").referral(rrp.referral_body())
+    case = ack.body["case"]
+    assert complete(d, "ca") == ["case", "cases"]
+    assert complete(d, "case", "as") == ["assign"]
+    assert "--reason" in complete(d, "case", "close", "--")
+    assert "--json" in complete(d, "--j")
+    assert complete(d, "case", "show", "C") == [case]

@@ -4,7 +4,7 @@
  * nothing is written), the failure does not stick to the statement once
  * it is prepared again, and a NULL text binds SQL NULL; schema 4: a new
  * database has a random installation id, one of schema 3 gets one when
- * it is migrated (its rows kept), and two databases have two; schema 5:
+ * it is migrated (its rows kept), and two databases have two; schema 6:
  * a notification's HTML and inline parts, none for the rows of before.
  */
 #include "store/store.h"
@@ -160,6 +160,10 @@ static void test_schema_3_database_gets_an_id_at_migration(void **state)
                    " ALTER TABLE notification DROP COLUMN message_id;"
                    " ALTER TABLE notification DROP COLUMN html;"
                    " ALTER TABLE notification DROP COLUMN parts;"
+                   " DROP INDEX cases_external_ref;"
+                   " ALTER TABLE cases DROP COLUMN external_ref;"
+                   " DROP INDEX agreement_import_key;"
+                   " ALTER TABLE agreement DROP COLUMN import_key;"
                    " INSERT INTO notification (key, subject, body,"
                    " created_at, next_attempt_at) VALUES ('k', 's', 'b', 1,"
                    " 1); PRAGMA user_version = 3"),
@@ -194,7 +198,7 @@ static void test_two_databases_have_two_installation_ids(void **state)
     assert_int_equal(s_one(f->store, "SELECT count(*) FROM o.installation"), 1);
 }
 
-static void test_schema_4_rows_have_no_html(void **state)
+static void test_schema_5_rows_have_no_html(void **state)
 {
     fixture_t *f = *state;
     assert_int_equal(
@@ -203,12 +207,12 @@ static void test_schema_4_rows_have_no_html(void **state)
                    " ALTER TABLE notification DROP COLUMN parts;"
                    " INSERT INTO notification (key, subject, body,"
                    " created_at, next_attempt_at, message_id) VALUES ('k',"
-                   " 's', 'b', 1, 1, 'x.y'); PRAGMA user_version = 4"),
+                   " 's', 'b', 1, 1, 'x.y'); PRAGMA user_version = 5"),
         0);
     store_destroy(&f->store);
     f->store = store_open(f->path, 1000, 0);
     assert_non_null(f->store);
-    assert_int_equal(s_one(f->store, "PRAGMA user_version"), 5);
+    assert_int_equal(s_one(f->store, "PRAGMA user_version"), 6);
     assert_int_equal(s_one(f->store, "SELECT count(*) FROM notification"
                                      " WHERE key = 'k' AND html IS NULL"
                                      " AND parts IS NULL AND body = 'b'"),
@@ -235,7 +239,7 @@ int main(void)
             test_schema_3_database_gets_an_id_at_migration, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_two_databases_have_two_installation_ids, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_schema_4_rows_have_no_html, setup,
+        cmocka_unit_test_setup_teardown(test_schema_5_rows_have_no_html, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
