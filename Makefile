@@ -247,14 +247,14 @@ $(AMQP_BIN): $(BUILD)/obj/tests/bench/bench_amqp.o $(LIB_A)
 $(REPLAY_BINS): $(BUILD)/fuzz/replay_%: $(BUILD)/obj/tests/fuzz/replay.o \
                 $(BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_UTIL) $(TEST_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CAIRO_LIBS)
 
 fuzz-bins: $(FUZZ_BINS)
 
 $(FUZZ_BINS): $(BUILD)/fuzz/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o \
               $(FUZZ_UTIL) $(TEST_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) $(CAIRO_LIBS)
 
 # What only `make faults` builds, into $(BUILD)/faults: the power-cut
 # shim (LD_PRELOAD into regied) and its restore tool, both from
@@ -295,7 +295,7 @@ $(NORMAL_STORE_A): $(FAULTS_DIR)/obj/store-normal.o \
 
 $(FAULTS_DIR)/regied-normal: $(BUILD)/obj/daemon/regied.o $(DAEMON_TOP) \
     $(patsubst $(STORE_A),$(NORMAL_STORE_A),$(DAEMON_A)) $(LIB_A)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CAIRO_LIBS)
 
 faults: deps
 	$(MAKE) all $(FAULTS_BINS)
