@@ -13,6 +13,7 @@ Nothing here sleeps to synchronise: every wait asks (a PING, a poll, a
 process wait) and is bounded by a timeout.
 """
 
+import atexit
 import copy
 import datetime
 import hashlib
@@ -422,10 +423,23 @@ def run(argv, check=True, **kw):
     return p
 
 
+_TEMPDIRS = []
+
+
+def _remove_tempdirs():
+    for d in _TEMPDIRS:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+atexit.register(_remove_tempdirs)
+
+
 def short_tempdir():
     """A new short folder in /tmp (ipc:// paths are limited to ~107
-    bytes)."""
-    return tempfile.mkdtemp(prefix="rg", dir="/tmp")
+    bytes), removed when the test run ends."""
+    d = tempfile.mkdtemp(prefix="rg", dir="/tmp")
+    _TEMPDIRS.append(d)
+    return d
 
 
 def free_tcp_port():

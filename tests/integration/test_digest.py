@@ -300,7 +300,7 @@ def test_a_digest_with_a_picture_of_twelve_weeks(regie, templates):
     r = regie
     made = history(r)
     # The preview: the chart's data, and the files.
-    out = tempfile.mkdtemp(prefix="rgdp")
+    out = rrp.short_tempdir()
     os.chmod(out, 0o755)
     pre = r.js("digest", "--preview", "--out", out)
     assert pre["key"] == "digest/2030-W47"

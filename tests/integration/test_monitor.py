@@ -398,7 +398,7 @@ def metric(samples, name, **labels):
 
 
 def test_metrics_file_moves_as_referrals_arrive(regied):
-    folder = tempfile.mkdtemp(prefix="rgprom")
+    folder = rrp.short_tempdir()
     path = folder + "/regie.prom"
     m = Mon(regied, monitoring={"metrics_file": path,
                                 "metrics_interval_s": 1})
@@ -673,7 +673,7 @@ def test_digest_tells_the_gemeente_what_is_late(regied, cert, smtp):
 
 
 def test_a_broken_digest_template_is_a_config_error(regied):
-    folder = tempfile.mkdtemp(prefix="rgt")
+    folder = rrp.short_tempdir()
     subprocess.run(["cp", "-r", str(TEMPLATES), folder + "/t"], check=True)
     with open(folder + "/t/digest.txt", "a") as f:
         f.write("{{bsn}}\n")
