@@ -792,6 +792,7 @@ int main(int argc, char **argv)
     char path[4096], err[512];
     unsigned char key[KEYS_PSEUDO_LEN];
     snprintf(path, sizeof path, "%s/pseudonym.key", keydir);
+    store_global_init(); /* as regied */
     if (sodium_init() < 0 || s_read_batches(&p, batches) < 0)
         return 1;
     if (keys_read_pseudo(path, key, err, sizeof err) < 0) {
