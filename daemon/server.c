@@ -16,8 +16,10 @@
 #include "control/ctl.h"
 #include "mon/digest.h"
 #include "mail/dispatch.h"
+#include "intake/decode.h"
 #include "intake/guard.h"
 #include "intake/intake.h"
+#include "intake/reply.h"
 #include "log.h"
 #include "mon/metrics.h"
 #include "mon/mon.h"
@@ -62,7 +64,8 @@ struct server {
     int sigfd;            /* signalfd for TERM, INT, HUP */
     store_t *store;       /* the database */
     notify_t *notify;     /* who is told what; templates */
-    intake_t *intake;     /* turns requests into replies */
+    decode_rules_t *rules; /* what a request may be, for decode */
+    intake_t *intake;     /* stores the decoded requests */
     dispatch_t *dispatch; /* hands due mail to the sender thread */
     ctl_t *ctl;           /* the control socket, or NULL */
     int64_t sched_hold;   /* after a failed run, the scheduler waits */
@@ -292,6 +295,7 @@ server_t *server_new(cfg_t **cfg)
         server_destroy(&s);
         return NULL;
     }
+    s->rules = decode_rules_new(s->cfg);
     s->intake = intake_new(s->store, s->cfg, s->notify);
     intake_set_metrics(s->intake, mon_metrics(s->mon));
     metrics_refusals(mon_metrics(s->mon), zap_refusals(s->zap),
@@ -332,12 +336,12 @@ static bool s_prepare(server_t *s, s_msg_t *m, intake_item_t *it)
     /* The identity frame is the ROUTER's own: ask a frame from the wire. */
     const char *user =
         m->n >= 2 ? zmq_msg_gets(&m->frames[m->n - 1], "User-Id") : NULL;
-    memset(it, 0, sizeof *it);
     if (!user || !*user) {
         log_warn("server: dropped message reason=no-authenticated-user");
         return false;
     }
-    it->partner = cfg_partner_by_id(s->cfg, user);
+    bool known = decode_partner_known(s->rules, user);
+    snprintf(it->partner_id, sizeof it->partner_id, "%s", user);
     /* The envelope: the frames up to the first empty one (the REQ
      * delimiter), as a REQ socket, REQ_CORRELATE or a proxy makes it. A
      * client that starts with the signature sent no delimiter at all. */
@@ -354,11 +358,11 @@ static bool s_prepare(server_t *s, s_msg_t *m, intake_item_t *it)
     }
     it->frames = m->view;
     it->nframes = (size_t)(m->total - m->payload);
-    if (!delim || !it->partner || m->total > SERVER_FRAMES_MAX) {
+    if (!delim || !known || m->total > SERVER_FRAMES_MAX) {
         rrp_problem_t pb;
-        rrp_problem_set(&pb, it->partner ? RRP_BAD_FRAME : RRP_FORBIDDEN, NULL,
+        rrp_problem_set(&pb, known ? RRP_BAD_FRAME : RRP_FORBIDDEN, NULL,
                         "%s",
-                        !it->partner ? "this partner is no longer configured"
+                        !known       ? "this partner is no longer configured"
                         : !delim     ? "the envelope lacks the empty delimiter "
                                        "frame (a DEALER must send it first)"
                                      : "too many frames: a request has 4");
@@ -394,7 +398,9 @@ static void s_on_intake(server_t *s)
     }
     if (n == 0)
         return;
-    intake_run(s->intake, s->items, n);
+    decode_batch(s->rules, s->items, n);
+    intake_store(s->intake, s->items, n);
+    reply_batch(s->items, n);
     for (size_t i = 0; i < n; i++) {
         s_send_reply(s, &s->msgs[i], &s->items[i]);
         intake_item_clear(&s->items[i]);
@@ -493,6 +499,8 @@ static void s_reload(server_t *s)
         log_set_level(next->log_level);
         zap_set_cfg(s->zap, next);
         intake_set_cfg(s->intake, next, notify);
+        decode_rules_destroy(&s->rules);
+        s->rules = decode_rules_new(next);
         dispatch_set_cfg(s->dispatch, next);
         if (s->ctl) {
             cmd_env_t env = {.cfg = next,
@@ -584,6 +592,7 @@ void server_destroy(server_t **p)
     if (s->ctx)
         zmq_ctx_term(s->ctx);
     intake_destroy(&s->intake);
+    decode_rules_destroy(&s->rules);
     notify_destroy(&s->notify);
     ckpt_destroy(&s->ckpt);
     store_destroy(&s->store);
