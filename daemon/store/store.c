@@ -5,6 +5,7 @@
 #include "store.h"
 
 #include "log.h"
+#include "walbuf.h"
 #include "xmem.h"
 
 #include <errno.h>
@@ -437,7 +438,8 @@ store_t *store_open(const char *path, int busy_timeout_ms, int max_mb)
     store_t *s = xcalloc(1, sizeof *s);
     s->path = xstrdup(path);
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(path, &s->db, flags, walbuf_register()) !=
+        SQLITE_OK) {
         log_err("store: cannot open path=%s error=\"%s\"", path,
                 s->db ? sqlite3_errmsg(s->db) : "out of memory");
         store_destroy(&s);
@@ -449,6 +451,9 @@ store_t *store_open(const char *path, int busy_timeout_ms, int max_mb)
         store_destroy(&s);
         return NULL;
     }
+    /* A commit's WAL frames in one write (see walbuf.h). */
+    if (!walbuf_attach(s->db))
+        log_info("store: WAL writes unbuffered path=%s", path);
     return s;
 }
 

@@ -5,9 +5,13 @@
  * it is prepared again, and a NULL text binds SQL NULL. The schema of
  * version 4: the CHECKs of words still refuse any other word, written
  * without IN lists; the index of the events' agreements leaves out the
- * events without one.
+ * events without one. The WAL's buffered writes (walbuf): what a commit
+ * wrote is in the file for another connection, at any synchronous
+ * setting, also past the buffer's size, after pages spilled and a
+ * rollback, and the database stays whole.
  */
 #include "store/store.h"
+#include "store/walbuf.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -199,6 +203,81 @@ static void test_event_agreement_index_is_partial(void **state)
     sqlite3_finalize(st);
 }
 
+/* Rows of regisseur as another connection (the default VFS) sees them;
+ * -1 if the database is not whole. */
+static int64_t s_rows_outside(fixture_t *f)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int64_t n = -1;
+    assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL),
+                     SQLITE_OK);
+    if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW &&
+        strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0) {
+        sqlite3_finalize(st);
+        assert_int_equal(sqlite3_prepare_v2(db, s_sql_count, -1, &st, NULL),
+                         SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        n = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+/* Inserts n regisseurs of about 1 KB each in one transaction, then
+ * commits or rolls back. */
+static void s_fill(fixture_t *f, int n, bool commit)
+{
+    char name[1100];
+    assert_int_equal(store_begin(f->store), 0);
+    for (int i = 0; i < n; i++) {
+        snprintf(name, sizeof name, "%d %01000d", i, i);
+        sqlite3_stmt *st = s_insert(f);
+        store_bind_text(f->store, st, 1, name);
+        assert_int_equal(store_step(f->store, st), SQLITE_DONE);
+    }
+    if (commit)
+        assert_int_equal(store_commit(f->store), 0);
+    else
+        store_rollback(f->store);
+}
+
+static void test_wal_writes_are_buffered(void **state)
+{
+    fixture_t *f = *state;
+    assert_true(walbuf_attach(store_db(f->store)));
+}
+
+static void test_committed_frames_reach_the_file(void **state)
+{
+    fixture_t *f = *state;
+    s_fill(f, 1, true);
+    assert_int_equal(s_rows_outside(f), 1);
+    /* More than the buffer holds (124 KiB) in one commit. */
+    s_fill(f, 600, true);
+    assert_int_equal(s_rows_outside(f), 601);
+    /* Without a sync at the commit, the header's barrier writes them. */
+    assert_int_equal(store_exec(f->store, "PRAGMA synchronous=NORMAL"), 0);
+    s_fill(f, 3, true);
+    assert_int_equal(s_rows_outside(f), 604);
+}
+
+static void test_spilled_and_rolled_back_frames_do_not_count(void **state)
+{
+    fixture_t *f = *state;
+    /* A cache of 10 pages spills a large transaction to the WAL. */
+    assert_int_equal(store_exec(f->store, "PRAGMA cache_size=10"), 0);
+    s_fill(f, 400, false);
+    assert_int_equal(s_rows_outside(f), 0);
+    s_fill(f, 2, true);
+    assert_int_equal(s_rows_outside(f), 2);
+    s_fill(f, 400, true);
+    assert_int_equal(s_rows_outside(f), 402);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -219,6 +298,12 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_event_agreement_index_is_partial,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wal_writes_are_buffered, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_committed_frames_reach_the_file,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_spilled_and_rolled_back_frames_do_not_count, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
