@@ -251,15 +251,17 @@ static int s_notify(intake_t *in, const intake_item_t *item, int64_t id,
 static int s_record(intake_t *in, const intake_item_t *item, int64_t id,
                     const match_result_t *m, int64_t now)
 {
-    char actor[48], ref[24];
+    char actor[48], ref[24], details[96];
     snprintf(actor, sizeof actor, "partner:%s", item->partner->id);
     ref_format(ref, sizeof ref, "R", id);
-    json_t *d = json_pack("{s:s, s:i, s:s}", "kind", item->req.referral.kind,
-                          "persons", (int)item->req.referral.persons,
-                          "case_status", match_status_name(m->status));
-    int rc = audit_add(in->store, now, actor, "referral.accepted", m->case_id,
-                       0, ref, d);
-    json_decref(d);
+    /* {kind, persons, case_status} as jansson writes it (sorted keys):
+     * both words are the spec's or ours, none needs escaping. */
+    snprintf(details, sizeof details,
+             "{\"case_status\":\"%s\",\"kind\":\"%s\",\"persons\":%d}",
+             match_status_name(m->status), item->req.referral.kind,
+             (int)item->req.referral.persons);
+    int rc = audit_add_text(in->store, now, actor, "referral.accepted",
+                            m->case_id, 0, ref, details);
     /* Joining a case is in the referral's event; opening one is its own. */
     if (rc == 0 && m->status == MATCH_NEW)
         rc = audit_add(in->store, now, actor, "case.opened", m->case_id, 0, ref,
