@@ -1,11 +1,14 @@
 /*
- * acfg — reads an adapter's libconfig file (see acfg.h). The config_t
- * stays open for the life of the acfg_t so that the program's own groups
- * can be read with the same helpers; the strings handed out are copies in
- * a pool, freed at acfg_destroy. Errors are collected in a text buffer.
+ * acfg — reads an adapter's libconfig file (see acfg.h) through confread,
+ * so the file and each @include must be regular files (a FIFO is refused
+ * at once, never waited on). The config_t stays open for the life of the
+ * acfg_t so that the program's own groups can be read with the same
+ * helpers; the strings handed out are copies in a pool, freed at
+ * acfg_destroy. Errors are collected in a text buffer.
  */
 #include "acfg.h"
 
+#include "confread.h"
 #include "keys.h"
 #include "log.h"
 #include "xmem.h"
@@ -52,6 +55,13 @@ static void s_append(acfg_t *cfg, const char *file, int line, const char *msg)
     free(one);
 }
 
+/* Takes an error of confread as one of the file. */
+static void s_on_read_error(void *data, const char *file, int line,
+                            const char *message)
+{
+    s_append(data, file, line, message);
+}
+
 acfg_t *acfg_load(const char *path)
 {
     if (!path)
@@ -64,20 +74,8 @@ acfg_t *acfg_load(const char *path)
                      : xstrdup(".");
     config_init(&cfg->lc);
     config_set_include_dir(&cfg->lc, cfg->dir);
-    if (config_read_file(&cfg->lc, path) == CONFIG_TRUE) {
-        cfg->parsed = true;
-        return cfg;
-    }
-    int saved = errno;
-    if (config_error_type(&cfg->lc) == CONFIG_ERR_FILE_IO) {
-        char *msg = xasprintf("cannot read the file: %s", strerror(saved));
-        s_append(cfg, path, 0, msg);
-        free(msg);
-    } else {
-        const char *file = config_error_file(&cfg->lc);
-        s_append(cfg, file ? file : path, config_error_line(&cfg->lc),
-                 config_error_text(&cfg->lc));
-    }
+    cfg->parsed =
+        confread_report(&cfg->lc, path, cfg->dir, s_on_read_error, cfg) == 0;
     return cfg;
 }
 

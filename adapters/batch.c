@@ -29,6 +29,8 @@ struct batch {
 };
 
 static char *s_vfmt(const char *fmt, va_list ap)
+    __attribute__((format(printf, 1, 0)));
+static char *s_vfmt(const char *fmt, va_list ap)
 {
     va_list aq;
     va_copy(aq, ap);

@@ -2,11 +2,10 @@
  * ijw — JW315 / WMO315 (release 3.2) to RRP REFERRAL bodies; see ijw.h.
  *
  * Owns the parsed message and its records; keeps no state between calls.
- * The mapping rules, and why, are in tests/data/ijw/README; in short:
- * external_id "<Afzender>-<Identificatie>-<ReferentieAanbieder>" (plus
- * "#<n>" when a reference repeats, shortened with a hash past 128
- * characters); occurred_at the Dagtekening at 00:00 Europe/Amsterdam;
- * contact.name the Verwijzer, email/phone the provider's from the options.
+ * This module recognises the message, reads its header and puts each
+ * record together; the parts of a record come from ijwclient (BSN, birth
+ * date), ijwreferrer (contact.name), ijwid (external_id) and ijwdate
+ * (occurred_at). The mapping rules, and why, are in tests/data/ijw/README.
  */
 #include "ijw.h"
 
@@ -16,8 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
+#include "ijwclient.h"
+#include "ijwdate.h"
+#include "ijwid.h"
+#include "ijwprob.h"
+#include "ijwreferrer.h"
 #include "ijwxml.h"
 #include "log.h"
 #include "xmem.h"
@@ -26,8 +28,8 @@
 #define S_NS_JW315 S_NS_BASE "ijw/3_2/jw315/schema"
 #define S_NS_WMO315 S_NS_BASE "iwmo/3_2/wmo315/schema"
 #define S_MAX_ERRORS 100 /* message problems kept; the rest are counted */
-#define S_ID_KEEP 95     /* characters kept of an over-long external_id */
-#define S_HASH_LEN 16    /* BLAKE2b bytes after them, as 32 hex digits */
+
+_Static_assert(IJW_EXTERNAL_ID_MAX == IJWID_MAX, "one external_id limit");
 
 typedef struct {
     char *text; /* "source:line: text" */
@@ -62,70 +64,11 @@ typedef struct {
     char *afzender;    /* Header/Afzender */
     char *ident;       /* Header/BerichtIdentificatie/Identificatie */
     char *occurred_at; /* Dagtekening, 00:00 Europe/Amsterdam */
-    char **refs;       /* ReferentieAanbieder per product (NULL: none) */
-    size_t nrefs;
-    size_t next; /* index in refs of the next product to map */
+    ijwid_t *ids;      /* the external_ids of the products */
+    size_t next;       /* place of the next product to map, from 0 */
 } s_ctx_t;
 
-/* What a client's products share. */
-typedef struct {
-    xmlNodePtr node;
-    char bsn[10];     /* 9 digits, zero-padded; valid when error is NULL */
-    char *birth_date; /* NULL: not sent */
-    char *comment;    /* Client/Commentaar or NULL */
-    char *error;      /* the client's problems or NULL */
-} s_client_t;
-
-static const struct {
-    const char *code;
-    const char *label;
-} s_cod327[] = {
-    {"01", "gemeente"},
-    {"02", "huisarts"},
-    {"03", "jeugdarts"},
-    {"04", "gecertificeerde instelling"},
-    {"05", "medisch specialist"},
-    {"06", "zelfverwijzer/geen verwijzer"},
-    {"08", "rechter/OvJ/functionaris JJI"},
-};
-
-/* ---- strings ---------------------------------------------------------- */
-
-static char *s_vfmt(const char *fmt, va_list ap)
-{
-    va_list aq;
-    va_copy(aq, ap);
-    int n = vsnprintf(NULL, 0, fmt, aq);
-    va_end(aq);
-    if (n < 0)
-        n = 0;
-    char *s = xmalloc((size_t)n + 1);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    return s;
-}
-
-/* Returns whether s holds no control character (C0, DEL or C1). */
-static bool s_printable(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    for (; *p; p++) {
-        if (*p < 0x20 || *p == 0x7F)
-            return false;
-        if (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
-            return false;
-    }
-    return true;
-}
-
 /* ---- problems ------------------------------------------------------- */
-
-/* Returns "source:line: text" ("source: text" without a line). */
-static char *s_locate(const char *source, long line, const char *text)
-{
-    if (line > 0)
-        return xasprintf("%s:%ld: %s", source, line, text);
-    return xasprintf("%s: %s", source, text);
-}
 
 /* Appends a message problem; takes text. */
 static void s_push_error(ijw_msg_t *msg, long line, char *text)
@@ -135,7 +78,7 @@ static void s_push_error(ijw_msg_t *msg, long line, char *text)
         msg->errors =
             xrealloc(msg->errors, msg->errors_cap * sizeof *msg->errors);
     }
-    msg->errors[msg->nerrors].text = s_locate(msg->source, line, text);
+    msg->errors[msg->nerrors].text = ijwprob_at(msg->source, line, text);
     msg->errors[msg->nerrors++].line = line;
     free(text);
 }
@@ -151,109 +94,8 @@ s_msg_error(ijw_msg_t *msg, long line, const char *fmt, ...)
     }
     va_list ap;
     va_start(ap, fmt);
-    s_push_error(msg, line, s_vfmt(fmt, ap));
+    s_push_error(msg, line, ijwprob_vfmt(fmt, ap));
     va_end(ap);
-}
-
-/* Appends a problem to *err (a newline-separated list, or NULL). */
-__attribute__((format(printf, 4, 5))) static void
-s_problem(char **err, const char *source, long line, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *text = s_vfmt(fmt, ap);
-    va_end(ap);
-    char *one = s_locate(source, line, text);
-    char *all = *err ? xasprintf("%s\n%s", *err, one) : one;
-    if (*err)
-        free(one);
-    free(*err);
-    free(text);
-    *err = all;
-}
-
-/* ---- the tree ---------------------------------------------------------- */
-
-/* "is empty" for an element that is there, "is missing" otherwise. */
-static const char *s_absent(xmlNodePtr at)
-{
-    return at ? "is empty" : "is missing";
-}
-
-/* ---- dates and numbers ------------------------------------------------ */
-
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
-static long s_days(long y, long m, long d)
-{
-    y -= m <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* Returns whether s is a calendar date YYYY-MM-DD; fills y, m, d. */
-static bool s_date(const char *s, long *y, long *m, long *d)
-{
-    static const int dim[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
-        strspn(s, "0123456789") != 4 || strspn(s + 5, "0123456789") != 2 ||
-        strspn(s + 8, "0123456789") != 2)
-        return false;
-    *y = strtol(s, NULL, 10);
-    *m = strtol(s + 5, NULL, 10);
-    *d = strtol(s + 8, NULL, 10);
-    bool leap = (*y % 4 == 0 && *y % 100 != 0) || *y % 400 == 0;
-    if (*y < 1 || *m < 1 || *m > 12 || *d < 1 || *d > dim[*m - 1])
-        return false;
-    return *m != 2 || *d < 29 || leap;
-}
-
-/* Returns the day number of the last Sunday of month m (of 31 days). */
-static long s_last_sunday(long y, long m)
-{
-    long day = s_days(y, m, 31);
-    long wd = ((day + 4) % 7 + 7) % 7; /* 1970-01-01 was a Thursday */
-    return day - wd;
-}
-
-/* Returns date (valid) at 00:00 in Europe/Amsterdam as RFC 3339: summer
- * time (+02:00) runs from the last Sunday of March 02:00 to the last
- * Sunday of October 03:00, so midnight is summer time strictly after the
- * first and up to and including the second (EU rule since 1996). */
-static char *s_midnight_amsterdam(const char *date)
-{
-    long y, m, d;
-    s_date(date, &y, &m, &d);
-    long day = s_days(y, m, d);
-    bool summer = day > s_last_sunday(y, 3) && day <= s_last_sunday(y, 10);
-    return xasprintf("%sT00:00:00%s", date, summer ? "+02:00" : "+01:00");
-}
-
-/* The elfproef on 9 digits: weights 9..2 and -1, sum divisible by 11. */
-static bool s_elfproef(const char *d)
-{
-    long sum = -(long)(d[8] - '0');
-    for (int i = 0; i < 8; i++)
-        sum += (long)(d[i] - '0') * (9 - i);
-    return sum % 11 == 0;
-}
-
-/* Pads raw (1 to 9 digits) with zeros to 9 in out and checks it. Returns
- * NULL when valid, else why not (never quoting the number). */
-static const char *s_bsn(const char *raw, char out[10])
-{
-    size_t n = strlen(raw);
-    if (n == 0 || n > 9 || strspn(raw, "0123456789") != n)
-        return "is not a number of 1 to 9 digits";
-    memset(out, '0', 9 - n);
-    memcpy(out + 9 - n, raw, n + 1);
-    if (strspn(out, "0") == 9)
-        return "is all zeros";
-    if (!s_elfproef(out))
-        return "fails the elfproef";
-    return NULL;
 }
 
 /* ---- recognising the message ---------------------------------------- */
@@ -302,7 +144,7 @@ static int s_check_code(s_ctx_t *c, ijw_type_t type)
     int rc = code && !strcmp(code, want) ? 0 : -1;
     if (!code) {
         s_msg_error(c->msg, ijwxml_line(at ? at : hdr), "Header/BerichtCode %s",
-                    s_absent(at));
+                    ijwprob_absent(at));
     } else if (rc < 0) {
         char *q = ijwxml_quote(code);
         s_msg_error(c->msg, ijwxml_line(at),
@@ -342,8 +184,8 @@ static char *s_header_value(s_ctx_t *c, xmlNodePtr parent, const char *path,
     char *v = ijwxml_value(parent, name, &at);
     if (!v)
         s_msg_error(c->msg, ijwxml_line(at ? at : parent), "%s/%s %s", path,
-                    name, s_absent(at));
-    else if (!s_printable(v))
+                    name, ijwprob_absent(at));
+    else if (!ijwxml_printable(v))
         s_msg_error(c->msg, ijwxml_line(at), "%s/%s has a control character",
                     path, name);
     else
@@ -358,7 +200,6 @@ static int s_read_header(s_ctx_t *c)
     xmlNodePtr hdr = ijwxml_child(c->root, "Header");
     xmlNodePtr bi = ijwxml_child(hdr, "BerichtIdentificatie"), at;
     static const char bip[] = "Header/BerichtIdentificatie";
-    long y, m, d;
     c->afzender = s_header_value(c, hdr, "Header", "Afzender");
     if (!bi) {
         s_msg_error(c->msg, ijwxml_line(hdr), "%s is missing", bip);
@@ -368,104 +209,19 @@ static int s_read_header(s_ctx_t *c)
     char *date = ijwxml_value(bi, "Dagtekening", &at);
     if (!date)
         s_msg_error(c->msg, ijwxml_line(at ? at : bi), "%s/Dagtekening %s", bip,
-                    s_absent(at));
-    else if (!s_date(date, &y, &m, &d))
+                    ijwprob_absent(at));
+    else if (!(c->occurred_at = ijwdate_midnight(date)))
         s_msg_error(c->msg, ijwxml_line(at),
                     "%s/Dagtekening is not a date (YYYY-MM-DD)", bip);
-    else
-        c->occurred_at = s_midnight_amsterdam(date);
     free(date);
     return c->afzender && c->ident && c->occurred_at ? 0 : -1;
 }
 
-/* ---- one client ------------------------------------------------------ */
-
-static void s_read_bsn(s_ctx_t *c, s_client_t *cl)
-{
-    xmlNodePtr at;
-    char *raw = ijwxml_value(cl->node, "Bsn", &at);
-    const char *why = raw ? s_bsn(raw, cl->bsn) : NULL;
-    if (!raw)
-        s_problem(&cl->error, c->msg->source, ijwxml_line(at ? at : cl->node),
-                  "Client/Bsn %s", s_absent(at));
-    else if (why)
-        s_problem(&cl->error, c->msg->source, ijwxml_line(at), "Client/Bsn %s",
-                  why);
-    free(raw);
-}
-
-/* Reads Geboortedatum: sent only when DatumGebruik is absent or 1 (the
- * whole date known); with 2 or 3 day or month are placeholders, so the
- * optional birth_date is left out rather than sent wrong. A client
- * without Geboortedatum maps without birth_date (the XSD requires it). */
-static void s_read_birth(s_ctx_t *c, s_client_t *cl)
-{
-    xmlNodePtr g = ijwxml_child(cl->node, "Geboortedatum"), at, uat;
-    long y, m, d;
-    if (!g)
-        return;
-    char *date = ijwxml_value(g, "Datum", &at);
-    char *use = ijwxml_value(g, "DatumGebruik", &uat);
-    if (!date) {
-        s_problem(&cl->error, c->msg->source, ijwxml_line(at ? at : g),
-                  "Client/Geboortedatum/Datum %s", s_absent(at));
-    } else if (!s_date(date, &y, &m, &d)) {
-        s_problem(&cl->error, c->msg->source, ijwxml_line(at),
-                  "Client/Geboortedatum/Datum is not a date (YYYY-MM-DD)");
-    } else if (use && strcmp(use, "1") && strcmp(use, "2") &&
-               strcmp(use, "3")) {
-        char *q = ijwxml_quote(use);
-        s_problem(&cl->error, c->msg->source, ijwxml_line(uat),
-                  "Client/Geboortedatum/DatumGebruik '%s' is not a "
-                  "COD170 code",
-                  q);
-        free(q);
-    } else if (!use || !strcmp(use, "1")) {
-        cl->birth_date = date;
-        date = NULL;
-    }
-    free(date);
-    free(use);
-}
-
-/* Returns the referrer as contact.name: Verwijzer/Naam, else the COD327
- * label and the ZorgverlenerCode, else the label. NULL after a problem. */
-static char *s_referrer(s_ctx_t *c, xmlNodePtr p, char **err)
-{
-    xmlNodePtr v = ijwxml_child(p, "Verwijzer"), at;
-    const char *label = NULL;
-    if (!v) {
-        s_problem(err, c->msg->source, ijwxml_line(p),
-                  "AangevraagdProduct/Verwijzer is missing");
-        return NULL;
-    }
-    char *type = ijwxml_value(v, "Type", &at);
-    for (size_t i = 0; type && i < sizeof s_cod327 / sizeof *s_cod327; i++)
-        if (!strcmp(type, s_cod327[i].code))
-            label = s_cod327[i].label;
-    char *q = type ? ijwxml_quote(type) : NULL;
-    if (!type)
-        s_problem(err, c->msg->source, ijwxml_line(at ? at : v),
-                  "Verwijzer/Type %s", s_absent(at));
-    else if (!label)
-        s_problem(err, c->msg->source, ijwxml_line(at),
-                  "Verwijzer/Type '%s' is not a COD327 code", q);
-    free(q);
-    free(type);
-    if (!label)
-        return NULL;
-    char *naam = ijwxml_value(v, "Naam", NULL);
-    char *agb = naam ? NULL : ijwxml_value(v, "ZorgverlenerCode", NULL);
-    char *name = naam  ? naam
-                 : agb ? xasprintf("%s %s", label, agb)
-                       : xstrdup(label);
-    free(agb);
-    return name;
-}
+/* ---- one record ---------------------------------------------------- */
 
 static void s_set_contact(s_ctx_t *c, xmlNodePtr p, json_t *j, char **err)
 {
-    char *name = s_referrer(c, p, err);
+    char *name = ijwreferrer_name(p, c->msg->source, err);
     if (!name)
         return;
     json_t *ct = json_object();
@@ -493,79 +249,21 @@ static void s_set_category(s_ctx_t *c, xmlNodePtr p, json_t *j, char **err)
     if (cat)
         json_object_set_new(j, "category", json_string(cat));
     else if (code)
-        s_problem(err, c->msg->source, ijwxml_line(at),
-                  "product category '%s' is not mapped and there is no "
-                  "default category",
-                  q);
+        ijwprob_add(err, c->msg->source, ijwxml_line(at),
+                    "product category '%s' is not mapped and there is no "
+                    "default category",
+                    q);
     else
-        s_problem(err, c->msg->source, ijwxml_line(p),
-                  "AangevraagdProduct has no Product/Categorie and there is "
-                  "no default category");
+        ijwprob_add(err, c->msg->source, ijwxml_line(p),
+                    "AangevraagdProduct has no Product/Categorie and there is "
+                    "no default category");
     free(q);
     free(code);
 }
 
-/* Returns whether refs[idx] occurs more than once in the message. */
-static bool s_ref_repeats(const s_ctx_t *c, size_t idx)
-{
-    for (size_t i = 0; i < c->nrefs; i++)
-        if (i != idx && c->refs[i] && !strcmp(c->refs[i], c->refs[idx]))
-            return true;
-    return false;
-}
-
-/* Returns id, or when longer than IJW_EXTERNAL_ID_MAX characters its
- * first S_ID_KEEP, "~" and 32 hex digits of BLAKE2b-128 of all of it:
- * stable for the same input, and 128 characters. Frees id. */
-static char *s_fit_id(char *id)
-{
-    if (ijwxml_utf8_len(id) <= IJW_EXTERNAL_ID_MAX)
-        return id;
-    unsigned char hash[S_HASH_LEN];
-    char hex[2 * S_HASH_LEN + 1];
-    if (sodium_init() < 0)
-        log_warn("ijw: sodium_init failed; hashing with defaults");
-    crypto_generichash(hash, sizeof hash, (const unsigned char *)id, strlen(id),
-                       NULL, 0);
-    sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
-    char *fit =
-        xasprintf("%.*s~%s", (int)ijwxml_utf8_prefix(id, S_ID_KEEP), id, hex);
-    free(id);
-    return fit;
-}
-
-/* Sets external_id "<Afzender>-<Identificatie>-<ReferentieAanbieder>",
- * with "#<n>" (n: the product's place in the message, from 1) when the
- * reference occurs more than once in the message. */
-static void s_set_external_id(s_ctx_t *c, xmlNodePtr p, size_t idx, json_t *j,
-                              char **err)
-{
-    xmlNodePtr at;
-    char *ref = ijwxml_value(p, "ReferentieAanbieder", &at);
-    if (!ref)
-        s_problem(err, c->msg->source, ijwxml_line(at ? at : p),
-                  "AangevraagdProduct/ReferentieAanbieder %s", s_absent(at));
-    else if (!s_printable(ref))
-        s_problem(err, c->msg->source, ijwxml_line(at),
-                  "AangevraagdProduct/ReferentieAanbieder has a control "
-                  "character");
-    if (!ref || !s_printable(ref)) {
-        free(ref);
-        return;
-    }
-    char *id =
-        s_ref_repeats(c, idx)
-            ? xasprintf("%s-%s-%s#%zu", c->afzender, c->ident, ref, idx + 1)
-            : xasprintf("%s-%s-%s", c->afzender, c->ident, ref);
-    id = s_fit_id(id);
-    json_object_set_new(j, "external_id", json_string(id));
-    free(id);
-    free(ref);
-}
-
 /* Sets note from Client/Commentaar and AangevraagdProduct/Commentaar
  * (joined by a newline), cut to IJW_NOTE_MAX characters. */
-static void s_set_note(const s_client_t *cl, xmlNodePtr p, json_t *j)
+static void s_set_note(const ijwclient_t *cl, xmlNodePtr p, json_t *j)
 {
     char *pc = ijwxml_value(p, "Commentaar", NULL);
     const char *one = cl->comment ? cl->comment : pc ? pc : "";
@@ -592,12 +290,15 @@ static void s_add_record(ijw_msg_t *msg, long line, json_t *json, char *error)
 }
 
 /* Maps one AangevraagdProduct of client cl to a record. */
-static void s_map_product(s_ctx_t *c, const s_client_t *cl, xmlNodePtr p)
+static void s_map_product(s_ctx_t *c, const ijwclient_t *cl, xmlNodePtr p)
 {
     char *err = cl->error ? xstrdup(cl->error) : NULL;
     size_t idx = c->next++;
     json_t *j = json_object();
-    s_set_external_id(c, p, idx, j, &err);
+    char *id = ijwid_make(c->ids, p, idx, c->msg->source, &err);
+    if (id)
+        json_object_set_new(j, "external_id", json_string(id));
+    free(id);
     json_object_set_new(j, "kind", json_string("verwijzing"));
     s_set_category(c, p, j, &err);
     json_t *subject = json_pack("{s:s}", "bsn", cl->bsn);
@@ -615,48 +316,24 @@ static void s_map_product(s_ctx_t *c, const s_client_t *cl, xmlNodePtr p)
  * becomes one refused record at the Client's line. */
 static void s_map_client(s_ctx_t *c, xmlNodePtr client)
 {
-    s_client_t cl = {.node = client};
-    s_read_bsn(c, &cl);
-    s_read_birth(c, &cl);
-    cl.comment = ijwxml_value(client, "Commentaar", NULL);
+    ijwclient_t cl;
+    ijwclient_read(&cl, client, c->msg->source);
     xmlNodePtr list = ijwxml_child(client, "AangevraagdeProducten");
     xmlNodePtr p = ijwxml_child(list, "AangevraagdProduct");
     if (!p) {
-        s_problem(&cl.error, c->msg->source, ijwxml_line(client),
-                  "Client has no AangevraagdProduct");
+        ijwprob_add(&cl.error, c->msg->source, ijwxml_line(client),
+                    "Client has no AangevraagdProduct");
         s_add_record(c->msg, ijwxml_line(client), NULL, cl.error);
         cl.error = NULL;
     }
     for (; p; p = ijwxml_next(p->next, "AangevraagdProduct"))
         s_map_product(c, &cl, p);
-    free(cl.birth_date);
-    free(cl.comment);
-    free(cl.error);
-}
-
-/* Collects every ReferentieAanbieder in document order, so a repeated
- * one can be told apart. */
-static void s_collect_refs(s_ctx_t *c)
-{
-    xmlNodePtr k, p;
-    for (int pass = 0; pass < 2; pass++) {
-        size_t n = 0;
-        for (k = ijwxml_child(c->root, "Client"); k;
-             k = ijwxml_next(k->next, "Client"))
-            for (p = ijwxml_child(ijwxml_child(k, "AangevraagdeProducten"),
-                                  "AangevraagdProduct");
-                 p; p = ijwxml_next(p->next, "AangevraagdProduct"), n++)
-                if (pass)
-                    c->refs[n] = ijwxml_value(p, "ReferentieAanbieder", NULL);
-        if (!pass)
-            c->refs = xcalloc(n ? n : 1, sizeof *c->refs);
-        c->nrefs = n;
-    }
+    ijwclient_clear(&cl);
 }
 
 static void s_map_all(s_ctx_t *c)
 {
-    s_collect_refs(c);
+    c->ids = ijwid_new(c->root, c->afzender, c->ident);
     xmlNodePtr k = ijwxml_child(c->root, "Client");
     if (!k)
         s_msg_error(c->msg, ijwxml_line(c->root), "Bericht has no Client");
@@ -708,9 +385,7 @@ ijw_msg_t *ijw_parse(const char *buf, size_t len, const char *source,
         s_push_error(c.msg, 0,
                      xasprintf("%zu more problems not listed", c.msg->dropped));
     xmlFreeDoc(c.doc);
-    for (size_t i = 0; i < c.nrefs; i++)
-        free(c.refs[i]);
-    free(c.refs);
+    ijwid_destroy(&c.ids);
     free(c.afzender);
     free(c.ident);
     free(c.occurred_at);

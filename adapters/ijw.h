@@ -24,6 +24,8 @@
 #define IJW_EXTERNAL_ID_MAX 128
 /* Longest note, in characters (spec 3). */
 #define IJW_NOTE_MAX 2000
+/* Longest contact.name, in characters (as the daemon accepts it). */
+#define IJW_CONTACT_NAME_MAX 200
 
 typedef struct ijw_msg ijw_msg_t;
 

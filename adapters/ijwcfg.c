@@ -4,12 +4,14 @@
  */
 #include "ijwcfg.h"
 
+#include "rfile.h"
 #include "xmem.h"
 
 #include <libxml/xmlschemas.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct ijwcfg {
     ijw_options_t opts;       /* what ijw_parse gets; points below */
@@ -72,13 +74,23 @@ static void s_on_schema_error(void *data, xmlErrorPtr e)
     }
 }
 
-/* Checks that the XSD named by setting name of g loads; keeps its path. */
+/* Checks that the XSD named by setting name of g loads; keeps its path.
+ * A file that is there but not a regular file (a FIFO, a folder) is
+ * refused before libxml2 would open it and wait; a missing one is
+ * libxml2's to report. */
 static const char *s_xsd(ijwcfg_t *self, acfg_t *cfg, const config_setting_t *g,
                          const char *name)
 {
     const char *path = acfg_path(cfg, g, name, false);
     if (!path)
         return NULL;
+    struct stat st;
+    char err[600];
+    if (stat(path, &st) == 0 && rfile_check(path, err, sizeof err) < 0) {
+        acfg_error(cfg, config_setting_get_member(g, name), "%s: %s", name,
+                   err);
+        return s_own(self, path);
+    }
     char *why = NULL;
     /* Reading the files has no handler of its own: catch its errors too,
      * rather than let libxml2 print them. */

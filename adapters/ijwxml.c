@@ -18,12 +18,18 @@
 #include <libxml/xmlschemas.h>
 
 #include "log.h"
+#include "rfile.h"
 #include "xmem.h"
 
-/* No network, no entity substitution (no XML_PARSE_NOENT), line numbers
- * past 65535. */
+/* No network, no entity substitution (no XML_PARSE_NOENT), no DTD loaded,
+ * no lifting of libxml2's limits (no XML_PARSE_HUGE), line numbers past
+ * 65535. */
 #define S_XML_OPTIONS                                                          \
     (XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_BIG_LINES)
+_Static_assert((S_XML_OPTIONS &
+                (XML_PARSE_NOENT | XML_PARSE_DTDLOAD | XML_PARSE_DTDATTR |
+                 XML_PARSE_DTDVALID | XML_PARSE_HUGE)) == 0,
+               "a message must never have its entities expanded");
 #define S_NS_BASE "http://www.istandaarden.nl/"
 #define S_QUOTE_MAX 64 /* characters of a value quoted in a problem */
 
@@ -39,6 +45,9 @@ typedef struct {
     void *data;
     const char *prefix; /* "not well-formed XML: " or "schema: " */
     size_t count;       /* errors reported */
+    bool hold;          /* parse: a repeated problem is passed on once */
+    char *held;         /* the last problem, not yet passed on, or NULL */
+    long held_line;     /* its line */
 } s_sink_t;
 
 /* Rewrites "{http://www.istandaarden.nl/ijw/3_2/jw315/schema}Client" in
@@ -69,15 +78,45 @@ static char *s_clean(const char *text)
     return out;
 }
 
+/* Passes the held problem on, if there is one. */
+static void s_flush(s_sink_t *sink)
+{
+    if (sink->held)
+        sink->fn(sink->data, sink->held_line, sink->held);
+    free(sink->held);
+    sink->held = NULL;
+}
+
+/* Passes a problem on; while parsing holds it first, so that the same
+ * text again in a row is one problem. libxml2 reports an entity
+ * reference loop once per entity it unwinds, innermost first (at lines
+ * of the entity's text), last at the reference in the message: the line
+ * kept is the last one. */
+static void s_pass(s_sink_t *sink, long line, char *text)
+{
+    sink->count++;
+    if (!sink->hold) {
+        sink->fn(sink->data, line, text);
+        free(text);
+        return;
+    }
+    if (sink->held && strcmp(sink->held, text) == 0) {
+        sink->held_line = line;
+        free(text);
+        return;
+    }
+    s_flush(sink);
+    sink->held = text;
+    sink->held_line = line;
+}
+
 static void s_report(s_sink_t *sink, s_xerr_t *err)
 {
     if (err->level < XML_ERR_ERROR)
         return;
     char *text = s_clean(err->message);
-    char *line = xasprintf("%s%s", sink->prefix, text);
-    sink->fn(sink->data, err->line > 0 ? err->line : 0, line);
-    sink->count++;
-    free(line);
+    s_pass(sink, err->line > 0 ? err->line : 0,
+           xasprintf("%s%s", sink->prefix, text));
     free(text);
 }
 
@@ -104,7 +143,7 @@ static void s_on_load_error(void *data, s_xerr_t *err)
 xmlDocPtr ijwxml_read(const char *buf, size_t len, ijwxml_problem_fn *fn,
                       void *data)
 {
-    s_sink_t sink = {fn, data, "not well-formed XML: ", 0};
+    s_sink_t sink = {fn, data, "not well-formed XML: ", 0, true, NULL, 0};
     if (len == 0 || len > INT_MAX) {
         fn(data, 0,
            len ? "the message is larger than 2 GiB" : "the message is empty");
@@ -119,6 +158,7 @@ xmlDocPtr ijwxml_read(const char *buf, size_t len, ijwxml_problem_fn *fn,
     p->_private = &sink;
     p->sax->serror = s_on_parse_error;
     xmlParseDocument(p);
+    s_flush(&sink);
     bool ok = p->wellFormed && sink.count == 0;
     xmlDocPtr doc = p->myDoc;
     xmlFreeParserCtxt(p);
@@ -133,11 +173,17 @@ xmlDocPtr ijwxml_read(const char *buf, size_t len, ijwxml_problem_fn *fn,
     return ok ? doc : NULL;
 }
 
-/* Compiles the XSD at path. Returns it, or NULL after a log line. While
- * it loads, this thread's libxml2 errors (also those of reading the XSD
- * files, which have no handler of their own) come here, not to stderr. */
+/* Compiles the XSD at path (a regular file: libxml2 would wait on a
+ * FIFO). Returns it, or NULL after a log line. While it loads, this
+ * thread's libxml2 errors (also those of reading the XSD files, which
+ * have no handler of their own) come here, not to stderr. */
 static xmlSchemaPtr s_load_schema(const char *path)
 {
+    char err[600];
+    if (rfile_check(path, err, sizeof err) < 0) {
+        log_err("ijwxml: cannot load schema file=%s reason=\"%s\"", path, err);
+        return NULL;
+    }
     char *why = NULL;
     xmlSchemaPtr schema = NULL;
     xmlStructuredErrorFunc old = xmlStructuredError;
@@ -162,7 +208,7 @@ static xmlSchemaPtr s_load_schema(const char *path)
 int ijwxml_validate(xmlDocPtr doc, const char *path, ijwxml_problem_fn *fn,
                     void *data)
 {
-    s_sink_t sink = {fn, data, "schema: ", 0};
+    s_sink_t sink = {fn, data, "schema: ", 0, false, NULL, 0};
     xmlSchemaPtr schema = s_load_schema(path);
     if (!schema)
         return -1;
@@ -211,6 +257,7 @@ static char *s_text(xmlNodePtr n)
         if (k->type == XML_TEXT_NODE || k->type == XML_CDATA_SECTION_NODE)
             len += strlen((const char *)k->content);
     char *s = xmalloc(len + 1), *w = s;
+    *w = '\0'; /* an element without children: "" */
     for (xmlNodePtr k = n->children; k; k = k->next)
         if (k->type == XML_TEXT_NODE || k->type == XML_CDATA_SECTION_NODE)
             w = stpcpy(w, (const char *)k->content);
@@ -252,6 +299,18 @@ char *ijwxml_quote(const char *s)
         if (*p < 0x20 || *p == 0x7F)
             *p = ' ';
     return q;
+}
+
+bool ijwxml_printable(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (; *p; p++) {
+        if (*p < 0x20 || *p == 0x7F)
+            return false;
+        if (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+            return false;
+    }
+    return true;
 }
 
 size_t ijwxml_utf8_len(const char *s)

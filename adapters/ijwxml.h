@@ -9,6 +9,7 @@
 #ifndef REGIE_IJWXML_H
 #define REGIE_IJWXML_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <libxml/tree.h>
@@ -49,6 +50,9 @@ long ijwxml_line(xmlNodePtr n);
  * control characters become spaces; past 64 characters it is cut and
  * ends in "...". */
 char *ijwxml_quote(const char *s);
+
+/* Returns whether s holds no control character (C0, DEL or C1). */
+bool ijwxml_printable(const char *s);
 
 /* Returns the number of characters (code points) of UTF-8 text s. */
 size_t ijwxml_utf8_len(const char *s);

@@ -14,11 +14,11 @@
 #include "ijwcfg.h"
 #include "log.h"
 #include "spool.h"
+#include "spoolargs.h"
 #include "spoolrun.h"
 #include "xmem.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <libxml/parser.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -29,14 +29,7 @@
 #include <systemd/sd-daemon.h>
 
 /* What the command line asks for. */
-typedef struct {
-    const char *config; /* the configuration file */
-    bool check;         /* --check-config */
-    bool once;          /* --once: the folder's files, then exit */
-    bool verbose;       /* --verbose: log at debug level */
-    char **inputs;      /* messages to post ("-": stdin); none: folder */
-    int ninputs;
-} args_t;
+typedef spoolargs_t args_t;
 
 /* What the program runs with. */
 typedef struct {
@@ -90,57 +83,12 @@ static const char s_usage[] =
 "  as duplicates); 78 configuration error.\n";
 /* clang-format on */
 
-/* The long options; --check-config and --once have no short form. */
-static const struct option s_longopts[] = {
-    {"config", required_argument, NULL, 'c'},
-    {"check-config", no_argument, NULL, 'C'},
-    {"once", no_argument, NULL, 'o'},
-    {"verbose", no_argument, NULL, 'v'},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
-    {NULL, 0, NULL, 0},
-};
-
-/* Handles one option (its value arg); returns 0, 1 (exit 0: help,
- * version) or -1 (an unknown option, a missing value). */
-static int s_option(args_t *a, int c, const char *arg)
-{
-    switch (c) {
-    case 'c':
-        a->config = arg;
-        return 0;
-    case 'C':
-        a->check = true;
-        return 0;
-    case 'o':
-        a->once = true;
-        return 0;
-    case 'v':
-        a->verbose = true;
-        return 0;
-    case 'h':
-        fputs(s_usage, stdout);
-        return 1;
-    case 'V':
-        printf("regie-ijw (regie) %s\n", REGIE_VERSION);
-        return 1;
-    default:
-        return -1;
-    }
-}
-
-/* Reads the command line; returns 0, 1 (done: help, version) or -1. */
 static int s_parse_args(args_t *a, int argc, char **argv)
 {
-    int c, rc = 0;
-    while (rc == 0 &&
-           (c = getopt_long(argc, argv, "c:vhV", s_longopts, NULL)) != -1)
-        rc = s_option(a, c, optarg);
+    int rc = spoolargs_parse(a, argc, argv, "regie-ijw", s_usage);
     if (rc > 0)
         return 1;
-    a->inputs = argv + optind;
-    a->ninputs = argc - optind;
-    if (rc == 0 && a->config && !(a->once && a->ninputs))
+    if (rc == 0 && a->config && !(a->once && a->noperands))
         return 0;
     if (rc == 0)
         fprintf(stderr, "regie-ijw: %s\n",
@@ -157,7 +105,7 @@ static int s_load(const args_t *a, conf_t *c)
     c->cfg = acfg_load(a->config);
     acfg_check_known(c->cfg, acfg_root(c->cfg), known);
     acfg_adapter(c->cfg, &c->opts, &c->log_level);
-    acfg_spool(c->cfg, a->ninputs == 0 && !a->check, &c->spool);
+    acfg_spool(c->cfg, a->noperands == 0 && !a->check, &c->spool);
     const config_setting_t *g = acfg_group(c->cfg, NULL, "ijw", true);
     if (g)
         c->ijw = ijwcfg_load(c->cfg, g);
@@ -193,7 +141,8 @@ static const char *s_msg_code(const char *bare)
     return "invalid_message";
 }
 
-/* Adds refused record i of msg to batch: its problems on one line. */
+/* Adds refused record i of msg to batch: its problems on one line, with
+ * the field of the first kind that names one (the BSN, the referrer). */
 static void s_refuse(const ijw_msg_t *msg, size_t i, const char *source,
                      batch_t *batch)
 {
@@ -212,8 +161,11 @@ static void s_refuse(const ijw_msg_t *msg, size_t i, const char *source,
         out = joined;
     }
     bool bsn = out && strstr(out, "Bsn ");
-    batch_refuse(batch, at, NULL, bsn ? "invalid_bsn" : "invalid_field",
-                 bsn ? "/subject/bsn" : NULL, "%s", out ? out : "refused");
+    const char *field = bsn                               ? "/subject/bsn"
+                        : out && strstr(out, "Verwijzer") ? "/contact/name"
+                                                          : NULL;
+    batch_refuse(batch, at, NULL, bsn ? "invalid_bsn" : "invalid_field", field,
+                 "%s", out ? out : "refused");
     free(out);
     free(all);
 }
@@ -351,8 +303,8 @@ static void s_catch_signals(void)
 static int s_files(conf_t *c, adapter_t *adapter, const args_t *a)
 {
     int rc = EX_OK;
-    for (int i = 0; i < a->ninputs && rc == EX_OK; i++)
-        rc = s_post_file(c, adapter, a->inputs[i]);
+    for (int i = 0; i < a->noperands && rc == EX_OK; i++)
+        rc = s_post_file(c, adapter, a->operands[i]);
     return rc != EX_OK ? rc : c->refused ? EX_DATAERR : EX_OK;
 }
 
@@ -399,7 +351,7 @@ int main(int argc, char **argv)
     if (s_load(&a, &c) < 0) {
         rc = EX_CONFIG;
     } else if (!a.check) {
-        if (a.ninputs)
+        if (a.noperands)
             log_set_prefix(false); /* a command, not a service */
         log_set_level(a.verbose ? LOG_LEVEL_DEBUG : c.log_level);
         adapter = adapter_new(&c.opts, err, sizeof err);
@@ -409,7 +361,7 @@ int main(int argc, char **argv)
     if (adapter) {
         s_adapter = adapter;
         s_catch_signals();
-        rc = a.ninputs ? s_files(&c, adapter, &a)
+        rc = a.noperands ? s_files(&c, adapter, &a)
                        : s_folder(&c, adapter, a.once);
         s_adapter = NULL;
     } else if (rc == 0 && !a.check) {

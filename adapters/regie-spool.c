@@ -13,10 +13,10 @@
 #include "jsonin.h"
 #include "log.h"
 #include "spool.h"
+#include "spoolargs.h"
 #include "spoolrun.h"
 #include "xmem.h"
 
-#include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,12 +27,7 @@
 #include <systemd/sd-daemon.h>
 
 /* What the command line asks for. */
-typedef struct {
-    const char *config; /* the configuration file */
-    bool check;         /* --check-config: check it and exit */
-    bool once;          /* --once: handle what is there and exit */
-    bool verbose;       /* --verbose: log at debug level */
-} args_t;
+typedef spoolargs_t args_t;
 
 /* What the program runs with. */
 typedef struct {
@@ -94,55 +89,12 @@ static const char s_usage[] =
 "  and a file waits after a temporary failure; 78 configuration error.\n";
 /* clang-format on */
 
-/* The long options; --check-config and --once have no short form. */
-static const struct option s_longopts[] = {
-    {"config", required_argument, NULL, 'c'},
-    {"check-config", no_argument, NULL, 'C'},
-    {"once", no_argument, NULL, 'o'},
-    {"verbose", no_argument, NULL, 'v'},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
-    {NULL, 0, NULL, 0},
-};
-
-/* Handles one option (its value arg); returns 0, 1 (exit 0: help,
- * version) or -1 (an unknown option, a missing value). */
-static int s_option(args_t *a, int c, const char *arg)
-{
-    switch (c) {
-    case 'c':
-        a->config = arg;
-        return 0;
-    case 'C':
-        a->check = true;
-        return 0;
-    case 'o':
-        a->once = true;
-        return 0;
-    case 'v':
-        a->verbose = true;
-        return 0;
-    case 'h':
-        fputs(s_usage, stdout);
-        return 1;
-    case 'V':
-        printf("regie-spool (regie) %s\n", REGIE_VERSION);
-        return 1;
-    default:
-        return -1;
-    }
-}
-
-/* Reads the command line; returns 0, 1 (done: help, version) or -1. */
 static int s_parse_args(args_t *a, int argc, char **argv)
 {
-    int c, rc = 0;
-    while (rc == 0 &&
-           (c = getopt_long(argc, argv, "c:vhV", s_longopts, NULL)) != -1)
-        rc = s_option(a, c, optarg);
+    int rc = spoolargs_parse(a, argc, argv, "regie-spool", s_usage);
     if (rc > 0)
         return 1;
-    if (rc == 0 && a->config && optind == argc)
+    if (rc == 0 && a->config && a->noperands == 0)
         return 0;
     if (rc == 0)
         fprintf(stderr, "regie-spool: %s\n",

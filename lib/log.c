@@ -61,7 +61,8 @@ static void s_flush(void)
 
 /* Writes fmt as one line, prefixed "<N>" (prefixes on), "word: " (off,
  * when word), or nothing; held when this thread holds its lines. */
-static void s_write(int level, bool word, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void
+s_write(int level, bool word, const char *fmt, va_list ap)
 {
     int prefix = atomic_load(&s_prefix);
     if (prefix < 0) {

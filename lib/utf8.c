@@ -3,6 +3,8 @@
  */
 #include "utf8.h"
 
+#include <string.h>
+
 size_t utf8_len(const unsigned char *s)
 {
     if (s[0] < 0x80)
@@ -29,4 +31,25 @@ bool utf8_valid(const char *s)
         p += n;
     }
     return true;
+}
+
+char *utf8_repair(const char *s, char *buf, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t k = 0;
+    while (*p && k + 1 < len) {
+        size_t n = utf8_len(p);
+        if (n == 0) {
+            buf[k++] = '?';
+            p++;
+        } else if (k + n < len) {
+            memcpy(buf + k, p, n);
+            k += n;
+            p += n;
+        } else {
+            break;
+        }
+    }
+    buf[k] = '\0';
+    return buf;
 }

@@ -16,4 +16,11 @@ size_t utf8_len(const unsigned char *s);
 /* Whether the NUL-terminated s is well-formed UTF-8 throughout. */
 bool utf8_valid(const char *s);
 
+/* Copies the NUL-terminated s into buf (len > 0 bytes, NUL-terminated)
+ * as well-formed UTF-8: each byte that starts no well-formed sequence
+ * becomes '?', and a cut to fit falls between characters. For messages
+ * that quote text cut at a byte count ("%.40s"), before they go into
+ * JSON. Returns buf. */
+char *utf8_repair(const char *s, char *buf, size_t len);
+
 #endif

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -119,6 +120,18 @@ static int s_status_of(const char *error)
 
 /* Sends a request's text; on success sets *result (new reference) and
  * returns 0, else prints why and returns the exit status. */
+/* Shows times from here on in regied's zone (a name like
+ * "Europe/Amsterdam"), or in UTC with --utc, whatever the shell's TZ. */
+static void s_zone(const cli_opts_t *o, const char *zone)
+{
+    if (o->utc)
+        setenv("TZ", "UTC0", 1);
+    else if (zone && *zone && zone[0] != '/' && !strstr(zone, "..") &&
+             strlen(zone) < 64)
+        setenv("TZ", zone, 1);
+    tzset();
+}
+
 int cli_send(cli_opts_t *o, const char *text, json_t **result)
 {
     json_t *reply;
@@ -141,6 +154,7 @@ int cli_send(cli_opts_t *o, const char *text, json_t **result)
         return EX_PROTOCOL;
     }
     if (json_is_true(json_object_get(reply, "ok"))) {
+        s_zone(o, json_string_value(json_object_get(reply, "timezone")));
         *result = json_incref(json_object_get(reply, "result"));
         json_decref(reply);
         return 0;

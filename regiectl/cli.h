@@ -22,6 +22,7 @@ typedef struct {
     const char *path; /* the control socket file */
     bool json;        /* print result JSON instead of tables */
     int timeout_ms;   /* how long to wait for a reply */
+    bool utc;         /* show times in UTC, not in regied's zone */
 } cli_opts_t;
 
 typedef int (*cli_run_t)(cli_opts_t *o, int argc, char **argv);

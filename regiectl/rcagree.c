@@ -7,6 +7,7 @@
  */
 #include "rcagree.h"
 
+#include "parse.h"
 #include "table.h"
 #include "viewagree.h"
 
@@ -20,46 +21,6 @@
 #define S_ADVANCE_MAX 315360000 /* clock advance: ten years, in seconds */
 
 /* ------------------------------------------------------------ parsing */
-
-/* Reads a whole decimal number in [min, max] into *n; false if text is
- * anything else. */
-static bool s_number(const char *text, long long min, long long max,
-                     long long *n)
-{
-    char *end;
-    if (!text || !isdigit((unsigned char)*text))
-        return false;
-    errno = 0;
-    long long v = strtoll(text, &end, 10);
-    if (errno || *end || v < min || v > max)
-        return false;
-    *n = v;
-    return true;
-}
-
-/* Splits an owner "regisseur:RG-000003", "partner:vt", "kernteam" or
- * "department:inkomen" into args (owner_type and owner). Returns false,
- * leaving args alone, when text is none of these. */
-static bool s_owner(const char *text, json_t *args)
-{
-    static const char *const types[] = {"regisseur", "partner", "department"};
-    if (strcmp(text, "kernteam") == 0) {
-        cli_put(args, "owner_type", "kernteam");
-        cli_put(args, "owner", "kernteam");
-        return true;
-    }
-    const char *colon = strchr(text, ':');
-    if (!colon || !colon[1])
-        return false;
-    for (size_t i = 0; i < sizeof types / sizeof *types; i++)
-        if ((size_t)(colon - text) == strlen(types[i]) &&
-            strncmp(text, types[i], strlen(types[i])) == 0) {
-            cli_put(args, "owner_type", types[i]);
-            cli_put(args, "owner", colon + 1);
-            return true;
-        }
-    return false;
-}
 
 /* The seconds of a duration's unit letter ('\0': seconds), or 0 when c
  * is no unit. */
@@ -170,11 +131,11 @@ static int s_agree(cli_opts_t *o, int argc, char **argv)
     if (missing)
         return cli_usage_error("agree: %s is required", missing);
     long long days = 0;
-    if (every && !s_number(every, 1, S_DAYS_MAX, &days))
+    if (every && !parse_number(every, 1, S_DAYS_MAX, &days))
         return cli_usage_error("--every %s: give a number of days (1 to %d)",
                                every, S_DAYS_MAX);
     json_t *args = json_object();
-    if (!s_owner(owner, args))
+    if (!parse_owner(owner, args))
         return s_bad_owner(args, owner);
     const char *type = json_string_value(json_object_get(args, "owner_type"));
     if (!kind)
@@ -201,7 +162,7 @@ static int s_list(cli_opts_t *o, int argc, char **argv)
     if (rc)
         return rc;
     json_t *args = json_object();
-    if (owner && !s_owner(owner, args))
+    if (owner && !parse_owner(owner, args))
         return s_bad_owner(args, owner);
     cli_put(args, "status", status);
     cli_put(args, "case", kase);
@@ -240,7 +201,7 @@ static int s_report(cli_opts_t *o, int argc, char **argv)
         return cli_usage_error("report: --reason goes with --not-delivered; "
                                "use --note for a delivered report");
     long long n = 0;
-    if (count && !s_number(count, 0, INT32_MAX, &n))
+    if (count && !parse_number(count, 0, INT32_MAX, &n))
         return cli_usage_error("--count %s: give a number, 0 or more", count);
     json_t *args = json_pack("{s:s, s:s}", "agreement", a, "status",
                              not_delivered ? "not_delivered" : "delivered");

@@ -2,13 +2,17 @@
  * rcmon — regiectl's monitoring commands (see cli.h): the audit log,
  * statistics, the network of a case, purge, backup and the digest. Each
  * sends one control request of cmdmon (backup also asks for its status
- * until it ends) and shows the reply with viewmon.
+ * until it ends) and shows the reply with viewmon; the digest's preview
+ * is written to files (outdir).
  */
 #include "rcmon.h"
 
+#include "outdir.h"
 #include "viewmon.h"
 #include "xmem.h"
 
+#include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -136,18 +140,89 @@ static int s_backup(cli_opts_t *o, int argc, char **argv)
     return done ? 0 : EX_SOFTWARE;
 }
 
+/* What a preview wrote, for a person. */
+static void s_view_preview(FILE *out, const json_t *r)
+{
+    fprintf(out,
+            "The digest %s for %s (not queued) is in %s: digest.txt, "
+            "digest.html and chart.png.\n",
+            json_string_value(json_object_get(r, "key")),
+            json_string_value(json_object_get(r, "to")),
+            json_string_value(json_object_get(r, "dir")));
+}
+
+/* Writes the preview r into dir: digest.txt (subject and text),
+ * digest.html and chart.png. Returns the exit status. */
+static int s_preview(cli_opts_t *o, json_t *r, const char *dir, bool force)
+{
+    const char *b64 = json_string_value(json_object_get(r, "png"));
+    const char *html = json_string_value(json_object_get(r, "html"));
+    size_t blen = b64 ? strlen(b64) : 0, plen = 0;
+    unsigned char *png = xmalloc(blen / 4 * 3 + 3);
+    if (!b64 || !html ||
+        sodium_base642bin(png, blen / 4 * 3 + 3, b64, blen, NULL, &plen, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) != 0) {
+        free(png);
+        json_decref(r);
+        fprintf(stderr, "regiectl: regied gave no chart (see its log)\n");
+        return EX_SOFTWARE;
+    }
+    char *text = xasprintf("Subject: %s\n\n%s",
+                           json_string_value(json_object_get(r, "subject")),
+                           json_string_value(json_object_get(r, "body")));
+    outdir_file_t files[] = {{"digest.txt", text, strlen(text)},
+                             {"digest.html", html, strlen(html)},
+                             {"chart.png", png, plen}};
+    char why[600];
+    int rc = outdir_write(dir, files, 3, force, why, sizeof why);
+    if (rc != 0)
+        fprintf(stderr, "regiectl: %s\n", why);
+    else
+        cli_print(o,
+                  json_pack("{s:O, s:O, s:s, s:[sss], s:O}", "key",
+                            json_object_get(r, "key"), "to",
+                            json_object_get(r, "to"), "dir", dir, "files",
+                            "digest.txt", "digest.html", "chart.png", "chart",
+                            json_object_get(r, "chart")),
+                  s_view_preview);
+    free(text);
+    free(png);
+    json_decref(r);
+    return rc == 0 ? 0 : rc == 1 ? CLI_EX_REFUSED : EX_CANTCREAT;
+}
+
+/* Checks the digest's options: one of --print, --send, --preview; --out
+ * (and --force) with --preview only. */
+static int s_digest_usage(bool print, bool send, bool preview, const char *out,
+                          bool force)
+{
+    if (print + send + preview != 1)
+        return cli_usage_error("digest: give --print, --send or --preview");
+    if (preview && !out)
+        return cli_usage_error("digest --preview: give --out DIR");
+    if (!preview && (out || force))
+        return cli_usage_error("digest: --out and --force go with "
+                               "--preview");
+    return 0;
+}
+
 static int s_digest(cli_opts_t *o, int argc, char **argv)
 {
-    bool print = false, send = false;
+    bool print = false, send = false, preview = false, force = false;
+    const char *out = NULL;
     const cli_opt_t opts[] = {
-        {"print", NULL, &print}, {"send", NULL, &send}, {NULL, NULL, NULL}};
+        {"print", NULL, &print},     {"send", NULL, &send},
+        {"preview", NULL, &preview}, {"out", &out, NULL},
+        {"force", NULL, &force},     {NULL, NULL, NULL}};
     int rc = cli_args(o, argc, argv, opts, NULL, 0);
-    if (rc)
+    if (rc || (rc = s_digest_usage(print, send, preview, out, force)))
         return rc;
-    if (print == send)
-        return cli_usage_error("digest: give --print or --send");
     json_t *r;
-    rc = cli_call(o, "digest", json_pack("{s:b}", "send", send), &r);
+    rc =
+        cli_call(o, "digest",
+                 json_pack("{s:b, s:b}", "send", send, "preview", preview), &r);
+    if (rc == 0 && preview)
+        return s_preview(o, r, out, force);
     if (rc || print || o->json)
         return rc ? rc : cli_print(o, r, viewmon_digest);
     bool queued = json_is_true(json_object_get(r, "queued"));
@@ -178,9 +253,10 @@ static const cli_cmd_t s_cmds[] = {
      "      it; --to DATE includes that day): referrals per partner and\n"
      "      week, the share matched to an existing case, the time from a\n"
      "      case's first referral to its regisseur (median, 90th\n"
-     "      percentile), progress and partner reports on time, late and\n"
-     "      missing with extensions and waivers, per partner and per\n"
-     "      regisseur organisation; and the two blind spots: the share of\n"
+     "      percentile), progress and partner reports and the gemeente\n"
+     "      departments' agreements on time, late and missing with\n"
+     "      extensions and waivers, per partner, regisseur organisation and\n"
+     "      department; and the two blind spots: the share of\n"
      "      cases whose social network was mapped and engaged, and care\n"
      "      against participation and safety in what came in (the domains\n"
      "      of the categories, configured in 'domains'). --csv: one line\n"
@@ -202,10 +278,15 @@ static const cli_cmd_t s_cmds[] = {
      "      existing file) while referrals keep coming in, then checks it\n"
      "      with PRAGMA integrity_check. Waits until the copy is made.\n"
      "      The pseudonym key is not in it: keep that safe apart.\n"},
-    {"digest", s_digest, "--print|--send",
+    {"digest", s_digest, "--print|--send|--preview --out DIR [--force]",
      "      The weekly digest for the gemeente as of now: --print shows\n"
-     "      it; --send queues it for the gemeente's address now (at most\n"
-     "      once per ISO week: regied sends it by itself on the digest\n"
-     "      day, and a second --send the same week does nothing).\n"},
+     "      its text; --send queues it for the gemeente's address now (at\n"
+     "      most once per ISO week: regied sends it by itself on the\n"
+     "      digest day, and a second --send the same week does nothing);\n"
+     "      --preview --out DIR writes what would go out into the\n"
+     "      existing folder DIR, mode 0644: digest.txt (the subject and\n"
+     "      the text), digest.html (its HTML, showing chart.png beside\n"
+     "      it) and chart.png (the chart), without queueing anything.\n"
+     "      It will not overwrite those files unless --force.\n"},
 };
 const cli_table_t rcmon_table = {s_cmds, sizeof s_cmds / sizeof *s_cmds};

@@ -9,6 +9,7 @@
 #include "client.h"
 #include "rcagree.h"
 #include "rccore.h"
+#include "rcimport.h"
 #include "rcmon.h"
 
 #include <getopt.h>
@@ -23,7 +24,7 @@
 /* The help text is laid out by hand: before the commands, then after. */
 /* clang-format off */
 static const char s_usage_head[] =
-"Usage: regiectl [-s SOCKET] [-t SECONDS] [--json] COMMAND [ARGUMENTS]\n"
+"Usage: regiectl [-s SOCKET] [-t SECONDS] [--json] [--utc] COMMAND [ARGUMENTS]\n"
 "\n"
 "regiectl is the command line of regie for the Kernteam, the gemeente and\n"
 "operators: the social map of regisseurs, the cases (one household's plan\n"
@@ -37,6 +38,7 @@ static const char s_usage_head[] =
 "  -t, --timeout SECONDS how long to wait for regied (default "
                                                    S_STR(CLI_TIMEOUT_S) ")\n"
 "  -j, --json            print the result as JSON, for scripts\n"
+"  -u, --utc             show times in UTC instead of regied's time zone\n"
 "  -h, --help            this help; regiectl COMMAND --help: one command's\n"
 "  -V, --version         print the version\n"
 "\n"
@@ -47,7 +49,8 @@ static const char s_usage_tail[] =
 "References: cases C-000017 (or 17), regisseurs RG-000003 (or 3),\n"
 "referrals R-000042; notifications by number.\n"
 "\n"
-"Output: aligned tables, times in the local zone (\"2026-11-22 09:00\").\n"
+"Output: aligned tables, times in regied's time zone (the timezone of its\n"
+"configuration, as in its emails; --utc for UTC), like \"2026-11-22 09:00\".\n"
 "With --json the result is printed as regied gives it, times in RFC 3339\n"
 "UTC; errors still go to standard error as \"regiectl: MESSAGE\".\n"
 "\n"
@@ -58,7 +61,8 @@ static const char s_usage_tail[] =
 "      closed case (conflict); lookup: no case holds the person\n"
 "  64  usage error: unknown command or option, missing argument\n"
 "  65  regied found an argument invalid (bad_request), e.g. a BSN that\n"
-"      fails the elfproef, an email that is not an address\n"
+"      fails the elfproef, an email that is not an address\n""      (import: a line of the file is wrong; each is shown)\n"
+"  66  import: the file cannot be read\n"
 "  69  regied is not running or not reachable at the socket, or did not\n"
 "      answer in time\n"
 "  75  regied could not use its database (unavailable): nothing was\n"
@@ -75,6 +79,7 @@ static const char s_usage_tail[] =
 "  regiectl case type 17 intensive\n"
 "  regiectl case close C-000017 --reason 'plan completed'\n"
 "  regiectl lookup --bsn              (type the BSN; it is not shown)\n"
+"  regiectl import --check caseload.csv; regiectl import caseload.csv\n"
 "  regiectl --json cases --status all | jq '.[].case'\n"
 "  regiectl outbox --status failed; regiectl outbox retry 12\n";
 /* clang-format on */
@@ -94,6 +99,7 @@ static const cli_table_t *const s_tables[] = {
     &s_help_table,
     &rcagree_table,
     &rcmon_table,
+    &rcimport_table,
 };
 
 /* The k-th command of all the tables, or NULL past the last. */
@@ -184,6 +190,9 @@ static int s_option(cli_opts_t *o, int c, const char *arg)
     case 'j':
         o->json = true;
         return -1;
+    case 'u':
+        o->utc = true;
+        return -1;
     case 't':
         return s_timeout(o, optarg);
     case 'h':
@@ -205,13 +214,14 @@ static int s_global(cli_opts_t *o, int argc, char **argv, int *rc)
         {"socket", required_argument, NULL, 's'},
         {"timeout", required_argument, NULL, 't'},
         {"json", no_argument, NULL, 'j'},
+        {"utc", no_argument, NULL, 'u'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+s:t:jhV", lo, NULL)) != -1)
+    while ((c = getopt_long(argc, argv, "+s:t:juhV", lo, NULL)) != -1)
         if ((*rc = s_option(o, c, argv[optind - 1])) >= 0)
             return -1;
     return optind;

@@ -2,7 +2,8 @@
  * table — regiectl's human output: columns aligned by characters (UTF-8
  * aware), text made safe for a terminal (control characters, which a
  * partner's contact name or note could carry, become '?'), and times
- * shown in the local zone as "2026-11-22 09:00". For regiectl; no
+ * shown in the local zone (regied's, once a reply named it: see cli) as
+ * "2026-11-22 09:00". For regiectl; no
  * sockets, no store.
  */
 #ifndef REGIE_TABLE_H

@@ -335,6 +335,32 @@ static void s_reasons(FILE *out, const json_t *rows)
     }
 }
 
+/* The counts that did not match what arrived, both numbers. */
+static void s_unreconciled(FILE *out, const json_t *rows)
+{
+    size_t i;
+    json_t *a;
+    bool head = false;
+    json_array_foreach(rows, i, a)
+    {
+        const json_t *u = json_object_get(a, "unreconciled");
+        if (!u)
+            continue;
+        if (!head)
+            fprintf(out, "\nCounts not reconciled (not kept):\n");
+        head = true;
+        char *owner = s_owner(a);
+        char *period = table_clean(field_str(u, "period"), false, 20);
+        fprintf(out, "  %s %s: reported %lld for %s, received by regie %lld\n",
+                field_str(a, "agreement"), owner,
+                (long long)json_integer_value(json_object_get(u, "reported")),
+                period,
+                (long long)json_integer_value(json_object_get(u, "received")));
+        free(owner);
+        free(period);
+    }
+}
+
 void viewagree_overdue(FILE *out, const json_t *rows)
 {
     static const char *const h[] = {"OWNER",  "AGREEMENT", "KIND",
@@ -368,6 +394,7 @@ void viewagree_overdue(FILE *out, const json_t *rows)
     } else {
         table_print(t, out);
         s_reasons(out, rows);
+        s_unreconciled(out, rows);
     }
     table_destroy(&t);
 }

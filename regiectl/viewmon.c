@@ -5,9 +5,12 @@
 #include "viewmon.h"
 
 #include "field.h"
+#include "ref.h"
+#include "strbuf.h"
 #include "table.h"
 #include "xmem.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +43,46 @@ static void s_days(const json_t *v, char *buf, size_t len)
         snprintf(buf, len, "-");
 }
 
+/* Whether key names a time: "at", "*_at", "until", "due", "next_due". */
+static bool s_time_key(const char *key)
+{
+    size_t n = strlen(key);
+    return strcmp(key, "at") == 0 || strcmp(key, "until") == 0 ||
+           strcmp(key, "due") == 0 || strcmp(key, "next_due") == 0 ||
+           (n > 3 && strcmp(key + n - 3, "_at") == 0);
+}
+
+/* The details of an event for a person: "key=value" pairs, a time (in
+ * epoch seconds or RFC 3339) as every other view shows it, a string as
+ * it is, anything else as JSON. A new string; NULL when there are none. */
+static char *s_details(const json_t *d)
+{
+    if (!json_is_object(d))
+        return d && !json_is_null(d) ? json_dumps(d, JSON_ENCODE_ANY) : NULL;
+    strbuf_t b = {0};
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)d, key, v)
+    {
+        char when[TABLE_TIME_MAX], *text = NULL;
+        const char *shown;
+        if (s_time_key(key) && json_is_integer(v)) {
+            char rfc[40];
+            shown = table_time(ref_time(rfc, sizeof rfc, json_integer_value(v)),
+                               when, sizeof when);
+        } else if (s_time_key(key) && json_is_string(v)) {
+            shown = table_time(json_string_value(v), when, sizeof when);
+        } else if (json_is_string(v)) {
+            shown = json_string_value(v);
+        } else {
+            shown = text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        }
+        strbuf_printf(&b, "%s%s=%s", b.len ? " " : "", key, shown);
+        free(text);
+    }
+    return strbuf_take(&b);
+}
+
 void viewmon_log(FILE *out, const json_t *rows)
 {
     static const char *const h[] = {"TIME",      "ACTOR", "ACTION", "CASE",
@@ -51,9 +94,7 @@ void viewmon_log(FILE *out, const json_t *rows)
     {
         char when[TABLE_TIME_MAX];
         json_t *d = json_object_get(e, "details");
-        char *text = json_is_null(d) || !d
-                         ? NULL
-                         : json_dumps(d, JSON_COMPACT | JSON_ENCODE_ANY);
+        char *text = s_details(d);
         char *shown = text ? table_clean(text, false, S_DETAILS_MAX) : NULL;
         const char *cells[] = {
             table_time(field_str(e, "at"), when, sizeof when),
@@ -171,22 +212,23 @@ static void s_domain_table(FILE *out, const json_t *rows, const char *key,
 static void s_tally_table(FILE *out, const json_t *rows, const char *key,
                           const char *head)
 {
-    const char *h[] = {head,      ">ON TIME",    ">LATE",   ">MISSING",
-                       ">WAIVED", ">EXTENSIONS", ">WAIVERS"};
-    table_t *t = table_new(7, h);
+    const char *h[] = {head,      ">ON TIME", ">LATE",       ">MISSING",
+                       ">COUNT OFF", ">WAIVED", ">EXTENSIONS", ">WAIVERS"};
+    table_t *t = table_new(8, h);
     size_t i;
     json_t *r;
     json_array_foreach(rows, i, r)
     {
-        char *c[7] = {xstrdup(field_str(r, key)),
+        char *c[8] = {xstrdup(field_str(r, key)),
                       s_part(r, "on_time", "on_time_share"),
                       s_part(r, "late", "late_share"),
                       s_part(r, "missing", "missing_share"),
+                      s_part(r, "unreconciled", "unreconciled_share"),
                       xasprintf("%lld", s_int(r, "waived")),
                       xasprintf("%lld", s_int(r, "extensions")),
                       xasprintf("%lld", s_int(r, "waivers"))};
         table_add(t, (const char *const *)c);
-        for (int k = 0; k < 7; k++)
+        for (int k = 0; k < 8; k++)
             free(c[k]);
     }
     if (table_rows(t))
@@ -265,10 +307,17 @@ static void s_stats_reports(FILE *out, const json_t *rep)
     free(miss);
     s_tally_table(out, json_object_get(p, "by_organisation"), "organisation",
                   "ORGANISATION");
-    fprintf(out, "\nPartners' periodic reports:\n");
+    fprintf(out, "\nPartners' periodic reports (count off: a count that "
+                 "is not what regie received, not kept):\n");
     s_tally_table(
         out, json_object_get(json_object_get(rep, "partner"), "by_partner"),
         "partner", "PARTNER");
+    const json_t *dep = json_object_get(rep, "department");
+    if (json_array_size(json_object_get(dep, "by_department")) == 0)
+        return;
+    fprintf(out, "\nThe gemeente departments' agreements:\n");
+    s_tally_table(out, json_object_get(dep, "by_department"), "department",
+                  "DEPARTMENT");
 }
 
 /* The social network of the households: mapped, engaged. */
@@ -355,7 +404,8 @@ static void s_csv_domains(FILE *out, const json_t *o, const char *partner,
 }
 
 /* The figures of o in section, then those of each row of its member
- * list, a row keyed by its member key (partner or organisation); with
+ * list, a row keyed by its member key (partner; anything else, an
+ * organisation or a department, goes in the organisation column); with
  * weeks, each row's counts per week follow it. */
 static void s_csv_group(FILE *out, const char *section, const json_t *o,
                         const char *list, const char *key, bool weeks)
@@ -399,6 +449,9 @@ void viewmon_stats_csv(FILE *out, const json_t *s)
                 "by_organisation", "organisation", false);
     s_csv_group(out, "partner_reports", json_object_get(rep, "partner"),
                 "by_partner", "partner", false);
+    s_csv_group(out, "department_agreements",
+                json_object_get(rep, "department"), "by_department",
+                "department", false);
     s_csv(out, "network", NULL, NULL, NULL, NULL,
           json_object_get(s, "network"));
 }

@@ -22,6 +22,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* The outcome of an ended occurrence, in SQL over the occurrence table
+ * under the name o: as stored (met, met_late, missed, waived, closed),
+ * but "met_unreconciled" when the report that met it gave a count that
+ * is not what regie received from the partner in that period: such an
+ * agreement is not kept (DESIGN "Agreements"), whatever its time. One
+ * definition for every view: stats, the overdue list, the digest. */
+#define AGREE_OUTCOME_SQL(o)                                               \
+    "(CASE WHEN " o ".outcome IN ('met', 'met_late') AND EXISTS (SELECT 1" \
+    " FROM report u WHERE u.id = " o ".report_id AND u.reconciled = 0)"   \
+    " THEN 'met_unreconciled' ELSE " o ".outcome END)"
+
 /* A new agreement. Pointers are borrowed for the call. */
 typedef struct {
     int kind;                /* CFG_KIND_... */

@@ -3,6 +3,8 @@
  */
 #include "agreeq.h"
 
+#include "agree.h"
+
 #include "store/dbjson.h"
 #include "mail/notify.h"
 #include "ref.h"
@@ -26,9 +28,19 @@ static const char s_sql_list[] =
 static const char s_sql_overdue[] =
     "SELECT " S_COLUMNS " FROM agreement WHERE status = 'open'"
     " AND due_at < ?1 ORDER BY owner_type, owner, due_at";
+/* Open agreements whose last delivered report gave a count that is not
+ * what arrived: not kept, even when on time. */
+static const char s_sql_unreconciled[] =
+    "SELECT a.id, a.kind, a.owner_type, a.owner, a.case_id, a.description,"
+    " a.policy, a.period_days, a.status, a.occurrence, a.due_at, a.level,"
+    " a.next_at, a.extensions, a.created_at, a.created_by, a.reason,"
+    " r.period, r.count, r.received FROM agreement a JOIN report r"
+    " ON r.id = (SELECT max(id) FROM report WHERE agreement_id = a.id"
+    " AND status = 'delivered') WHERE a.status = 'open' AND r.reconciled = 0"
+    " ORDER BY a.owner_type, a.owner, a.id";
 static const char s_sql_occurrences[] =
-    "SELECT n, due_at, outcome, at, level, extensions FROM occurrence"
-    " WHERE agreement_id = ?1 ORDER BY n";
+    "SELECT n, due_at, " AGREE_OUTCOME_SQL("o") ", at, level, extensions"
+    " FROM occurrence o WHERE agreement_id = ?1 ORDER BY n";
 static const char s_sql_reports[] =
     "SELECT id, status, reason, period, count, received, reconciled,"
     " received_at, outcome, occurrence, source FROM report"
@@ -236,6 +248,51 @@ static int s_missed_in_row(store_t *s, int64_t id)
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? n : -1;
 }
 
+/* The row of rows for agreement ref, or NULL. */
+static json_t *s_find(json_t *rows, const char *ref)
+{
+    size_t i;
+    json_t *o;
+    json_array_foreach(rows, i, o)
+    {
+        if (strcmp(json_string_value(json_object_get(o, "agreement")), ref) ==
+            0)
+            return o;
+    }
+    return NULL;
+}
+
+/* Adds {period, reported, received} as "unreconciled" to the rows of the
+ * agreements whose last count did not match, appending those not
+ * overdue. Returns 0 or -1. */
+static int s_add_unreconciled(store_t *s, const cfg_t *cfg, json_t *rows)
+{
+    sqlite3_stmt *st = store_prepare(s, s_sql_unreconciled);
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = store_step(s, st)) == SQLITE_ROW) {
+        json_t *row = s_row(s, cfg, st);
+        json_t *o = s_find(rows, json_string_value(json_object_get(row,
+                                                                   "agreement")));
+        if (o) {
+            json_decref(row);
+        } else {
+            json_object_set_new(row, "days_late", json_null());
+            json_object_set_new(row, "reasons", json_array());
+            json_object_set_new(row, "missed_in_row", json_integer(0));
+            json_array_append_new(rows, row);
+            o = row;
+        }
+        json_object_set_new(o, "unreconciled",
+                            json_pack("{s:o, s:o, s:o}", "period",
+                                      dbjson_text(st, 17), "reported",
+                                      dbjson_int(st, 18), "received",
+                                      dbjson_int(st, 19)));
+    }
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
 json_t *agreeq_overdue(store_t *s, const cfg_t *cfg, int64_t now)
 {
     sqlite3_stmt *st = store_prepare(s, s_sql_overdue);
@@ -269,6 +326,10 @@ json_t *agreeq_overdue(store_t *s, const cfg_t *cfg, int64_t now)
         }
         json_object_set_new(o, "reasons", reasons);
         json_object_set_new(o, "missed_in_row", json_integer(missed));
+    }
+    if (s_add_unreconciled(s, cfg, rows) < 0) {
+        json_decref(rows);
+        return NULL;
     }
     return rows;
 }

@@ -31,8 +31,11 @@ json_t *agreeq_one(store_t *s, const cfg_t *cfg, int64_t id, int details,
 /* Agreements matching f, oldest first. NULL on a store error. */
 json_t *agreeq_list(store_t *s, const cfg_t *cfg, const agreeq_filter_t *f);
 
-/* Open agreements past due at now, by owner then days late. NULL on a
- * store error. */
+/* The agreements not kept at now: open ones past due, by owner then days
+ * late (with days_late, reasons, missed_in_row), and open ones whose last
+ * report gave a count that is not what arrived, with "unreconciled":
+ * {period, reported, received} (days_late null unless also past due).
+ * NULL on a store error. */
 json_t *agreeq_overdue(store_t *s, const cfg_t *cfg, int64_t now);
 
 #endif

@@ -210,6 +210,20 @@ void regisseur_contact_clear(regisseur_contact_t *c)
     memset(c, 0, sizeof *c);
 }
 
+int regisseur_by_email(store_t *s, const char *email, int64_t *id)
+{
+    sqlite3_stmt *st = store_prepare(s, s_sql_email);
+    if (!st)
+        return -1;
+    store_bind_text(s, st, 1, email);
+    store_bind_int64(s, st, 2, 0);
+    int rc = store_step(s, st);
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
 json_t *regisseur_get(store_t *s, int64_t id, problem_t *pb)
 {
     json_t *rows = s_select(s, id, true, pb);

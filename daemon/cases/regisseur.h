@@ -65,6 +65,11 @@ int regisseur_contact(store_t *s, int64_t id, regisseur_contact_t *out);
 /* Frees the strings of c and clears it; accepts a cleared one. */
 void regisseur_contact_clear(regisseur_contact_t *c);
 
+/* The active regisseur with this email (compared without regard to
+ * case): returns 1 with *id set, 0 when there is none, -1 on a store
+ * error (logged). */
+int regisseur_by_email(store_t *s, const char *email, int64_t *id);
+
 /* Regisseur id, or NULL with pb set (not_found, unavailable). */
 json_t *regisseur_get(store_t *s, int64_t id, problem_t *pb);
 

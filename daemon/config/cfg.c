@@ -6,9 +6,12 @@
  */
 #include "cfg.h"
 
+#include "xmem.h"
+
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char *const s_kind_names[CFG_KINDS] = {
     "progress", "assign", "partner", "request", "custom"};
@@ -76,6 +79,7 @@ static void s_free_mail(cfg_mail_t *m)
         free(addrs[i]->email);
     }
     free(m->templates);
+    free(m->templates_shipped);
     free(m->smtp_host);
     free(m->smtp_ca_file);
     free(m->smtp_user);
@@ -153,4 +157,14 @@ const char *cfg_domain(const cfg_t *cfg, const char *category)
         if (strcmp(cfg->domain_keys[i], category) == 0)
             return cfg->domain_values[i];
     return "other";
+}
+
+char *cfg_template(const cfg_t *cfg, const char *name)
+{
+    char *p = xasprintf("%s/%s", cfg->mail.templates, name);
+    struct stat st;
+    if (!cfg->mail.templates_shipped || lstat(p, &st) == 0)
+        return p;
+    free(p);
+    return xasprintf("%s/%s", cfg->mail.templates_shipped, name);
 }

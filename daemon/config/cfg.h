@@ -50,7 +50,8 @@ typedef struct {
  * notifications are made at all (an intake-only installation). */
 typedef struct {
     bool enabled;               /* the group is present */
-    char *templates;            /* folder of the templates, resolved */
+    char *templates;            /* folder of the edited templates, resolved */
+    char *templates_shipped;    /* folder of the shipped ones */
     cfg_address_t from;         /* From of every email */
     cfg_address_t kernteam;     /* the Kernteam's shared address */
     cfg_address_t gemeente;     /* the gemeente's monitoring contact */
@@ -63,6 +64,8 @@ typedef struct {
     char *smtp_user;            /* NULL: no AUTH */
     char *smtp_password;        /* read from password_file */
     int smtp_timeout_ms;
+    int smtp_max_per_session;   /* mails in one SMTP session at most */
+    int smtp_session_s;         /* no mail begun in an older session */
     int retry_min_s;            /* first pause after a temporary failure */
     int retry_max_s;            /* longest pause */
     int lifetime_h;             /* give up on a notification after this */
@@ -162,6 +165,11 @@ const cfg_policy_t *cfg_policy(const cfg_t *cfg, const char *name);
 
 /* The department with this id, or NULL. */
 const cfg_department_t *cfg_department(const cfg_t *cfg, const char *id);
+
+/* The path of template name (e.g. "reminder.txt"): the edited one in
+ * mail.templates when that folder holds a file of that name, else the
+ * shipped one. A new string for the caller to free. */
+char *cfg_template(const cfg_t *cfg, const char *name);
 
 /* The domain (care, participation, safety) of a category, or "other". */
 const char *cfg_domain(const cfg_t *cfg, const char *category);

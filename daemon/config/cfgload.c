@@ -167,8 +167,9 @@ static void s_database(cfgparse_t *ctx, const config_setting_t *g)
     free(dir);
 }
 
-/* daemon.wal_max_mb and daemon.min_free_mb: the reserve defaults to what
- * a checkpoint of the largest WAL needs, twice over. */
+/* daemon.wal_max_mb and daemon.min_free_mb: the reserve defaults to four
+ * times the bound (a WAL under sustained load runs past it by a few
+ * batches; a checkpoint of it needs that much room). */
 static void s_space(cfgparse_t *ctx, const config_setting_t *g)
 {
     cfg_t *cfg = ctx->cfg;
@@ -176,7 +177,7 @@ static void s_space(cfgparse_t *ctx, const config_setting_t *g)
     cfgparse_int(ctx, g, "wal_max_mb", 1, 1 << 16, &wal);
     cfgparse_int(ctx, g, "min_free_mb", 0, 1 << 20, &reserve);
     cfg->wal_max_mb = (int)wal;
-    cfg->min_free_mb = reserve >= 0 ? (int)reserve : (int)(2 * wal);
+    cfg->min_free_mb = reserve >= 0 ? (int)reserve : (int)(4 * wal);
     const config_setting_t *r = config_setting_get_member(g, "min_free_mb");
     if (reserve >= 0 && reserve < wal)
         cfgparse_error(ctx, r,
@@ -481,6 +482,8 @@ static void s_defaults(cfg_t *cfg)
     cfg->mail.smtp_port = 587;
     cfg->mail.smtp_starttls = true;
     cfg->mail.smtp_timeout_ms = 30000;
+    cfg->mail.smtp_max_per_session = 100;
+    cfg->mail.smtp_session_s = 60;
     cfg->mail.retry_min_s = 60;
     cfg->mail.retry_max_s = 3600;
     cfg->mail.lifetime_h = 72;

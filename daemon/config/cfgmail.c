@@ -5,6 +5,10 @@
  */
 #include "cfgmail.h"
 
+#ifndef REGIE_TEMPLATES_DIR
+#define REGIE_TEMPLATES_DIR "/usr/local/share/regie/templates"
+#endif
+
 #include "rfile.h"
 #include "xmem.h"
 
@@ -91,11 +95,27 @@ static void s_secret_file(cfgparse_t *ctx, const config_setting_t *g,
     free(path);
 }
 
+/* The smtp group's timeout and the limits of a session. */
+static void s_smtp_limits(cfgparse_t *ctx, const config_setting_t *g,
+                          cfg_mail_t *m)
+{
+    long long v = m->smtp_timeout_ms;
+    cfgparse_int(ctx, g, "timeout_ms", 100, 600000, &v);
+    m->smtp_timeout_ms = (int)v;
+    v = m->smtp_max_per_session;
+    cfgparse_int(ctx, g, "max_per_session", 1, 10000, &v);
+    m->smtp_max_per_session = (int)v;
+    v = m->smtp_session_s;
+    cfgparse_int(ctx, g, "session_seconds", 1, 3600, &v);
+    m->smtp_session_s = (int)v;
+}
+
 static void s_smtp(cfgparse_t *ctx, const config_setting_t *mg, cfg_mail_t *m)
 {
-    static const char *const known[] = {"host",      "port", "starttls",
-                                        "ca_file",   "user", "password_file",
-                                        "timeout_ms"};
+    static const char *const known[] = {
+        "host",           "port",          "starttls",   "ca_file",
+        "user",           "password_file", "timeout_ms", "max_per_session",
+        "session_seconds"};
     const config_setting_t *g = config_setting_get_member(mg, "smtp");
     if (!g || !config_setting_is_group(g)) {
         cfgparse_error(ctx, g ? g : mg,
@@ -119,17 +139,39 @@ static void s_smtp(cfgparse_t *ctx, const config_setting_t *mg, cfg_mail_t *m)
     s_secret_file(ctx, g, "password_file", &m->smtp_password);
     if (m->smtp_user && !m->smtp_password)
         cfgparse_error(ctx, g, "smtp: a user needs a password_file");
-    v = m->smtp_timeout_ms;
-    cfgparse_int(ctx, g, "timeout_ms", 100, 600000, &v);
-    m->smtp_timeout_ms = (int)v;
+    s_smtp_limits(ctx, g, m);
+}
+
+/* mail.templates (the edited ones: a folder that must exist) and
+ * mail.shipped_templates (default: where make install puts them). */
+static void s_templates(cfgparse_t *ctx, const config_setting_t *g,
+                        cfg_mail_t *m)
+{
+    const config_setting_t *t =
+        cfgparse_string(ctx, g, "templates", false, &m->templates);
+    if (!t)
+        m->templates = xstrdup("templates");
+    cfgparse_resolve(ctx, &m->templates);
+    const config_setting_t *sh = cfgparse_string(ctx, g, "shipped_templates",
+                                                 false, &m->templates_shipped);
+    if (!sh)
+        m->templates_shipped = xstrdup(REGIE_TEMPLATES_DIR);
+    cfgparse_resolve(ctx, &m->templates_shipped);
+    struct stat st;
+    if (stat(m->templates, &st) != 0)
+        cfgparse_error(ctx, t ? t : g, "templates: cannot read %s: %s",
+                       m->templates, strerror(errno));
+    else if (!S_ISDIR(st.st_mode))
+        cfgparse_error(ctx, t ? t : g, "templates: %s is not a folder",
+                       m->templates);
 }
 
 void cfgmail_load(cfgparse_t *ctx, const config_setting_t *root)
 {
     static const char *const known[] = {
-        "templates",   "from",        "kernteam",
-        "gemeente",    "quiet_hours", "smtp",
-        "retry_min_s", "retry_max_s", "lifetime_hours"};
+        "templates",   "shipped_templates", "from", "kernteam",
+        "gemeente",    "quiet_hours",       "smtp", "retry_min_s",
+        "retry_max_s", "lifetime_hours"};
     cfg_mail_t *m = &ctx->cfg->mail;
     const config_setting_t *g = config_setting_get_member(root, "mail");
     if (!g)
@@ -140,18 +182,7 @@ void cfgmail_load(cfgparse_t *ctx, const config_setting_t *root)
     }
     m->enabled = true;
     cfgparse_check_known(ctx, g, known, sizeof known / sizeof *known);
-    const config_setting_t *t =
-        cfgparse_string(ctx, g, "templates", false, &m->templates);
-    if (!t)
-        m->templates = xstrdup("templates");
-    cfgparse_resolve(ctx, &m->templates);
-    struct stat st;
-    if (stat(m->templates, &st) != 0)
-        cfgparse_error(ctx, t ? t : g, "templates: cannot read %s: %s",
-                       m->templates, strerror(errno));
-    else if (!S_ISDIR(st.st_mode))
-        cfgparse_error(ctx, t ? t : g, "templates: %s is not a folder",
-                       m->templates);
+    s_templates(ctx, g, m);
     s_address(ctx, g, "from", &m->from);
     s_address(ctx, g, "kernteam", &m->kernteam);
     s_address(ctx, g, "gemeente", &m->gemeente);

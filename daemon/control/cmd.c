@@ -1,12 +1,70 @@
 /*
- * cmd — what every control command shares: reading its arguments, and
- * the actor it names in the audit trail. Main thread only.
+ * cmd — what every control command shares: checking and reading its
+ * arguments, and the actor it names in the audit trail. Main thread
+ * only.
  */
 #include "cmd.h"
 
 #include "ref.h"
 
 #include <stdio.h>
+#include <string.h>
+
+static const char *s_type_name(char type)
+{
+    return type == 's'   ? "a string"
+           : type == 'b' ? "true or false"
+           : type == 'i' ? "an integer"
+           : type == 'a' ? "an array"
+           : type == 'o' ? "an object"
+                         : "a reference (a string or a number)";
+}
+
+static bool s_type_ok(char type, const json_t *v)
+{
+    return type == 's'   ? json_is_string(v)
+           : type == 'b' ? json_is_boolean(v)
+           : type == 'i' ? json_is_integer(v)
+           : type == 'a' ? json_is_array(v)
+           : type == 'o' ? json_is_object(v)
+                         : json_is_string(v) || json_is_integer(v);
+}
+
+/* The table entry of argument key of cmd, or NULL. */
+static const cmd_arg_t *s_arg(const cmd_t *cmd, const char *key)
+{
+    for (const cmd_arg_t *a = cmd->args; a < cmd->args + CMD_ARGS_MAX; a++)
+        if (a->name && strcmp(a->name, key) == 0)
+            return a;
+    return NULL;
+}
+
+bool cmd_args_ok(const cmd_t *cmd, json_t *args, problem_t *pb)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(args, key, v)
+    {
+        const cmd_arg_t *a = s_arg(cmd, key);
+        if (!a) {
+            problem_set(pb, PROBLEM_BAD_REQUEST, "%s takes no argument '%.40s'",
+                        cmd->name, key);
+            return false;
+        }
+        if (!s_type_ok(a->type, v)) {
+            problem_set(pb, PROBLEM_BAD_REQUEST, "%s: %s must be %s", cmd->name,
+                        a->name, s_type_name(a->type));
+            return false;
+        }
+    }
+    for (const cmd_arg_t *a = cmd->args; a < cmd->args + CMD_ARGS_MAX; a++)
+        if (a->name && a->required && !json_object_get(args, a->name)) {
+            problem_set(pb, PROBLEM_BAD_REQUEST,
+                        "%s: the argument %s is required", cmd->name, a->name);
+            return false;
+        }
+    return true;
+}
 
 const char *cmd_str(const cmd_call_t *c, const char *name)
 {

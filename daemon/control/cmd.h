@@ -56,7 +56,8 @@ typedef struct {
 typedef struct {
     const char *name;
     char type; /* 's' string, 'b' boolean, 'i' integer, 'r' reference
-                * (a string like "C-000017", or a number) */
+                * (a string like "C-000017", or a number), 'a' array,
+                * 'o' object */
     bool required;
 } cmd_arg_t;
 
@@ -73,6 +74,11 @@ typedef struct {
     bool write;
     cmd_arg_t args[CMD_ARGS_MAX];
 } cmd_t;
+
+/* Checks args (an object) against cmd's table: every key known and of
+ * its type, every required one present. Returns false with pb set
+ * (bad_request) naming the first that is not. */
+bool cmd_args_ok(const cmd_t *cmd, json_t *args, problem_t *pb);
 
 /* Argument readers for handlers: the string (borrowed from args) or
  * NULL; the boolean (false when absent); a reference with prefix ("C")

@@ -147,9 +147,11 @@ static json_t *s_case_changed(cmd_call_t *c, json_t *r, int64_t id,
     return r;
 }
 
-/* What an assignment causes: the emails to the new regisseur and the
- * previous one (when notifications are made), and the agreements. */
-static int s_on_assign(cmd_call_t *c, json_t *r, int64_t id, int64_t rid)
+/* What an assignment causes, once its case.assigned event is recorded:
+ * the emails to the new regisseur and the previous one (when
+ * notifications are made), keyed on that event, and the agreements. */
+static int s_on_assign(cmd_call_t *c, json_t *r, int64_t id, int64_t rid,
+                       int64_t event)
 {
     char actor[80];
     int64_t previous = 0;
@@ -158,7 +160,7 @@ static int s_on_assign(cmd_call_t *c, json_t *r, int64_t id, int64_t rid)
         ref_parse(prev, REF_REGISSEUR, &previous);
     notify_t *n = c->env->notify;
     if (n && notify_enabled(n) &&
-        notify_assigned(n, c->env->store, id, rid, previous, c->now) < 0)
+        notify_assigned(n, c->env->store, id, rid, previous, event, c->now) < 0)
         return -1;
     return agree_on_assign(c->env->store, c->env->cfg, n, id, rid, c->now,
                            cmd_actor(c, actor, sizeof actor));
@@ -172,8 +174,15 @@ static json_t *s_case_assign(cmd_call_t *c)
         return NULL;
     json_t *r = casefile_assign(c->env->store, id, rid, c->now, &c->out->pb);
     if (r)
-        r = s_case_changed(c, r, id, "case.assigned",
-                           s_on_assign(c, r, id, rid));
+        r = s_case_changed(c, r, id, "case.assigned", 0);
+    /* The event's id (the last insert: s_case_changed ends with it)
+     * keys the emails, so each assignment has its own, however soon the
+     * next one comes. */
+    if (r && s_on_assign(c, r, id, rid, store_last_id(c->env->store)) < 0) {
+        json_decref(r);
+        problem_store(&c->out->pb);
+        r = NULL;
+    }
     if (r) {
         const char *prev = json_string_value(json_object_get(r, "previous"));
         snprintf(c->out->change, sizeof c->out->change,

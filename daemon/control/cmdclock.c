@@ -12,6 +12,8 @@
 
 #include <stdio.h>
 
+#define S_ADVANCE_MAX 3155760000LL /* seconds of one clock.advance */
+
 static json_t *s_bad(cmd_call_t *c, const char *msg)
 {
     problem_set(&c->out->pb, PROBLEM_BAD_REQUEST, "%s", msg);
@@ -62,6 +64,8 @@ static json_t *s_clock_advance(cmd_call_t *c)
         return NULL;
     if (json_integer_value(v) < 0)
         return s_bad(c, "seconds must be 0 or more: time does not go back");
+    if (json_integer_value(v) > S_ADVANCE_MAX) /* ms would overflow */
+        return s_bad(c, "seconds must be at most 3155760000 (100 years)");
     clock_advance(json_integer_value(v));
     if (c->env->mon)
         mon_set_cfg(c->env->mon, c->env->cfg);

@@ -14,7 +14,9 @@
 #include "mon/stats.h"
 #include "ref.h"
 #include "store/auditlog.h"
+#include "xmem.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,18 +63,26 @@ static json_t *s_log(cmd_call_t *c)
     return auditlog_list(c->env->store, &f, &c->out->pb);
 }
 
+/* A period of at most STATS_DAYS_MAX: the figures of a longer one take
+ * the main thread (and the intake) for seconds. */
 static json_t *s_stats(cmd_call_t *c)
 {
-    int64_t from = -1, to = c->now;
+    int64_t from = 0, to = c->now;
     if (!s_date(c, "from", false, false, &from) ||
         !s_date(c, "to", true, false, &to))
         return NULL;
-    if (from < 0) /* the current ISO week and the 11 before it */
+    if (!cmd_str(c, "from")) /* the current ISO week and the 11 before */
         from = cal_add_days(stats_week_start(to - 1),
                             -7 * (STATS_WEEKS_DEFAULT - 1));
     if (from >= to) {
         problem_set(&c->out->pb, PROBLEM_BAD_REQUEST,
                     "from must come before to");
+        return NULL;
+    }
+    if (to - from > (int64_t)STATS_DAYS_MAX * 86400) {
+        problem_set(&c->out->pb, PROBLEM_BAD_REQUEST,
+                    "the period from .. to is at most %d days (ten years)",
+                    STATS_DAYS_MAX);
         return NULL;
     }
     return stats_compute(c->env->store, c->env->cfg, from, to, c->now,
@@ -148,35 +158,59 @@ static json_t *s_backup_status(cmd_call_t *c)
     return b ? backup_status(b) : NULL;
 }
 
-/* Prints the digest of now, or with send queues it (once a week). */
+/* What a preview adds to the reply r: the HTML, the picture (base64)
+ * and the numbers it shows. */
+static void s_preview(json_t *r, const digest_mail_t *m)
+{
+    char *png = NULL;
+    if (m->png) {
+        size_t len = sodium_base64_encoded_len(m->png_len,
+                                               sodium_base64_VARIANT_ORIGINAL);
+        png = xmalloc(len);
+        sodium_bin2base64(png, len, m->png, m->png_len,
+                          sodium_base64_VARIANT_ORIGINAL);
+    }
+    json_object_set_new(r, "html",
+                        m->html ? json_string(m->html) : json_null());
+    json_object_set_new(r, "png", png ? json_string(png) : json_null());
+    json_object_set_new(r, "chart", json_incref(m->chart));
+    free(png);
+}
+
+/* The digest as of now: printed, queued (send: once a week), or with
+ * preview its text, HTML and chart for regiectl to write to files. */
 static json_t *s_digest(cmd_call_t *c)
 {
+    bool send = cmd_bool(c, "send"), preview = cmd_bool(c, "preview");
     digest_t *d = digest_new(c->env->cfg);
-    char key[DIGEST_KEY_MAX], actor[80], *subject = NULL, *body = NULL;
+    char key[DIGEST_KEY_MAX], actor[80];
+    digest_mail_t m = {0};
     json_t *r = NULL;
     int queued = 0;
-    if (!d || !digest_enabled(d))
+    if (send && preview)
+        problem_set(&c->out->pb, PROBLEM_BAD_REQUEST,
+                    "give send or preview, not both");
+    else if (!d || !digest_enabled(d))
         problem_set(&c->out->pb, PROBLEM_CONFLICT,
                     "there is no digest: it needs the 'mail' group with "
-                    "the template %s, and a digest day",
-                    DIGEST_TEMPLATE);
-    else if (digest_render(d, c->env->store, c->now, &subject, &body) < 0 ||
-             (cmd_bool(c, "send") &&
+                    "the templates %s and %s, and a digest day",
+                    DIGEST_TEMPLATE, DIGEST_HTML_TEMPLATE);
+    else if (digest_render(d, c->env->store, c->now, "chart.png", &m) < 0 ||
+             (send &&
               (queued = digest_queue(d, c->env->store, c->now,
                                      cmd_actor(c, actor, sizeof actor))) < 0))
         problem_store(&c->out->pb);
     else
         r = json_pack("{s:s, s:s, s:s, s:s, s:b}", "key",
                       digest_key(c->now, key, sizeof key), "to",
-                      c->env->cfg->mail.gemeente.email, "subject", subject,
-                      "body", body, "queued", queued == 1);
+                      c->env->cfg->mail.gemeente.email, "subject", m.subject,
+                      "body", m.body, "queued", queued == 1);
+    if (r && preview)
+        s_preview(r, &m);
     if (r && queued == 1)
-        snprintf(c->out->change, sizeof c->out->change,
-                 "digest queued "
-                 "key=%s",
+        snprintf(c->out->change, sizeof c->out->change, "digest queued key=%s",
                  key);
-    free(subject);
-    free(body);
+    digest_mail_clear(&m);
     digest_destroy(&d);
     return r;
 }
@@ -197,7 +231,7 @@ const cmd_t cmdmon_commands[] = {
     {"purge", s_purge, true, {{"dry_run", 'b', false}}},
     {"backup", s_backup, false, {{"path", 's', true}}},
     {"backup.status", s_backup_status, false, {{0}}},
-    {"digest", s_digest, true, {{"send", 'b', false}}},
+    {"digest", s_digest, true, {{"send", 'b', false}, {"preview", 'b', false}}},
 };
 const size_t cmdmon_commands_n =
     sizeof cmdmon_commands / sizeof *cmdmon_commands;

@@ -11,6 +11,7 @@
 #include "cmdagree.h"
 #include "cmdcase.h"
 #include "cmdclock.h"
+#include "cmdimport.h"
 #include "cmdmon.h"
 #include "cmdoutbox.h"
 
@@ -20,59 +21,7 @@
 #include <string.h>
 
 typedef cmd_call_t s_call_t;
-typedef cmd_arg_t s_arg_t;
 typedef cmd_t s_command_t;
-#define S_ARGS_MAX CMD_ARGS_MAX
-
-/* ------------------------------------------------------------ arguments */
-
-static const char *s_type_name(char type)
-{
-    return type == 's'   ? "a string"
-           : type == 'b' ? "true or false"
-           : type == 'i' ? "an integer"
-                         : "a reference (a string or a number)";
-}
-
-static bool s_type_ok(char type, const json_t *v)
-{
-    return type == 's'   ? json_is_string(v)
-           : type == 'b' ? json_is_boolean(v)
-           : type == 'i' ? json_is_integer(v)
-                         : json_is_string(v) || json_is_integer(v);
-}
-
-/* Checks args against the table: every key known and of its type, every
- * required one present. */
-static bool s_args_ok(const s_command_t *cmd, json_t *args, problem_t *pb)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach(args, key, v)
-    {
-        const s_arg_t *a = cmd->args;
-        while (a < cmd->args + S_ARGS_MAX && a->name &&
-               strcmp(a->name, key) != 0)
-            a++;
-        if (a == cmd->args + S_ARGS_MAX || !a->name) {
-            problem_set(pb, PROBLEM_BAD_REQUEST, "%s takes no argument '%.40s'",
-                        cmd->name, key);
-            return false;
-        }
-        if (!s_type_ok(a->type, v)) {
-            problem_set(pb, PROBLEM_BAD_REQUEST, "%s: %s must be %s", cmd->name,
-                        a->name, s_type_name(a->type));
-            return false;
-        }
-    }
-    for (const s_arg_t *a = cmd->args; a < cmd->args + S_ARGS_MAX; a++)
-        if (a->name && a->required && !json_object_get(args, a->name)) {
-            problem_set(pb, PROBLEM_BAD_REQUEST,
-                        "%s: the argument %s is required", cmd->name, a->name);
-            return false;
-        }
-    return true;
-}
 
 /* ------------------------------------------------------------ dispatch */
 
@@ -86,6 +35,7 @@ static const struct {
     {cmdoutbox_commands, &cmdoutbox_commands_n},
     {cmdagree_commands, &cmdagree_commands_n},
     {cmdmon_commands, &cmdmon_commands_n},
+    {cmdimport_commands, &cmdimport_commands_n},
 };
 
 static const s_command_t *s_find(const char *name)
@@ -118,7 +68,7 @@ int cmdrun_run(const cmd_env_t *env, const char *command, json_t *args,
         s_unknown(command, &out->pb);
         return -1;
     }
-    if (!s_args_ok(cmd, args, &out->pb))
+    if (!cmd_args_ok(cmd, args, &out->pb))
         return -1;
     s_call_t c = {env, args, out, clock_now(), user};
     char why[200];

@@ -7,6 +7,7 @@
 
 #include "cmdrun.h"
 #include "log.h"
+#include "utf8.h"
 #include "xmem.h"
 #include "zframes.h"
 
@@ -23,9 +24,8 @@
 #include <zmq.h>
 
 #define S_MODE_DEFAULT 0660
-#define S_MAX_REQUEST 65536 /* bytes; a larger request disconnects */
-#define S_PER_CALL 32       /* requests answered per ctl_handle */
-#define S_FRAMES_MAX 4      /* identity, delimiter, body, and one too many */
+#define S_PER_CALL 32  /* requests answered per ctl_handle */
+#define S_FRAMES_MAX 4 /* identity, delimiter, body, and one too many */
 #define S_USER_MAX 32
 
 struct ctl {
@@ -60,7 +60,7 @@ static bool s_in_use(const char *path)
 static int s_bind(ctl_t *c, void *zmq_ctx)
 {
     int one = 1, zero = 0;
-    int64_t max = S_MAX_REQUEST;
+    int64_t max = CTL_REQUEST_MAX;
     char *ep = xasprintf("ipc://%s", c->path);
     int rc = -1;
     c->sock = zmq_socket(zmq_ctx, ZMQ_ROUTER);
@@ -139,9 +139,11 @@ void ctl_destroy(ctl_t **p)
 static char *s_error_reply(const problem_t *pb)
 {
     problem_code_t code = pb->code ? pb->code : PROBLEM_UNAVAILABLE;
-    json_t *o =
-        json_pack("{s:b, s:s, s:s}", "ok", 0, "error", problem_name(code),
-                  "message", pb->code ? pb->message : "internal error");
+    char message[sizeof pb->message];
+    json_t *o = json_pack(
+        "{s:b, s:s, s:s}", "ok", 0, "error", problem_name(code), "message",
+        pb->code ? utf8_repair(pb->message, message, sizeof message)
+                 : "internal error");
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     return s;
@@ -224,21 +226,20 @@ static void s_wipe(json_t *v)
 }
 
 /* Runs a well-formed request; returns the reply text (caller frees) and
- * logs the change it made. body is the frame it came in (for the peer's
- * uid). */
-static char *s_run(ctl_t *c, json_t *req, const char *cmd, json_t *args,
-                   zmq_msg_t *body)
+ * logs the change it made. uid names the peer in that line. */
+static char *s_run(const cmd_env_t *env, json_t *req, const char *cmd,
+                   json_t *args, const char *uid)
 {
     json_t *empty = args ? NULL : json_object();
     cmd_out_t out;
     char *reply;
-    if (cmdrun_run(&c->env, cmd, args ? args : empty, s_user(req), &out) ==
-        0) {
-        char uid[16];
-        s_peer_uid(body, uid, sizeof uid);
+    if (cmdrun_run(env, cmd, args ? args : empty, s_user(req), &out) == 0) {
         if (out.change[0])
             log_info("ctl: %s user=%s uid=%s", out.change, s_user(req), uid);
-        json_t *o = json_pack("{s:b, s:O}", "ok", 1, "result", out.result);
+        /* The zone of the daemon's times, so regiectl shows them as the
+         * emails and the daemon do. */
+        json_t *o = json_pack("{s:b, s:O, s:s}", "ok", 1, "result", out.result,
+                              "timezone", env->cfg->timezone);
         reply = json_dumps(o, JSON_COMPACT);
         json_decref(o);
     } else {
@@ -252,16 +253,12 @@ static char *s_run(ctl_t *c, json_t *req, const char *cmd, json_t *args,
     return reply;
 }
 
-/* Answers one request body; returns the reply text (caller frees). The
- * body and the parsed request are wiped afterwards: they may hold a
- * BSN. */
-static char *s_answer(ctl_t *c, zmq_msg_t *body)
+char *ctl_answer(const cmd_env_t *env, void *body, size_t len, const char *uid)
 {
     json_error_t err;
     problem_t pb = {0};
-    json_t *req = json_loadb(zmq_msg_data(body), zmq_msg_size(body),
-                             JSON_REJECT_DUPLICATES, &err);
-    sodium_memzero(zmq_msg_data(body), zmq_msg_size(body));
+    json_t *req = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
+    sodium_memzero(body, len);
     json_t *args = NULL;
     const char *cmd = NULL;
     if (!req)
@@ -271,10 +268,18 @@ static char *s_answer(ctl_t *c, zmq_msg_t *body)
                     err.line, err.column);
     else
         cmd = s_shape(req, &args, &pb);
-    char *reply = cmd ? s_run(c, req, cmd, args, body) : s_error_reply(&pb);
+    char *reply = cmd ? s_run(env, req, cmd, args, uid) : s_error_reply(&pb);
     s_wipe(req);
     json_decref(req);
     return reply;
+}
+
+/* Answers one request frame of the socket (see ctl_answer). */
+static char *s_answer(ctl_t *c, zmq_msg_t *body)
+{
+    char uid[16];
+    s_peer_uid(body, uid, sizeof uid);
+    return ctl_answer(&c->env, zmq_msg_data(body), zmq_msg_size(body), uid);
 }
 
 /* ------------------------------------------------------------ frames */

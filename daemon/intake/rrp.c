@@ -4,6 +4,7 @@
  */
 #include "rrp.h"
 
+#include "utf8.h"
 #include "xmem.h"
 
 #include <jansson.h>
@@ -56,11 +57,17 @@ void rrp_printable(const void *data, size_t len, char *out, size_t out_len)
 
 char *rrp_nack_body(const rrp_problem_t *pb)
 {
+    /* A message or field may quote a body cut inside a character (the
+     * parser's error text): JSON needs UTF-8. */
+    char message[sizeof pb->message], field[sizeof pb->field];
     json_t *o =
         json_pack("{s:s, s:s, s:b}", "error", rrp_error_name(pb->error),
-                  "message", pb->message, "retry", rrp_error_retry(pb->error));
+                  "message", utf8_repair(pb->message, message, sizeof message),
+                  "retry", rrp_error_retry(pb->error));
     if (pb->field[0])
-        json_object_set_new(o, "field", json_string(pb->field));
+        json_object_set_new(
+            o, "field",
+            json_string(utf8_repair(pb->field, field, sizeof field)));
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     return s ? s : xstrdup("{}");

@@ -13,12 +13,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* A notification out with the sender. */
+typedef struct {
+    int64_t id;      /* its row */
+    int attempts;    /* attempts before this one */
+    int64_t created; /* when it was queued */
+} s_out_t;
+
 struct dispatch {
-    store_t *store;      /* borrowed: the outbox table */
-    const cfg_t *cfg;    /* borrowed: mail settings */
-    sender_t *sender;    /* the SMTP thread */
-    int out_attempts;    /* attempts before the one out with the sender */
-    int64_t out_created; /* when the one out was queued */
+    store_t *store;               /* borrowed: the outbox table */
+    const cfg_t *cfg;             /* borrowed: mail settings */
+    sender_t *sender;             /* the SMTP thread */
+    s_out_t out[DISPATCH_WINDOW]; /* out with the sender */
+    int64_t ids[DISPATCH_WINDOW]; /* their ids, for the outbox */
+    int nout;                     /* how many */
 };
 
 dispatch_t *dispatch_new(void *zmq_ctx, store_t *store, const cfg_t *cfg)
@@ -37,12 +45,23 @@ void dispatch_set_cfg(dispatch_t *d, const cfg_t *cfg)
     d->cfg = cfg;
 }
 
+static void s_record_all(dispatch_t *d);
+
 void dispatch_destroy(dispatch_t **p)
 {
     if (!p || !*p)
         return;
-    sender_destroy(&(*p)->sender);
-    free(*p);
+    dispatch_t *d = *p;
+    if (d->sender) {
+        sender_stop(d->sender);
+        s_record_all(d); /* what went out before the stop */
+        if (d->nout)
+            log_notice("dispatch: stopped notifications_in_hand=%d; they "
+                       "stay pending",
+                       d->nout);
+    }
+    sender_destroy(&d->sender);
+    free(d);
     *p = NULL;
 }
 
@@ -65,6 +84,10 @@ dispatch_verdict_t dispatch_verdict(const cfg_mail_t *m, const smtp_result_t *r,
 {
     if (r->outcome == SMTP_RESULT_SENT)
         return DISPATCH_SENT;
+    if (r->requeue) {
+        *retry_at = now;
+        return DISPATCH_REQUEUE;
+    }
     if (r->outcome == SMTP_RESULT_PERMANENT && !r->affects_all)
         return DISPATCH_FAILED;
     if (now - created >= (int64_t)m->lifetime_h * 3600)
@@ -95,81 +118,131 @@ static int s_give_up(dispatch_t *d, int64_t id, const smtp_result_t *r,
     return rc;
 }
 
-static void s_record(dispatch_t *d, int64_t id, const smtp_result_t *r,
-                     int attempts, int64_t created)
+/* Records verdict v on outcome r of notification o, at now. Returns 0
+ * or -1 (a store error). */
+static int s_apply(dispatch_t *d, const s_out_t *o, const smtp_result_t *r,
+                   dispatch_verdict_t v, int64_t now, int64_t at)
 {
-    int64_t now = clock_now(), at = 0;
-    int rc;
-    switch (dispatch_verdict(&d->cfg->mail, r, attempts, created, now, &at)) {
+    long long id = (long long)o->id;
+    switch (v) {
     case DISPATCH_SENT:
-        rc = outbox_sent(d->store, id, now);
-        log_info("dispatch: sent notification=%lld attempts=%d", (long long)id,
-                 attempts + 1);
-        break;
+        log_info("dispatch: sent notification=%lld attempts=%d", id,
+                 o->attempts + 1);
+        return outbox_sent(d->store, o->id, now);
     case DISPATCH_FAILED:
-        rc = outbox_failed(d->store, id, now, r->reason);
-        log_warn("dispatch: failed notification=%lld reason=\"%s\"",
-                 (long long)id, r->reason);
-        break;
+        log_warn("dispatch: failed notification=%lld reason=\"%s\"", id,
+                 r->reason);
+        return outbox_failed(d->store, o->id, now, r->reason);
     case DISPATCH_GIVE_UP:
-        rc = s_give_up(d, id, r, attempts, now);
-        break;
+        return s_give_up(d, o->id, r, o->attempts, now);
+    case DISPATCH_REQUEUE:
+        log_info("dispatch: requeued notification=%lld reason=\"%s\"", id,
+                 r->reason);
+        return outbox_defer(d->store, o->id, at);
     default: /* DISPATCH_RETRY */
-        rc = outbox_retry_later(d->store, id, now, at, r->reason);
-        log_warn("dispatch: retry notification=%lld in=%llds "
-                 "reason=\"%s\"",
-                 (long long)id, (long long)(at - now), r->reason);
+        log_warn("dispatch: retry notification=%lld in=%llds reason=\"%s\"", id,
+                 (long long)(at - now), r->reason);
+        return outbox_retry_later(d->store, o->id, now, at, r->reason);
     }
-    if (rc < 0)
+}
+
+/* Records outcome r of notification id, out with the sender. */
+static void s_record(dispatch_t *d, int64_t id, const smtp_result_t *r)
+{
+    int k = 0;
+    while (k < d->nout && d->out[k].id != id)
+        k++;
+    if (k == d->nout) {
+        log_err("dispatch: an outcome of notification=%lld, which is not "
+                "out (programmer error)",
+                (long long)id);
+        return;
+    }
+    s_out_t o = d->out[k];
+    d->out[k] = d->out[--d->nout];
+    d->ids[k] = d->ids[d->nout];
+    int64_t now = clock_now(), at = 0;
+    dispatch_verdict_t v =
+        dispatch_verdict(&d->cfg->mail, r, o.attempts, o.created, now, &at);
+    if (s_apply(d, &o, r, v, now, at) < 0)
         log_err("dispatch: outcome not recorded notification=%lld; it "
                 "stays pending",
                 (long long)id);
 }
 
-void dispatch_on_outcome(dispatch_t *d)
+/* Records every outcome waiting, in one transaction when one can be
+ * begun (one commit for many mails). */
+static void s_record_all(dispatch_t *d)
 {
     int64_t id;
     smtp_result_t r;
-    while (sender_outcome(d->sender, &id, &r) == 0)
-        s_record(d, id, &r, d->out_attempts, d->out_created);
+    bool tx = false;
+    while (sender_outcome(d->sender, &id, &r) == 0) {
+        if (!tx)
+            tx = store_begin(d->store) == 0;
+        s_record(d, id, &r);
+    }
+    if (tx)
+        store_commit(d->store);
+}
+
+void dispatch_on_outcome(dispatch_t *d)
+{
+    s_record_all(d);
     dispatch_kick(d);
+}
+
+/* Hands row, released now, to the sender. Returns 0, or -1 (deferred). */
+static int s_hand(dispatch_t *d, const outbox_row_t *row, int64_t now)
+{
+    const cfg_mail_t *m = &d->cfg->mail;
+    if (sender_submit(d->sender, row, m, now) < 0) {
+        outbox_defer(d->store, row->id, now + m->retry_min_s); /* no spin */
+        return -1;
+    }
+    d->out[d->nout] = (s_out_t){row->id, row->attempts, row->created_at};
+    d->ids[d->nout++] = row->id;
+    return 0;
 }
 
 void dispatch_kick(dispatch_t *d)
 {
     const cfg_mail_t *m = &d->cfg->mail;
-    if (!m->enabled || sender_busy(d->sender))
+    if (!m->enabled)
         return;
     int64_t now = clock_now();
     outbox_row_t row;
-    while (outbox_take_due(d->store, now, &row) == 1) {
+    while (d->nout < DISPATCH_WINDOW &&
+           outbox_take_due(d->store, now, d->ids, d->nout, &row) == 1) {
         int64_t at = dispatch_release_at(m, row.urgent, now);
+        int rc = 0;
         if (at != now) {
             outbox_defer(d->store, row.id, at);
             log_debug("dispatch: held notification=%lld until=%lld",
                       (long long)row.id, (long long)at);
-            outbox_row_clear(&row);
-            continue;
+        } else {
+            rc = s_hand(d, &row, now);
         }
-        d->out_attempts = row.attempts;
-        d->out_created = row.created_at;
-        int rc = sender_submit(d->sender, &row, m, now);
-        if (rc < 0) /* try again later rather than spin */
-            outbox_defer(d->store, row.id, now + m->retry_min_s);
         outbox_row_clear(&row);
-        return;
+        if (rc < 0)
+            return;
     }
 }
 
 long dispatch_timeout_ms(dispatch_t *d)
 {
-    if (!d->cfg->mail.enabled || sender_busy(d->sender))
+    if (!d->cfg->mail.enabled || d->nout >= DISPATCH_WINDOW)
         return -1;
-    int64_t due = outbox_next_due(d->store);
+    int64_t due = outbox_next_due(d->store, d->ids, d->nout);
     if (due < 0)
         return -1;
     int64_t ms = due * 1000 - clock_now_ms();
     if (ms < 0)
         return 0;
     return ms > 3600 * 1000 ? 3600 * 1000 : (long)ms;
+}
+
+int dispatch_out(const dispatch_t *d)
+{
+    return d->nout;
 }

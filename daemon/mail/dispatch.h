@@ -1,12 +1,14 @@
 /*
  * dispatch — the main thread's side of sending mail: picks the
- * notification due first from the outbox, holds it through quiet hours
- * (unless urgent), hands it to the sender thread, and records the
- * outcome: sent; a temporary failure retried with exponential backoff
- * until the configured lifetime; a permanent one marked failed with the
- * server's reply. Its decisions (the backoff, the verdict on an
- * outcome, the end of quiet hours) are functions of the settings and
- * the times given. Main thread only.
+ * notifications due first from the outbox, holds them through quiet
+ * hours (unless urgent), hands them to the sender thread, up to
+ * DISPATCH_WINDOW at a time (so that its SMTP session always has a next
+ * mail), and records each outcome: sent; a temporary failure retried
+ * with exponential backoff until the configured lifetime; a permanent
+ * one marked failed with the server's reply; one the session never got
+ * to, due again at once, no attempt counted. Its decisions (the backoff,
+ * the verdict on an outcome, the end of quiet hours) are functions of
+ * the settings and the times given. Main thread only.
  */
 #ifndef REGIE_DISPATCH_H
 #define REGIE_DISPATCH_H
@@ -18,6 +20,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define DISPATCH_WINDOW 16 /* notifications out with the sender at most */
+
 typedef struct dispatch dispatch_t;
 
 /* Starts the sender thread. Returns NULL after logging. cfg and store
@@ -27,28 +31,36 @@ dispatch_t *dispatch_new(void *zmq_ctx, store_t *store, const cfg_t *cfg);
 /* Uses cfg from now on (after a reload). */
 void dispatch_set_cfg(dispatch_t *d, const cfg_t *cfg);
 
-/* Stops the sender thread and frees; sets *p to NULL; accepts NULL. */
+/* Stops the sender thread (bounded: see sender_stop), records the
+ * outcomes it reported until then, and frees; sets *p to NULL; accepts
+ * NULL. What was out with it and has no outcome stays pending. */
 void dispatch_destroy(dispatch_t **p);
 
 /* The socket to poll: readable when the sender has an outcome. */
 void *dispatch_socket(dispatch_t *d);
 
-/* Records the sender's outcome, then hands over the next due one. */
+/* Records the sender's outcomes (in one transaction), then hands over
+ * what is due. */
 void dispatch_on_outcome(dispatch_t *d);
 
-/* Hands the next due notification to the sender when it is idle. */
+/* Hands due notifications to the sender while fewer than
+ * DISPATCH_WINDOW are out with it. */
 void dispatch_kick(dispatch_t *d);
 
-/* Milliseconds until the next notification is due (0: now), or -1 when
- * none is pending or the sender is busy. */
+/* Milliseconds until the next notification not out with the sender is
+ * due (0: now), or -1 when none is pending or DISPATCH_WINDOW are out. */
 long dispatch_timeout_ms(dispatch_t *d);
+
+/* How many notifications are out with the sender. */
+int dispatch_out(const dispatch_t *d);
 
 /* What becomes of a notification after the outcome of one attempt. */
 typedef enum {
     DISPATCH_SENT,    /* the server accepted it */
     DISPATCH_FAILED,  /* refused for good: failed, with the reply */
     DISPATCH_GIVE_UP, /* still not sent at the end of its lifetime */
-    DISPATCH_RETRY    /* try again later */
+    DISPATCH_RETRY,   /* try again later */
+    DISPATCH_REQUEUE  /* not tried: due again now, no attempt counted */
 } dispatch_verdict_t;
 
 /* The pause after a temporary failure of attempt attempts (1, 2, ...):
@@ -58,10 +70,12 @@ int64_t dispatch_backoff(const cfg_mail_t *m, int attempts);
 
 /* The verdict on outcome r of the attempt after attempts earlier ones
  * of a notification queued at created, at now: sent; a permanent
- * refusal of this message failed; anything else (a temporary failure,
- * or a refusal every message would get: server, certificate, password)
- * retried at *retry_at (set only then, now plus the backoff), unless
- * the notification has been queued for the configured lifetime. */
+ * refusal of this message failed; one the session never got to
+ * (r->requeue) due again at *retry_at = now, no attempt counted;
+ * anything else (a temporary failure, or a refusal every message would
+ * get: server, certificate, password) retried at *retry_at (now plus
+ * the backoff), unless the notification has been queued for the
+ * configured lifetime. */
 dispatch_verdict_t dispatch_verdict(const cfg_mail_t *m, const smtp_result_t *r,
                                     int attempts, int64_t created, int64_t now,
                                     int64_t *retry_at);

@@ -1,6 +1,7 @@
 /*
  * mime — builds a notification's message text: RFC 5322 headers (RFC 2047
- * words where needed) and a quoted-printable UTF-8 body, CRLF line ends.
+ * words where needed) and a quoted-printable UTF-8 body, or the parts of
+ * a multipart/alternative one (base64 for pictures), CRLF line ends.
  * Stateless, no I/O; used by smtp in the sender thread.
  */
 #include "mime.h"
@@ -15,6 +16,10 @@
 
 #define S_WORD_BYTES 42 /* UTF-8 bytes per encoded word: lines <= 77 */
 #define S_QP_COLUMNS 75 /* quoted-printable text per line, plus "=" */
+#define S_B64_BYTES 57  /* bytes per base64 line: 76 columns */
+/* The boundaries: "=_" cannot occur in quoted-printable or base64. */
+#define S_ALTERNATIVE "=_regie-alternative"
+#define S_RELATED "=_regie-related"
 
 /* ---- Checks ------------------------------------------------------- */
 
@@ -172,13 +177,15 @@ char *mime_date(time_t date, char *buf, size_t len)
     static const char *months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     struct tm tm;
-    if (!gmtime_r(&date, &tm)) {
+    if (!localtime_r(&date, &tm)) {
         snprintf(buf, len, "Thu, 01 Jan 1970 00:00:00 +0000");
         return buf;
     }
-    snprintf(buf, len, "%s, %02d %s %04d %02d:%02d:%02d +0000",
+    long off = tm.tm_gmtoff / 60; /* minutes east of UTC */
+    snprintf(buf, len, "%s, %02d %s %04d %02d:%02d:%02d %c%02ld%02ld",
              days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900,
-             tm.tm_hour, tm.tm_min, tm.tm_sec);
+             tm.tm_hour, tm.tm_min, tm.tm_sec, off < 0 ? '-' : '+',
+             labs(off) / 60, labs(off) % 60);
     return buf;
 }
 
@@ -230,6 +237,140 @@ static void s_put_qp_body(strbuf_t *b, const char *body)
     }
 }
 
+/* ---- Parts ---------------------------------------------------------- */
+
+/* Appends data base64, in lines of 76 columns. */
+static void s_put_base64(strbuf_t *b, const unsigned char *data, size_t len)
+{
+    char line[S_B64_BYTES / 3 * 4 + 1];
+    for (size_t i = 0; i < len; i += S_B64_BYTES) {
+        s_base64(data + i, len - i < S_B64_BYTES ? len - i : S_B64_BYTES, line);
+        strbuf_puts(b, line);
+        strbuf_puts(b, "\r\n");
+    }
+}
+
+/* Appends a boundary line: "--boundary" (last: "--boundary--"). */
+static void s_put_boundary(strbuf_t *b, const char *boundary, bool last)
+{
+    strbuf_puts(b, "--");
+    strbuf_puts(b, boundary);
+    strbuf_puts(b, last ? "--\r\n" : "\r\n");
+}
+
+/* Appends a text part: its headers, an empty line, text
+ * quoted-printable. */
+static void s_put_text_part(strbuf_t *b, const char *subtype, const char *text)
+{
+    strbuf_printf(b,
+                  "Content-Type: text/%s; charset=UTF-8\r\n"
+                  "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+                  subtype);
+    s_put_qp_body(b, text);
+}
+
+/* Appends an inline part (checked): headers, empty line, base64. */
+static void s_put_inline(strbuf_t *b, const mime_part_t *p)
+{
+    char cid[256];
+    s_msgid(p->cid, cid, sizeof cid);
+    strbuf_printf(b,
+                  "Content-Type: %s\r\n"
+                  "Content-Transfer-Encoding: base64\r\n"
+                  "Content-ID: <%s>\r\n"
+                  "Content-Disposition: inline",
+                  p->content_type, cid);
+    if (p->filename)
+        strbuf_printf(b, "; filename=\"%s\"", p->filename);
+    strbuf_puts(b, "\r\n\r\n");
+    s_put_base64(b, p->data, p->len);
+}
+
+/* Appends the HTML and its inline parts: a multipart/related of them, or
+ * the HTML part alone when there are none. */
+static void s_put_html(strbuf_t *b, const mime_mail_t *m)
+{
+    if (m->n_parts == 0) {
+        s_put_text_part(b, "html", m->html);
+        return;
+    }
+    strbuf_puts(b, "Content-Type: multipart/related; boundary=\"" S_RELATED
+                   "\"; type=\"text/html\"\r\n\r\n");
+    s_put_boundary(b, S_RELATED, false);
+    s_put_text_part(b, "html", m->html);
+    for (size_t i = 0; i < m->n_parts; i++) {
+        s_put_boundary(b, S_RELATED, false);
+        s_put_inline(b, &m->parts[i]);
+    }
+    s_put_boundary(b, S_RELATED, true);
+}
+
+/* Appends the body of a mail with an HTML alternative: its
+ * Content-Type, an empty line, and the parts. */
+static void s_put_alternative(strbuf_t *b, const mime_mail_t *m)
+{
+    strbuf_puts(b,
+                "Content-Type: multipart/alternative; boundary=\"" S_ALTERNATIVE
+                "\"\r\n\r\n");
+    s_put_boundary(b, S_ALTERNATIVE, false);
+    s_put_text_part(b, "plain", m->body);
+    s_put_boundary(b, S_ALTERNATIVE, false);
+    s_put_html(b, m);
+    s_put_boundary(b, S_ALTERNATIVE, true);
+}
+
+/* ---- Checks of the parts -------------------------------------------- */
+
+/* Whether t is "type/subtype" of RFC 2045 tokens. */
+static bool s_content_type_ok(const char *t)
+{
+    if (!t || !*t || strlen(t) > 100)
+        return false;
+    int slashes = 0;
+    for (const char *p = t; *p; p++) {
+        if (*p == '/')
+            slashes++;
+        else if (*p <= ' ' || *p > '~' || strchr("()<>@,;:\\\"[]?=", *p))
+            return false;
+    }
+    return slashes == 1 && t[0] != '/' && t[strlen(t) - 1] != '/';
+}
+
+/* Whether a file name can stand in a quoted parameter as it is. */
+static bool s_filename_ok(const char *f)
+{
+    if (!f)
+        return true;
+    if (!*f || strlen(f) > 60)
+        return false;
+    for (const char *p = f; *p; p++)
+        if (*p < ' ' || *p > '~' || *p == '"' || *p == '\\')
+            return false;
+    return true;
+}
+
+/* The first problem of the HTML alternative and its parts, or NULL. */
+static const char *s_check_html(const mime_mail_t *m)
+{
+    char cid[256];
+    if (!m->html)
+        return m->n_parts ? "inline parts without HTML" : NULL;
+    if (!utf8_valid(m->html))
+        return "HTML is not UTF-8";
+    for (size_t i = 0; i < m->n_parts; i++) {
+        const mime_part_t *p = &m->parts[i];
+        if (s_msgid(p->cid, cid, sizeof cid) < 0)
+            return "invalid Content-ID of an inline part";
+        if (!s_content_type_ok(p->content_type))
+            return "invalid content type of an inline part";
+        if (!s_filename_ok(p->filename))
+            return "invalid file name of an inline part";
+        if (!p->data || p->len == 0)
+            return "an inline part without data";
+    }
+    return NULL;
+}
+
 /* Checks what mime_compose needs; writes the first problem to err. */
 static int s_check_mail(const mime_mail_t *m, char *id, size_t idlen, char *err,
                         size_t errlen)
@@ -248,6 +389,8 @@ static int s_check_mail(const mime_mail_t *m, char *id, size_t idlen, char *err,
     else if ((m->from_name && !utf8_valid(m->from_name)) ||
              (m->to_name && !utf8_valid(m->to_name)))
         bad = "display name is not UTF-8";
+    else
+        bad = s_check_html(m);
     if (!bad)
         return 0;
     snprintf(err, errlen, "%s", bad);
@@ -270,10 +413,10 @@ char *mime_compose(const mime_mail_t *mail, char *err, size_t errlen)
     strbuf_puts(&b, id);
     strbuf_puts(&b, ">\r\n"
                     "Auto-Submitted: auto-generated\r\n"
-                    "MIME-Version: 1.0\r\n"
-                    "Content-Type: text/plain; charset=UTF-8\r\n"
-                    "Content-Transfer-Encoding: quoted-printable\r\n"
-                    "\r\n");
-    s_put_qp_body(&b, mail->body);
+                    "MIME-Version: 1.0\r\n");
+    if (mail->html)
+        s_put_alternative(&b, mail);
+    else
+        s_put_text_part(&b, "plain", mail->body);
     return strbuf_take(&b);
 }

@@ -56,8 +56,9 @@ static const struct {
                     {"owner", "agreement", "description", "case", "due",
                      "when"}},
     [T_ESCALATION] = {"escalation.txt",
-                      {"recipient", "owner", "agreement", "description", "case",
-                       "due", "days_late", "level", "reasons"}},
+                      {"recipient", "owner", "owner_contact", "agreement",
+                       "description", "case", "due", "days_late", "level",
+                       "reasons"}},
 };
 
 struct notify {
@@ -81,8 +82,7 @@ notify_t *notify_new(const cfg_t *cfg)
         return n;
     int errors = 0;
     for (int i = 0; i < T_COUNT; i++) {
-        char *path =
-            xasprintf("%s/%s", cfg->mail.templates, s_templates[i].file);
+        char *path = cfg_template(cfg, s_templates[i].file);
         char err[512];
         n->tmpl[i] =
             tmpl_load(path, s_templates[i].names,
@@ -250,9 +250,10 @@ int notify_referral(notify_t *n, store_t *s, const notify_referral_t *r,
     return rc;
 }
 
-/* Tells one regisseur (id) about case kase with template t. */
+/* Tells one regisseur (id) about case case_id with template t, for the
+ * assignment recorded as audit event event. */
 static int s_tell(notify_t *n, store_t *s, int t, int64_t id, int64_t case_id,
-                  const char *what, int64_t now)
+                  const char *what, int64_t event, int64_t now)
 {
     char *name, *email;
     if (s_regisseur(s, id, &name, &email) < 0)
@@ -260,10 +261,11 @@ static int s_tell(notify_t *n, store_t *s, int t, int64_t id, int64_t case_id,
     char kase[24], date[40], key[96];
     snprintf(kase, sizeof kase, "C-%06lld", (long long)case_id);
     cal_date_nl(now, date, sizeof date);
-    /* One assignment is one event: the time makes a re-assignment later
-     * a new notification, while a retry of the same one is not. */
-    snprintf(key, sizeof key, "case/%lld/%s/%lld/%lld", (long long)case_id,
-             what, (long long)id, (long long)now);
+    /* One assignment is one event: its id makes every re-assignment a
+     * new notification, however soon it follows, while the same one is
+     * never queued twice. */
+    snprintf(key, sizeof key, "case/%lld/%s/%lld/event/%lld",
+             (long long)case_id, what, (long long)id, (long long)event);
     tmpl_var_t vars[] = {{"regisseur", name}, {"case", kase}, {"date", date}};
     outbox_note_t note = {
         .key = key, .to = email, .to_name = name, .case_id = case_id};
@@ -274,16 +276,17 @@ static int s_tell(notify_t *n, store_t *s, int t, int64_t id, int64_t case_id,
 }
 
 int notify_assigned(notify_t *n, store_t *s, int64_t case_id,
-                    int64_t regisseur_id, int64_t previous_id, int64_t now)
+                    int64_t regisseur_id, int64_t previous_id, int64_t event,
+                    int64_t now)
 {
     if (!notify_enabled(n))
         return 0;
     if (s_tell(n, s, T_ASSIGNED_REGISSEUR, regisseur_id, case_id, "assigned",
-               now) < 0)
+               event, now) < 0)
         return -1;
     if (previous_id && previous_id != regisseur_id)
         return s_tell(n, s, T_UNASSIGNED_REGISSEUR, previous_id, case_id,
-                      "unassigned", now);
+                      "unassigned", event, now);
     return 0;
 }
 
@@ -378,8 +381,17 @@ int notify_agreement_made(notify_t *n, store_t *s, const notify_agreement_t *a,
  * gemeente) under key base/who. */
 static int s_step_to(notify_t *n, store_t *s, const notify_agreement_t *a,
                      int t, const char *who, const cfg_address_t *to,
-                     const char *owner_name, const char *base, int64_t now)
+                     const cfg_address_t *owner, const char *base, int64_t now)
 {
+    const char *owner_name = owner->name;
+    /* How to reach the owner: a partner's configured contact, else its
+     * address. */
+    const cfg_partner_t *p = strcmp(a->owner_type, "partner") == 0
+                                 ? cfg_partner_by_id(n->cfg, a->owner)
+                                 : NULL;
+    const char *contact = p && p->contact ? p->contact
+                          : owner->email  ? owner->email
+                                          : "onbekend";
     s_agree_vars_t v;
     s_agree_vars(a, now, &v);
     char key[160], late[24], level[16], when[40];
@@ -396,6 +408,7 @@ static int s_step_to(notify_t *n, store_t *s, const notify_agreement_t *a,
                                          : "al verlopen is");
     tmpl_var_t vars[] = {{"recipient", to->name},
                          {"owner", owner_name},
+                         {"owner_contact", contact},
                          {"agreement", v.agreement},
                          {"description", a->description},
                          {"case", v.kase},
@@ -410,7 +423,7 @@ static int s_step_to(notify_t *n, store_t *s, const notify_agreement_t *a,
                           .to = to->email,
                           .to_name = to->name,
                           .case_id = a->case_id};
-    return s_queue(n, s, t, vars, 10, &note, now);
+    return s_queue(n, s, t, vars, sizeof vars / sizeof *vars, &note, now);
 }
 
 int notify_agreement_step(notify_t *n, store_t *s, const notify_agreement_t *a,
@@ -437,14 +450,13 @@ int notify_agreement_step(notify_t *n, store_t *s, const notify_agreement_t *a,
      * escalation text asks others to contact the owner. */
     int rc = 0;
     if (st->to_owner)
-        rc = s_step_to(n, s, a, T_REMINDER, "owner", &owner, owner.name, base,
-                       now);
+        rc = s_step_to(n, s, a, T_REMINDER, "owner", &owner, &owner, base, now);
     if (rc == 0 && st->to_kernteam && strcmp(a->owner_type, "kernteam"))
         rc = s_step_to(n, s, a, T_ESCALATION, "kernteam", &m->kernteam,
-                       owner.name, base, now);
+                       &owner, base, now);
     if (rc == 0 && st->to_gemeente)
         rc = s_step_to(n, s, a, T_ESCALATION, "gemeente", &m->gemeente,
-                       owner.name, base, now);
+                       &owner, base, now);
     free(name);
     free(email);
     return rc;

@@ -70,9 +70,12 @@ int notify_referral(notify_t *n, store_t *s, const notify_referral_t *r,
 
 /* Queues the emails of an assignment of case_id to regisseur_id: the new
  * regisseur is told, and the previous one (0: none) that the case moved.
- * In the caller's write transaction. Returns 0 or -1. */
+ * event is the id of the assignment's audit event (case.assigned): the
+ * emails are keyed on it, so each assignment has its own, and the same
+ * one never twice. In the caller's write transaction. Returns 0 or -1. */
 int notify_assigned(notify_t *n, store_t *s, int64_t case_id,
-                    int64_t regisseur_id, int64_t previous_id, int64_t now);
+                    int64_t regisseur_id, int64_t previous_id, int64_t event,
+                    int64_t now);
 
 /* Queues the owner's confirmation of a new agreement (same day: what is
  * agreed, by when). Returns 0 or -1. */

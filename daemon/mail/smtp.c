@@ -1,337 +1,82 @@
 /*
- * smtp — one notification email through libesmtp per call: the message
- * text from mime, one session with its own SSL_CTX and AUTH context, and
- * a result made of what libesmtp and its callbacks saw. No state
- * outlives a call; used by the sender thread.
+ * smtp — sessions of libesmtp that carry many mails (see smtp.h): each
+ * mail is added to the running session from libesmtp's event callback,
+ * one ahead of the one being sent, so that libesmtp finds it when it
+ * looks for a next message (after MAIL FROM was answered, and after the
+ * reply to the data). Each outcome is made from what libesmtp and the
+ * watch saw (smtpwatch) and reported at once. Sender thread.
  */
 #include "smtp.h"
 
+#include "clock.h"
 #include "log.h"
+#include "smtpwatch.h"
 #include "xmem.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
-#include <stdarg.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-/* Order matters: libesmtp.h needs size_t, declares smtp_starttls_set_ctx
- * only after <openssl/ssl.h>, smtp_auth_set_context after auth-client.h. */
-/* clang-format off */
-#include <stddef.h>
 #include <openssl/err.h>
-#include <openssl/ssl.h>
 #include <openssl/x509v3.h>
-#include <auth-client.h>
-#include <libesmtp.h>
-/* clang-format on */
 
-#define S_TEXT_LEN 160
-
-/* ---- What a session saw -------------------------------------------- */
-
-/* Observations of one delivery, filled by libesmtp's event and monitor
- * callbacks and OpenSSL's verify callback; lives on smtp_deliver's
- * stack. */
+/* One mail of a session. */
 typedef struct {
-    const char *host;          /* the server's name, for reasons */
-    bool tls_ok;               /* the STARTTLS handshake completed */
-    char tls_fail[S_TEXT_LEN]; /* why TLS refused the server, or "" */
-    bool no_starttls;          /* required but not offered */
-    char verb[12];             /* the last command written */
-    bool in_auth;              /* inside an AUTH exchange (334) */
-    bool auth_tried;           /* an AUTH command was written */
-    bool authenticated;        /* the server answered 235 */
-    int auth_code;             /* the last AUTH failure, 0: none */
-    char auth_text[S_TEXT_LEN];
-    int early_code;      /* a failure before MAIL FROM, 0: none */
-    char early_verb[12]; /* its command; "" for the greeting */
-    char early_text[S_TEXT_LEN];
-    char line[512]; /* the reply line being read */
-    size_t line_len;
-} watch_t;
+    void *tag;             /* the feed's name for it */
+    char *text;            /* the message; lives as long as the session */
+    smtp_message_t msg;    /* libesmtp's */
+    smtp_recipient_t rcpt; /* its one recipient */
+    bool data;             /* its data began to go out */
+    bool done;             /* its outcome was reported */
+} s_mail_t;
 
-/* Copies a server's or a certificate's text as one printable line:
- * line breaks become spaces, trailing space goes, other bytes outside
- * printable ASCII become '?'. */
-static void s_copy_text(char *out, size_t len, const char *s)
+/* A session in progress, on smtp_session's stack. */
+typedef struct {
+    const smtp_settings_t *set;
+    const smtp_feed_t *feed;
+    smtpcut_t *cut;      /* NULL: none */
+    smtp_session_t s;    /* libesmtp's */
+    SSL_CTX *ctx;        /* NULL without TLS */
+    auth_context_t auth; /* NULL without AUTH */
+    smtpwatch_t w;       /* what the session saw */
+    s_mail_t *mails;     /* in the order libesmtp sends them */
+    int n, cap;          /* mails taken, room */
+    int max;             /* most mails in the session */
+    int64_t end_ms;      /* no mail is begun after (clock_mono_ms) */
+    bool worked;         /* a MAIL FROM was accepted */
+    bool sent;           /* a mail was accepted */
+} s_run_t;
+
+/* ---- Setting up ---------------------------------------------------- */
+
+/* Checks the settings; fills r and returns -1 when they cannot work. */
+static int s_check_settings(const smtp_settings_t *set, smtp_result_t *r)
 {
-    size_t n = 0;
-    for (; s && *s && n + 1 < len; s++)
-        out[n++] = (*s >= ' ' && *s <= '~')     ? *s
-                   : (*s == '\r' || *s == '\n') ? ' '
-                                                : '?';
-    while (n > 0 && out[n - 1] == ' ')
-        n--;
-    out[n] = '\0';
+    const char *bad = NULL;
+    if (!set->host || !*set->host || strlen(set->host) > 253 ||
+        strpbrk(set->host, ": \t\r\n"))
+        bad = "invalid host";
+    else if (set->port < 0 || set->port > 65535)
+        bad = "invalid port";
+    else if (!mime_addr_valid(set->sender))
+        bad = "invalid sender address";
+    else if (set->user && !set->password)
+        bad = "AUTH user without password";
+    if (!bad)
+        return 0;
+    smtpwatch_result(r, SMTP_RESULT_PERMANENT, true, 0, "settings: %s", bad);
+    return -1;
 }
-
-static void s_tls_fail(watch_t *w, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* Records the first reason TLS refused the server; later ones follow
- * from it. */
-static void s_tls_fail(watch_t *w, const char *fmt, ...)
-{
-    if (w->tls_fail[0])
-        return;
-    char tmp[S_TEXT_LEN];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    s_copy_text(w->tls_fail, sizeof w->tls_fail, tmp);
-}
-
-/* OpenSSL's verify callback: notes why, never changes the verdict. */
-static int s_verify(int ok, X509_STORE_CTX *store)
-{
-    if (ok)
-        return ok;
-    SSL *ssl =
-        X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
-    watch_t *w = ssl ? SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)) : NULL;
-    int err = X509_STORE_CTX_get_error(store);
-    if (w && err == X509_V_ERR_HOSTNAME_MISMATCH)
-        s_tls_fail(w, "certificate is not for %s", w->host);
-    else if (w)
-        s_tls_fail(w, "certificate not trusted: %s",
-                   X509_verify_cert_error_string(err));
-    return ok;
-}
-
-/* libesmtp's event callback. Every event that offers an "ok" or
- * "quit_now" flag is left at libesmtp's safe default: refuse, quit. */
-static void s_event(smtp_session_t session, int event, void *arg, ...)
-{
-    watch_t *w = arg;
-    va_list ap;
-    va_start(ap, arg);
-    switch (event) {
-    case SMTP_EV_EXTNA_STARTTLS:
-        w->no_starttls = true;
-        break;
-    case SMTP_EV_STARTTLS_OK:
-        w->tls_ok = true;
-        break;
-    case SMTP_EV_INVALID_PEER_CERTIFICATE:
-        s_tls_fail(w, "certificate not trusted: %s",
-                   X509_verify_cert_error_string(va_arg(ap, long)));
-        break;
-    case SMTP_EV_NO_PEER_CERTIFICATE:
-        s_tls_fail(w, "server sent no certificate");
-        break;
-    case SMTP_EV_WRONG_PEER_CERTIFICATE: {
-        (void)va_arg(ap, int *);
-        const char *name = va_arg(ap, const char *);
-        s_tls_fail(w, "certificate is for %s, not %s",
-                   name && *name ? name : "another name", w->host);
-        break;
-    }
-    case SMTP_EV_WEAK_CIPHER:
-        s_tls_fail(w, "weak cipher (%d bits)", va_arg(ap, int));
-        break;
-    case SMTP_EV_NO_CLIENT_CERTIFICATE:
-    case SMTP_EV_UNUSABLE_CLIENT_CERTIFICATE:
-    case SMTP_EV_UNUSABLE_CA_LIST:
-        s_tls_fail(w, "unusable certificate files under "
-                      "~/.authenticate (libesmtp)");
-        break;
-    default:
-        break;
-    }
-    va_end(ap);
-}
-
-/* Notes the verb of the last command in a buffer libesmtp writes. A
- * line written inside an AUTH exchange is a SASL answer: skipped. */
-static void s_watch_write(watch_t *w, const char *buf, size_t len)
-{
-    if (w->in_auth)
-        return;
-    size_t start = 0, n = 0;
-    for (size_t i = 0; i + 1 < len; i++)
-        if (buf[i] == '\n')
-            start = i + 1;
-    while (start + n < len && n + 1 < sizeof w->verb &&
-           isalpha((unsigned char)buf[start + n])) {
-        w->verb[n] = (char)toupper((unsigned char)buf[start + n]);
-        n++;
-    }
-    w->verb[n] = '\0';
-    if (strcmp(w->verb, "AUTH") == 0)
-        w->auth_tried = true;
-}
-
-/* Notes the last line of one reply (in w->line). */
-static void s_watch_reply(watch_t *w)
-{
-    const char *l = w->line;
-    if (w->line_len < 3 || !isdigit((unsigned char)l[0]) ||
-        !isdigit((unsigned char)l[1]) || !isdigit((unsigned char)l[2]) ||
-        l[3] == '-')
-        return;
-    int code = (l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0');
-    const char *text = l[3] ? l + 4 : "";
-    if (strcmp(w->verb, "AUTH") == 0) {
-        w->in_auth = code == 334;
-        if (code == 235) {
-            w->authenticated = true;
-            w->auth_code = 0;
-        } else if (code >= 400) {
-            w->auth_code = code;
-            s_copy_text(w->auth_text, sizeof w->auth_text, text);
-        }
-    } else if (code >= 400 && !w->early_code &&
-               (!w->verb[0] || !strcmp(w->verb, "EHLO") ||
-                !strcmp(w->verb, "HELO") || !strcmp(w->verb, "STARTTLS"))) {
-        w->early_code = code;
-        snprintf(w->early_verb, sizeof w->early_verb, "%s", w->verb);
-        s_copy_text(w->early_text, sizeof w->early_text, text);
-    }
-}
-
-/* libesmtp's protocol monitor: the commands written (never their
- * arguments) and the server's replies, for what the statuses lack. */
-static void s_monitor(const char *buf, int len, int writing, void *arg)
-{
-    watch_t *w = arg;
-    if (len <= 0)
-        return;
-    if (writing == SMTP_CB_WRITING) {
-        s_watch_write(w, buf, (size_t)len);
-        return;
-    }
-    if (writing != SMTP_CB_READING)
-        return;
-    for (int i = 0; i < len; i++) {
-        if (buf[i] == '\n') {
-            w->line[w->line_len] = '\0';
-            s_watch_reply(w);
-            w->line_len = 0;
-        } else if (buf[i] != '\r' && w->line_len + 1 < sizeof w->line) {
-            w->line[w->line_len++] = buf[i];
-        }
-    }
-}
-
-/* ---- Results -------------------------------------------------------- */
-
-static void s_result(smtp_result_t *r, smtp_outcome_t outcome, bool all,
-                     int code, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static void s_result(smtp_result_t *r, smtp_outcome_t outcome, bool all,
-                     int code, const char *fmt, ...)
-{
-    char tmp[SMTP_REASON_LEN];
-    va_list ap;
-    r->outcome = outcome;
-    r->affects_all = all;
-    r->code = code;
-    va_start(ap, fmt);
-    vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    s_copy_text(r->reason, sizeof r->reason, tmp);
-}
-
-/* The outcome an SMTP reply code stands for. */
-static smtp_outcome_t s_by_code(int code)
-{
-    return code >= 500 ? SMTP_RESULT_PERMANENT : SMTP_RESULT_TEMPORARY;
-}
-
-/* A failed reply from libesmtp's statuses, or NULL. */
-static const smtp_status_t *s_failed(const smtp_status_t *st)
-{
-    return st && st->code >= 400 ? st : NULL;
-}
-
-/* Why a session ended without a reply to explain it: a broken TLS
- * handshake (libesmtp's only "client error"), whose first OpenSSL error
- * tells why, or libesmtp's error (errno or resolver). A server that
- * speaks no TLS version we offer is PERMANENT: no retry will change
- * that. */
-static void s_no_reply(smtp_result_t *r)
-{
-    char buf[160];
-    int err = smtp_errno();
-    if (err == SMTP_ERR_CLIENT_ERROR) {
-        unsigned long e = ERR_peek_error();
-        const char *why = e ? ERR_reason_error_string(e) : NULL;
-        int reason = ERR_GET_REASON(e);
-        bool version = e && (reason == SSL_R_TLSV1_ALERT_PROTOCOL_VERSION ||
-                             reason == SSL_R_UNSUPPORTED_PROTOCOL ||
-                             reason == SSL_R_NO_PROTOCOLS_AVAILABLE);
-        s_result(r, version ? SMTP_RESULT_PERMANENT : SMTP_RESULT_TEMPORARY,
-                 true, 0, "TLS handshake failed: %s",
-                 why ? why : "connection closed");
-        return;
-    }
-    if (!smtp_strerror(err, buf, sizeof buf))
-        snprintf(buf, sizeof buf, "error %d", err);
-    s_result(r, SMTP_RESULT_TEMPORARY, true, 0, "no delivery: %s", buf);
-}
-
-/* Explains a failure that happened before or at MAIL FROM, when there
- * is one to explain. Returns true when it filled r. */
-static bool s_session_failure(const watch_t *w, smtp_message_t msg,
-                              smtp_result_t *r)
-{
-    const smtp_status_t *st = s_failed(smtp_reverse_path_status(msg));
-    if (w->tls_fail[0])
-        s_result(r, SMTP_RESULT_PERMANENT, true, 0, "%s", w->tls_fail);
-    else if (w->no_starttls)
-        s_result(r, SMTP_RESULT_PERMANENT, true, 0,
-                 "%s does not offer STARTTLS, which is required", w->host);
-    else if (w->auth_code && !w->authenticated)
-        s_result(r, s_by_code(w->auth_code), true, w->auth_code,
-                 "authentication rejected: %d %s", w->auth_code, w->auth_text);
-    else if (w->early_code)
-        s_result(r, s_by_code(w->early_code), true, w->early_code,
-                 "%s refused: %d %s",
-                 w->early_verb[0] ? w->early_verb : "greeting", w->early_code,
-                 w->early_text);
-    else if (st)
-        s_result(r, s_by_code(st->code), true, st->code,
-                 "sender refused: %d %s", st->code, st->text);
-    else
-        return false;
-    return true;
-}
-
-/* Fills r from what the session did with one message and recipient. */
-static void s_classify(const watch_t *w, int started, smtp_message_t msg,
-                       smtp_recipient_t rcpt, smtp_result_t *r)
-{
-    const smtp_status_t *m = smtp_message_transfer_status(msg);
-    const smtp_status_t *rc = s_failed(smtp_recipient_status(rcpt));
-    if (m && m->code >= 200 && m->code < 300 && !rc) {
-        s_result(r, SMTP_RESULT_SENT, false, m->code, "%s", "");
-        return;
-    }
-    if (s_session_failure(w, msg, r))
-        return;
-    if (rc)
-        s_result(r, s_by_code(rc->code), false, rc->code,
-                 "recipient refused: %d %s", rc->code, rc->text);
-    else if ((m = s_failed(m)))
-        s_result(r, s_by_code(m->code), false, m->code,
-                 "message refused: %d %s", m->code, m->text);
-    else if (!started || smtp_errno())
-        s_no_reply(r);
-    else
-        s_result(r, SMTP_RESULT_TEMPORARY, true, 0,
-                 "the server ended the session without an answer");
-}
-
-/* ---- Session -------------------------------------------------------- */
 
 /* A client SSL_CTX that verifies the peer against the CA file (or the
  * system's paths) and host, and reports to w. NULL with r filled when
  * it cannot be made. */
-static SSL_CTX *s_tls_context(const smtp_settings_t *set, watch_t *w,
+static SSL_CTX *s_tls_context(const smtp_settings_t *set, smtpwatch_t *w,
                               smtp_result_t *r)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
@@ -342,18 +87,20 @@ static SSL_CTX *s_tls_context(const smtp_settings_t *set, watch_t *w,
      * loopback, about one session in five). */
     if (!ctx || !SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) ||
         !SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION)) {
-        s_result(r, SMTP_RESULT_TEMPORARY, true, 0, "cannot set up TLS");
+        smtpwatch_result(r, SMTP_RESULT_TEMPORARY, true, 0,
+                         "cannot set up TLS");
         goto fail;
     }
     int ok = set->ca_file
                  ? SSL_CTX_load_verify_locations(ctx, set->ca_file, NULL)
                  : SSL_CTX_set_default_verify_paths(ctx);
     if (!ok) {
-        s_result(r, SMTP_RESULT_PERMANENT, true, 0, "cannot load CA file %s",
-                 set->ca_file ? set->ca_file : "(system default)");
+        smtpwatch_result(r, SMTP_RESULT_PERMANENT, true, 0,
+                         "cannot load CA file %s",
+                         set->ca_file ? set->ca_file : "(system default)");
         goto fail;
     }
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, s_verify);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, smtpwatch_verify);
     X509_VERIFY_PARAM *param = SSL_CTX_get0_param(ctx);
     X509_VERIFY_PARAM_set_hostflags(param,
                                     X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
@@ -362,8 +109,8 @@ static SSL_CTX *s_tls_context(const smtp_settings_t *set, watch_t *w,
     ok = is_ip ? X509_VERIFY_PARAM_set1_ip_asc(param, set->host)
                : X509_VERIFY_PARAM_set1_host(param, set->host, 0);
     if (!ok || !SSL_CTX_set_app_data(ctx, w)) {
-        s_result(r, SMTP_RESULT_PERMANENT, true, 0, "bad host name %s",
-                 set->host);
+        smtpwatch_result(r, SMTP_RESULT_PERMANENT, true, 0, "bad host name %s",
+                         set->host);
         goto fail;
     }
     return ctx;
@@ -421,117 +168,340 @@ static int s_timeouts(smtp_session_t s, long ms)
     return 0;
 }
 
-/* Configures a new session. Returns 0 or -1 (a libesmtp call failed). */
-static int s_setup(smtp_session_t s, const smtp_settings_t *set, watch_t *w,
-                   SSL_CTX *ctx, auth_context_t auth)
+/* ---- The session --------------------------------------------------- */
+
+/* Configures the session of r. Returns 0 or -1 (a libesmtp call
+ * failed). */
+static int s_setup(s_run_t *r, smtp_eventcb_t event)
 {
+    const smtp_settings_t *set = r->set;
     char hostport[300];
     int port = set->port > 0 ? set->port : SMTP_DEFAULT_PORT;
     long ms = set->timeout_ms > 0 ? set->timeout_ms : SMTP_DEFAULT_TIMEOUT_MS;
     snprintf(hostport, sizeof hostport, "%s:%d", set->host, port);
-    if (!smtp_set_server(s, hostport) ||
-        (set->helo && !smtp_set_hostname(s, set->helo)) ||
-        s_timeouts(s, ms) < 0 || !smtp_set_eventcb(s, s_event, w) ||
-        !smtp_set_monitorcb(s, s_monitor, w, 0))
+    if (!smtp_set_server(r->s, hostport) ||
+        (set->helo && !smtp_set_hostname(r->s, set->helo)) ||
+        s_timeouts(r->s, ms) < 0 || !smtp_set_eventcb(r->s, event, r) ||
+        !smtp_set_monitorcb(r->s, smtpwatch_monitor, &r->w, 0))
         return -1;
-    if (ctx) {
-        if (!smtp_starttls_enable(s, Starttls_REQUIRED) ||
-            !smtp_starttls_set_ctx(s, ctx))
+    if (r->ctx) {
+        if (!smtp_starttls_enable(r->s, Starttls_REQUIRED) ||
+            !smtp_starttls_set_ctx(r->s, r->ctx))
             return -1;
-    } else if (!smtp_starttls_enable(s, Starttls_DISABLED)) {
+    } else if (!smtp_starttls_enable(r->s, Starttls_DISABLED)) {
         return -1;
     }
-    if (auth && !smtp_auth_set_context(s, auth))
+    if (r->auth && !smtp_auth_set_context(r->s, r->auth))
         return -1;
     return 0;
 }
 
-/* Adds the message and its one recipient; text must outlive s. */
-static int s_add_message(smtp_session_t s, const char *sender, const char *to,
-                         const char *text, smtp_message_t *msg,
-                         smtp_recipient_t *rcpt)
+/* Reports the outcome of mail k, once. */
+static void s_report(s_run_t *r, int k, const smtp_result_t *res)
 {
-    *msg = smtp_add_message(s);
-    if (!*msg || !smtp_set_reverse_path(*msg, sender) ||
-        !smtp_set_message_str(*msg, (void *)text))
-        return -1;
-    *rcpt = smtp_add_recipient(*msg, to);
-    return *rcpt ? 0 : -1;
+    s_mail_t *m = &r->mails[k];
+    if (m->done)
+        return;
+    m->done = true;
+    if (res->outcome == SMTP_RESULT_SENT)
+        r->sent = true;
+    log_debug("smtp: %s host=%s mail=%d code=%d%s",
+              res->outcome == SMTP_RESULT_SENT ? "sent" : "not_sent",
+              r->set->host, k + 1, res->code,
+              res->requeue ? " requeue=yes" : "");
+    r->feed->done(r->feed->arg, m->tag, res);
 }
 
-/* Checks the settings; fills r and returns -1 when they cannot work. */
-static int s_check_settings(const smtp_settings_t *set, smtp_result_t *r)
+/* Makes and reports the outcome of mail k from what the session saw
+ * (started: what smtp_start_session returned, 1 while it runs). */
+static void s_finish(s_run_t *r, int k, int started)
 {
-    const char *bad = NULL;
-    if (!set->host || !*set->host || strlen(set->host) > 253 ||
-        strpbrk(set->host, ": \t\r\n"))
-        bad = "invalid host";
-    else if (set->port < 0 || set->port > 65535)
-        bad = "invalid port";
-    else if (!mime_addr_valid(set->sender))
-        bad = "invalid sender address";
-    else if (set->user && !set->password)
-        bad = "AUTH user without password";
-    if (!bad)
-        return 0;
-    s_result(r, SMTP_RESULT_PERMANENT, true, 0, "settings: %s", bad);
-    return -1;
-}
-
-/* Runs one session for text; fills r. */
-static void s_session(const smtp_settings_t *set, const char *to,
-                      const char *text, watch_t *w, smtp_result_t *r)
-{
-    SSL_CTX *ctx = NULL;
-    auth_context_t auth = s_auth_context(set);
-    smtp_session_t s = smtp_create_session();
-    smtp_message_t msg;
-    smtp_recipient_t rcpt;
-    if (set->tls == SMTP_TLS_REQUIRED && !(ctx = s_tls_context(set, w, r)))
-        goto done;
-    if (!s || (set->user && !auth) || s_setup(s, set, w, ctx, auth) < 0 ||
-        s_add_message(s, set->sender, to, text, &msg, &rcpt) < 0) {
-        s_result(r, SMTP_RESULT_TEMPORARY, true, 0,
-                 "cannot set up the libesmtp session");
-        goto done;
+    s_mail_t *m = &r->mails[k];
+    smtp_result_t res;
+    memset(&res, 0, sizeof res);
+    smtpwatch_classify(&r->w, started, m->msg, m->rcpt, &res);
+    bool cut = r->cut && smtpcut_fired(r->cut);
+    /* No reply decided it and the server has not got it (no data), on a
+     * connection that had worked or that we cut: not an attempt. */
+    if (res.outcome != SMTP_RESULT_SENT && res.code == 0 &&
+        ((!m->data && r->worked) || cut)) {
+        res.requeue = true;
+        if (cut)
+            smtpwatch_result(&res, SMTP_RESULT_TEMPORARY, true, 0,
+                             "abandoned: the sender is stopping");
     }
-    ERR_clear_error();
-    int started = smtp_start_session(s);
-    s_classify(w, started, msg, rcpt, r);
-    if (r->outcome == SMTP_RESULT_SENT && set->user && !w->authenticated)
-        log_warn("smtp: sent without authentication host=%s auth=%s", set->host,
-                 w->auth_tried ? "rejected" : "not offered");
-done:
-    if (s && !smtp_destroy_session(s))
+    s_report(r, k, &res);
+}
+
+/* Adds mail to the session. Returns 0, or -1 (not added) with *res
+ * filled when it cannot be. */
+static int s_add(s_run_t *r, const mime_mail_t *mail, void *tag,
+                 smtp_result_t *res)
+{
+    char err[128];
+    mime_mail_t m = *mail;
+    if (!m.from)
+        m.from = r->set->sender;
+    char *text = mime_compose(&m, err, sizeof err);
+    if (!text) {
+        smtpwatch_result(res, SMTP_RESULT_PERMANENT, false, 0,
+                         "invalid message: %s", err);
+        return -1;
+    }
+    if (r->n == r->cap) {
+        r->cap = r->cap ? 2 * r->cap : 8;
+        r->mails = xrealloc(r->mails, (size_t)r->cap * sizeof *r->mails);
+    }
+    s_mail_t *sm = &r->mails[r->n];
+    *sm = (s_mail_t){.tag = tag, .text = text};
+    r->n++; /* the text is the session's now, whatever happens */
+    sm->msg = smtp_add_message(r->s);
+    if (!sm->msg || !smtp_set_reverse_path(sm->msg, r->set->sender) ||
+        !smtp_set_message_str(sm->msg, text) ||
+        !(sm->rcpt = smtp_add_recipient(sm->msg, m.to))) {
+        smtpwatch_result(res, SMTP_RESULT_TEMPORARY, false, 0,
+                         "cannot add the message to the libesmtp session");
+        sm->done = true; /* reported by the caller */
+        return -1;
+    }
+    /* Its number, not memory: no release. */
+    smtp_message_set_application_data_release(sm->msg, (void *)(intptr_t)r->n,
+                                              NULL);
+    return 0;
+}
+
+/* Takes the next mail of the feed into the session, waiting up to
+ * wait_ms, unless the session has taken its last. Returns true when one
+ * was added. */
+static bool s_take(s_run_t *r, int wait_ms)
+{
+    for (;;) {
+        int64_t left = r->end_ms - clock_mono_ms();
+        if (r->n >= r->max || left <= 0 || (r->cut && smtpcut_fired(r->cut)))
+            return false;
+        mime_mail_t mail;
+        void *tag;
+        if (!r->feed->next(r->feed->arg, wait_ms < left ? wait_ms : (int)left,
+                           &mail, &tag))
+            return false;
+        smtp_result_t res;
+        memset(&res, 0, sizeof res);
+        if (s_add(r, &mail, tag, &res) == 0)
+            return true;
+        r->feed->done(r->feed->arg, tag, &res); /* and the next one */
+    }
+}
+
+/* The index of message msg of the session, or -1. */
+static int s_index(s_run_t *r, smtp_message_t msg)
+{
+    intptr_t k = (intptr_t)smtp_message_get_application_data(msg);
+    return k >= 1 && k <= r->n ? (int)k - 1 : -1;
+}
+
+/* libesmtp answered MAIL FROM of msg: a refusal is its outcome; the
+ * next mail is made ready for when libesmtp looks for one. */
+static void s_on_mail_status(s_run_t *r, smtp_message_t msg)
+{
+    int k = s_index(r, msg);
+    const smtp_status_t *st = smtp_reverse_path_status(msg);
+    if (k < 0)
+        return;
+    if (st && st->code >= 200 && st->code < 300)
+        r->worked = true;
+    else
+        s_finish(r, k, 1);
+    if (k == r->n - 1)
+        s_take(r, 0);
+}
+
+/* libesmtp is done with msg: its outcome; after its data was answered,
+ * a next mail when it is the last, waiting for one a while. */
+static void s_on_sent(s_run_t *r, smtp_message_t msg)
+{
+    int k = s_index(r, msg);
+    if (k < 0)
+        return;
+    s_finish(r, k, 1);
+    if (k == r->n - 1 && r->mails[k].data)
+        s_take(r, SMTP_IDLE_MS);
+}
+
+/* libesmtp's event callback: the session's own events, then the
+ * watch's. Runs with cancellation off (it may wait on the feed). */
+static void s_event(smtp_session_t session, int event, void *arg, ...)
+{
+    s_run_t *r = arg;
+    int cancel, k;
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+    va_list ap;
+    va_start(ap, arg);
+    switch (event) {
+    case SMTP_EV_CONNECT:
+        if (r->cut)
+            smtpcut_connected(r->cut, r->set->port > 0 ? r->set->port
+                                                       : SMTP_DEFAULT_PORT);
+        break;
+    case SMTP_EV_MAILSTATUS:
+        (void)va_arg(ap, const char *);
+        s_on_mail_status(r, va_arg(ap, smtp_message_t));
+        break;
+    case SMTP_EV_MESSAGEDATA:
+        if ((k = s_index(r, va_arg(ap, smtp_message_t))) >= 0)
+            r->mails[k].data = true;
+        break;
+    case SMTP_EV_MESSAGESENT:
+        s_on_sent(r, va_arg(ap, smtp_message_t));
+        break;
+    default:
+        smtpwatch_event(&r->w, event, ap);
+    }
+    va_end(ap);
+    pthread_setcancelstate(cancel, NULL);
+}
+
+/* Frees the session of r and its mails' texts (also as the cleanup
+ * handler of a cancelled thread). */
+static void s_free(void *arg)
+{
+    s_run_t *r = arg;
+    if (r->s && !smtp_destroy_session(r->s))
         log_warn("smtp: cannot destroy session");
-    if (auth && !auth_destroy_context(auth))
+    r->s = NULL;
+    if (r->auth && !auth_destroy_context(r->auth))
         log_warn("smtp: cannot destroy auth context");
-    SSL_CTX_free(ctx);
+    r->auth = NULL;
+    SSL_CTX_free(r->ctx);
+    r->ctx = NULL;
+    for (int i = 0; i < r->n; i++)
+        free(r->mails[i].text);
+    free(r->mails);
+    r->mails = NULL;
+    r->n = r->cap = 0;
+    if (r->cut)
+        smtpcut_release(r->cut);
     ERR_clear_error();
+}
+
+/* Runs libesmtp's session, cancellable while it does (see smtp.h), with
+ * SIGPIPE held off: a write to a connection the server closed fails
+ * with EPIPE instead of ending the process. Returns what
+ * smtp_start_session returned. */
+static int s_start(s_run_t *r)
+{
+    sigset_t pipe, old;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, &old);
+    int cancel, started;
+    ERR_clear_error();
+    pthread_cleanup_push(s_free, r);
+    pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &cancel);
+    started = smtp_start_session(r->s);
+    pthread_setcancelstate(cancel, NULL);
+    pthread_cleanup_pop(0);
+    struct timespec zero = {0, 0};
+    while (sigtimedwait(&pipe, NULL, &zero) > 0) /* the EPIPEs' signals */
+        ;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return started;
+}
+
+/* Makes the session of r (TLS, AUTH, its settings). Returns 0, or -1
+ * with res filled. */
+static int s_make(s_run_t *r, smtp_result_t *res)
+{
+    const smtp_settings_t *set = r->set;
+    if (set->tls == SMTP_TLS_REQUIRED &&
+        !(r->ctx = s_tls_context(set, &r->w, res)))
+        return -1;
+    r->auth = s_auth_context(set);
+    r->s = smtp_create_session();
+    if (!r->s || (set->user && !r->auth) || s_setup(r, s_event) < 0) {
+        smtpwatch_result(res, SMTP_RESULT_TEMPORARY, true, 0,
+                         "cannot set up the libesmtp session");
+        return -1;
+    }
+    return 0;
+}
+
+/* Reports res, a failure of the session before it began, as the
+ * outcome of the feed's next mail (the others wait for a next session).
+ * Returns the number of mails taken (0 or 1). */
+static int s_fail_next(s_run_t *r, const smtp_result_t *res)
+{
+    mime_mail_t mail;
+    void *tag;
+    if (!r->feed->next(r->feed->arg, 0, &mail, &tag))
+        return 0;
+    r->feed->done(r->feed->arg, tag, res);
+    return 1;
+}
+
+int smtp_session(const smtp_settings_t *settings, const smtp_feed_t *feed,
+                 smtpcut_t *cut)
+{
+    s_run_t r = {.set = settings, .feed = feed, .cut = cut};
+    smtpwatch_init(&r.w, settings->host);
+    r.max = settings->max_per_session > 0 ? settings->max_per_session
+                                          : SMTP_DEFAULT_MAX_PER_SESSION;
+    r.end_ms =
+        clock_mono_ms() + (settings->session_ms > 0 ? settings->session_ms
+                                                    : SMTP_DEFAULT_SESSION_MS);
+    smtp_result_t res;
+    memset(&res, 0, sizeof res);
+    int failed = 0;
+    if (s_check_settings(settings, &res) < 0 || s_make(&r, &res) < 0) {
+        failed = s_fail_next(&r, &res);
+    } else if (s_take(&r, 0)) {
+        int started = s_start(&r);
+        for (int k = 0; k < r.n; k++)
+            if (!r.mails[k].done)
+                s_finish(&r, k, started);
+    }
+    if (r.sent && settings->user && !r.w.authenticated)
+        log_warn("smtp: sent without authentication host=%s auth=%s",
+                 settings->host, r.w.auth_tried ? "rejected" : "not offered");
+    log_debug("smtp: session host=%s mails=%d tls=%s auth=%s pipelined=%d",
+              settings->host, r.n, r.w.tls_ok ? "yes" : "no",
+              r.w.authenticated ? "yes" : "no", r.w.pipelined);
+    int n = r.n + failed;
+    s_free(&r);
+    return n;
+}
+
+/* ---- One mail ------------------------------------------------------- */
+
+/* The feed of smtp_deliver: one mail, one result. */
+typedef struct {
+    const mime_mail_t *mail; /* NULL once given */
+    smtp_result_t *result;
+} s_one_t;
+
+static bool s_one_next(void *arg, int wait_ms, mime_mail_t *mail, void **tag)
+{
+    s_one_t *o = arg;
+    (void)wait_ms;
+    if (!o->mail)
+        return false;
+    *mail = *o->mail;
+    *tag = NULL;
+    o->mail = NULL;
+    return true;
+}
+
+static void s_one_done(void *arg, void *tag, const smtp_result_t *result)
+{
+    (void)tag;
+    *((s_one_t *)arg)->result = *result;
 }
 
 int smtp_deliver(const smtp_settings_t *settings, const mime_mail_t *mail,
                  smtp_result_t *result)
 {
-    char err[128];
     memset(result, 0, sizeof *result);
-    if (s_check_settings(settings, result) < 0)
-        return -1;
-    mime_mail_t m = *mail;
-    if (!m.from)
-        m.from = settings->sender;
-    char *text = mime_compose(&m, err, sizeof err);
-    if (!text) {
-        s_result(result, SMTP_RESULT_PERMANENT, false, 0, "invalid message: %s",
-                 err);
-        return -1;
-    }
-    watch_t w = {.host = settings->host};
-    s_session(settings, m.to, text, &w, result);
-    free(text);
-    log_debug("smtp: %s host=%s code=%d tls=%s auth=%s",
-              result->outcome == SMTP_RESULT_SENT ? "sent" : "not_sent",
-              settings->host, result->code, w.tls_ok ? "yes" : "no",
-              w.authenticated ? "yes" : "no");
+    s_one_t one = {.mail = mail, .result = result};
+    smtp_feed_t feed = {.next = s_one_next, .done = s_one_done, .arg = &one};
+    smtp_session(settings, &feed, NULL);
     return result->outcome == SMTP_RESULT_SENT ? 0 : -1;
 }

@@ -1,8 +1,9 @@
 /*
  * tmpl — email templates: a file read and checked once (Subject line,
- * empty line, body, every {{name}} allowed), then rendered any number of
- * times with values that cannot break out of where they land. Owns the
- * template text; loaded by the main thread, rendered by the sender.
+ * empty line, body, every {{name}} allowed; an HTML one is a body only),
+ * then rendered any number of times with values that cannot break out
+ * of where they land. Owns the template text; loaded by the main thread,
+ * rendered by the sender.
  */
 #include "tmpl.h"
 
@@ -21,9 +22,13 @@
 #include <strings.h>
 
 struct tmpl {
-    char *subject; /* the Subject line's text, placeholders unexpanded */
+    char *subject; /* the Subject line's text, placeholders unexpanded;
+                      NULL in an HTML template */
     char *body;    /* the body, LF line ends, placeholders unexpanded */
 };
+
+/* Where a value lands. */
+typedef enum { S_SUBJECT, S_BODY, S_HTML } s_place_t;
 
 /* Where a file's text stands, for error messages. */
 typedef struct {
@@ -220,6 +225,26 @@ tmpl_t *tmpl_load(const char *path, const char *const allowed[], size_t n,
     return t;
 }
 
+tmpl_t *tmpl_load_html(const char *path, const char *const allowed[], size_t n,
+                       char *err, size_t errlen)
+{
+    where_t w = {path, err, errlen};
+    char *text = NULL;
+    if (s_read(&w, &text) < 0 || s_normalise(&w, text) < 0 ||
+        s_check(&w, text, 1, allowed, n) < 0) {
+        free(text);
+        return NULL;
+    }
+    if (!text[strspn(text, " \t\n")]) {
+        s_error(&w, 1, "empty body");
+        free(text);
+        return NULL;
+    }
+    tmpl_t *t = xcalloc(1, sizeof *t);
+    t->body = text;
+    return t;
+}
+
 void tmpl_destroy(tmpl_t **p)
 {
     if (!p || !*p)
@@ -230,30 +255,44 @@ void tmpl_destroy(tmpl_t **p)
     *p = NULL;
 }
 
-/* Appends a value made safe for the subject (one line) or the body. */
-static void s_put_value(strbuf_t *b, const char *v, bool subject)
+/* Appends the character at p of a value, made safe for the place it
+ * lands; returns how many bytes of the value it took. */
+static size_t s_put_char(strbuf_t *b, const unsigned char *p, s_place_t at)
 {
     static const char fffd[] = "\xEF\xBF\xBD";
-    const unsigned char *p = (const unsigned char *)v;
-    while (*p) {
-        size_t n = utf8_len(p);
-        if (n == 0) {
-            strbuf_put(b, fffd, 3);
-            n = 1;
-        } else if (*p == '\r' || *p == '\n') {
-            strbuf_put(b, subject ? " " : "\n", 1);
-            n = p[0] == '\r' && p[1] == '\n' ? 2 : 1;
-        } else if ((*p < 0x20 && (subject || *p != '\t')) || *p == 0x7F) {
-            strbuf_put(b, " ", 1);
-        } else if (subject && ((n == 2 && !memcmp(p, "\xC2\x85", 2)) ||
-                               (n == 3 && (!memcmp(p, "\xE2\x80\xA8", 3) ||
-                                           !memcmp(p, "\xE2\x80\xA9", 3))))) {
-            strbuf_put(b, " ", 1); /* NEL, LINE and PARAGRAPH SEPARATOR */
-        } else {
-            strbuf_put(b, (const char *)p, n);
-        }
-        p += n;
+    size_t n = utf8_len(p);
+    bool subject = at == S_SUBJECT;
+    if (n == 0) {
+        strbuf_put(b, fffd, 3);
+        return 1;
     }
+    if (*p == '\r' || *p == '\n') {
+        strbuf_put(b, subject ? " " : "\n", 1);
+        return p[0] == '\r' && p[1] == '\n' ? 2 : 1;
+    }
+    if ((*p < 0x20 && (subject || *p != '\t')) || *p == 0x7F)
+        strbuf_put(b, " ", 1);
+    else if (subject && ((n == 2 && !memcmp(p, "\xC2\x85", 2)) ||
+                         (n == 3 && (!memcmp(p, "\xE2\x80\xA8", 3) ||
+                                     !memcmp(p, "\xE2\x80\xA9", 3)))))
+        strbuf_put(b, " ", 1); /* NEL, LINE and PARAGRAPH SEPARATOR */
+    else if (at == S_HTML && strchr("&<>\"'", *p))
+        strbuf_puts(b, *p == '&'   ? "&amp;"
+                       : *p == '<' ? "&lt;"
+                       : *p == '>' ? "&gt;"
+                       : *p == '"' ? "&quot;"
+                                   : "&#39;");
+    else
+        strbuf_put(b, (const char *)p, n);
+    return n;
+}
+
+/* Appends a value made safe for the place it lands. */
+static void s_put_value(strbuf_t *b, const char *v, s_place_t at)
+{
+    const unsigned char *p = (const unsigned char *)v;
+    while (*p)
+        p += s_put_char(b, p, at);
 }
 
 static const char *s_lookup(const tmpl_var_t *vars, size_t n, const char *name,
@@ -266,9 +305,10 @@ static const char *s_lookup(const tmpl_var_t *vars, size_t n, const char *name,
     return NULL;
 }
 
-/* Expands the (checked) text with vars. */
+/* Expands the (checked) text with vars, made safe for where they land,
+ * and (HTML) with frags as they are. */
 static char *s_expand(const char *text, const tmpl_var_t *vars, size_t n,
-                      bool subject)
+                      const tmpl_var_t *frags, size_t m, s_place_t at)
 {
     strbuf_t b = {0};
     const char *p = text, *open;
@@ -277,8 +317,11 @@ static char *s_expand(const char *text, const tmpl_var_t *vars, size_t n,
         const char *name = open + 2;
         size_t len = strcspn(name, "}");
         const char *v = s_lookup(vars, n, name, len);
+        const char *f = v ? NULL : s_lookup(frags, m, name, len);
         if (v)
-            s_put_value(&b, v, subject);
+            s_put_value(&b, v, at);
+        else if (f)
+            strbuf_puts(&b, f);
         p = name + len + 2;
     }
     strbuf_put(&b, p, strlen(p));
@@ -288,6 +331,20 @@ static char *s_expand(const char *text, const tmpl_var_t *vars, size_t n,
 void tmpl_render(const tmpl_t *t, const tmpl_var_t *vars, size_t n,
                  char **subject, char **body)
 {
-    *subject = s_expand(t->subject, vars, n, true);
-    *body = s_expand(t->body, vars, n, false);
+    *subject =
+        s_expand(t->subject ? t->subject : "", vars, n, NULL, 0, S_SUBJECT);
+    *body = s_expand(t->body, vars, n, NULL, 0, S_BODY);
+}
+
+char *tmpl_render_html(const tmpl_t *t, const tmpl_var_t *vars, size_t n,
+                       const tmpl_var_t *frags, size_t m)
+{
+    return s_expand(t->body, vars, n, frags, m, S_HTML);
+}
+
+char *tmpl_html_escape(const char *text)
+{
+    strbuf_t b = {0};
+    s_put_value(&b, text ? text : "", S_HTML);
+    return strbuf_take(&b);
 }

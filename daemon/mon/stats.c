@@ -11,19 +11,25 @@
  *   assigned_at minus the received_at of the case's first referral (its
  *   opened_at when that referral was purged); organisation is that of
  *   the regisseur who holds the case now.
- * - reports: occurrences of progress and partner agreements due in
- *   [from, to): met is on time, met_late late, missed missing, waived
- *   waived; an open agreement whose current due time lies in the period
- *   and has passed counts as missing too. extensions and waivers are the
+ * - reports: occurrences of progress and partner agreements, and of
+ *   every agreement a gemeente department owns, due in [from, to): met
+ *   is on time, met_late late, missed missing, waived
+ *   waived, and a report whose count did not match what arrived
+ *   unreconciled (not kept, whatever its time: AGREE_OUTCOME_SQL); an
+ *   open agreement whose current due time lies in the period and has
+ *   passed counts as missing too. extensions and waivers are the
  *   agreement.extended / agreement.waived events in [from, to). Shares
- *   divide by on_time + late + missing. Progress reports are grouped by
- *   the organisation of the owning regisseur, partner reports by partner.
+ *   divide by on_time + late + missing + unreconciled. Progress reports
+ *   are grouped by the organisation of the owning regisseur, partner
+ *   reports by partner, a department's agreements (of any kind) by
+ *   department.
  * - network: cases active in the period (opened before to, not closed
  *   before from); mapped / engaged when that was recorded before to.
  * Main thread only.
  */
 #include "stats.h"
 
+#include "agree/agree.h"
 #include "cal.h"
 #include "ref.h"
 #include "xmem.h"
@@ -36,10 +42,10 @@ static const char *const s_domains[] = {"care", "participation", "safety",
                                         "other"};
 #define S_DOMAINS 4
 
-static const char *const s_tally_keys[] = {"on_time", "late", "missing",
-                                           "waived", "extensions",
-                                           "waivers"};
-#define S_TALLY 6
+static const char *const s_tally_keys[] = {
+    "on_time", "late",       "missing", "unreconciled",
+    "waived",  "extensions", "waivers"};
+#define S_TALLY 7
 
 static const char s_sql_referrals[] =
     "SELECT partner, received_at, case_status, category FROM referral"
@@ -50,33 +56,41 @@ static const char s_sql_assigned[] =
     " c.opened_at) FROM cases c LEFT JOIN regisseur r"
     " ON r.id = c.regisseur_id"
     " WHERE c.assigned_at >= ?1 AND c.assigned_at < ?2";
-/* Rows (kind, group, tally key, count) of the three sources of reports:
- * ended occurrences, current overdue occurrences, extension and waiver
- * events. The group is the organisation or the partner. */
+/* clang-format off */
+/* Rows (section, group, tally key, count) of the three sources of
+ * reports: ended occurrences, current overdue occurrences, extension and
+ * waiver events. The section is progress, partner or department; the
+ * group the organisation, the partner or the department. */
+#define S_SECTION                                                            \
+    "CASE WHEN a.owner_type = 'department' THEN 'department' ELSE a.kind END"
 #define S_GROUP                                                              \
     "CASE a.kind WHEN 'progress' THEN coalesce(r.organisation, '-')"         \
     " ELSE a.owner END"
 #define S_JOIN                                                               \
     " LEFT JOIN regisseur r ON a.owner_type = 'regisseur'"                   \
     " AND r.id = CAST(a.owner AS INTEGER)"
+#define S_COUNTED                                                            \
+    " (a.kind IN ('progress', 'partner') OR a.owner_type = 'department')"
 static const char s_sql_reports[] =
-    "SELECT a.kind, " S_GROUP ", CASE o.outcome WHEN 'met' THEN 'on_time'"
-    " WHEN 'met_late' THEN 'late' WHEN 'missed' THEN 'missing'"
-    " WHEN 'waived' THEN 'waived' END, count(*)"
+    "SELECT " S_SECTION ", " S_GROUP ", CASE " AGREE_OUTCOME_SQL("o")
+    " WHEN 'met' THEN 'on_time' WHEN 'met_late' THEN 'late'"
+    " WHEN 'met_unreconciled' THEN 'unreconciled' WHEN 'missed'"
+    " THEN 'missing' WHEN 'waived' THEN 'waived' END, count(*)"
     " FROM occurrence o JOIN agreement a ON a.id = o.agreement_id" S_JOIN
-    " WHERE a.kind IN ('progress', 'partner') AND o.due_at >= ?1"
+    " WHERE" S_COUNTED " AND o.due_at >= ?1"
     " AND o.due_at < ?2 AND o.outcome <> 'closed' GROUP BY 1, 2, 3"
     " UNION ALL"
-    " SELECT a.kind, " S_GROUP ", 'missing', count(*) FROM agreement a" S_JOIN
-    " WHERE a.kind IN ('progress', 'partner') AND a.status = 'open'"
+    " SELECT " S_SECTION ", " S_GROUP ", 'missing', count(*) FROM agreement a"
+    S_JOIN " WHERE" S_COUNTED " AND a.status = 'open'"
     " AND a.due_at >= ?1 AND a.due_at < ?2 AND a.due_at < ?3 GROUP BY 1, 2"
     " UNION ALL"
-    " SELECT a.kind, " S_GROUP ", CASE e.action WHEN 'agreement.extended'"
-    " THEN 'extensions' ELSE 'waivers' END, count(*)"
+    " SELECT " S_SECTION ", " S_GROUP ", CASE e.action WHEN"
+    " 'agreement.extended' THEN 'extensions' ELSE 'waivers' END, count(*)"
     " FROM event e JOIN agreement a ON a.id = e.agreement_id" S_JOIN
-    " WHERE a.kind IN ('progress', 'partner') AND e.action IN"
+    " WHERE" S_COUNTED " AND e.action IN"
     " ('agreement.extended', 'agreement.waived') AND e.at >= ?1"
     " AND e.at < ?2 GROUP BY 1, 2, 3";
+/* clang-format on */
 static const char s_sql_network[] =
     "SELECT count(*),"
     " coalesce(sum(network_mapped_at IS NOT NULL AND network_mapped_at < ?2),"
@@ -343,12 +357,14 @@ static json_t *s_tally(void)
 static void s_tally_shares(json_t *t)
 {
     json_int_t whole = s_int(t, "on_time") + s_int(t, "late") +
-                       s_int(t, "missing");
+                       s_int(t, "missing") + s_int(t, "unreconciled");
     json_object_set_new(t, "on_time_share", s_share(s_int(t, "on_time"),
                                                     whole));
     json_object_set_new(t, "late_share", s_share(s_int(t, "late"), whole));
     json_object_set_new(t, "missing_share", s_share(s_int(t, "missing"),
                                                     whole));
+    json_object_set_new(t, "unreconciled_share",
+                        s_share(s_int(t, "unreconciled"), whole));
 }
 
 /* The tally of a kind: totals, and groups sorted under group_list. */
@@ -369,6 +385,31 @@ static json_t *s_kind_section(json_t *groups, const char *group_list,
     return total;
 }
 
+/* The sections of "reports": name, list of groups, a group's key. */
+static const char *const s_sections[][3] = {
+    {"progress", "by_organisation", "organisation"},
+    {"partner", "by_partner", "partner"},
+    {"department", "by_department", "department"}};
+#define S_SECTIONS 3
+
+/* Counts one row of s_sql_reports into its section's group. */
+static void s_count_report(json_t *sections, sqlite3_stmt *st)
+{
+    const char *section = (const char *)sqlite3_column_text(st, 0);
+    const char *group = (const char *)sqlite3_column_text(st, 1);
+    const char *key = (const char *)sqlite3_column_text(st, 2);
+    json_t *map = json_object_get(sections, section ? section : "");
+    if (!map)
+        return;
+    json_t *g = json_object_get(map, group ? group : "-");
+    if (!g) {
+        g = s_tally();
+        json_object_set_new(map, group ? group : "-", g);
+    }
+    if (key)
+        s_inc(g, key, sqlite3_column_int64(st, 3));
+}
+
 static int s_reports(store_t *s, int64_t from, int64_t to, int64_t now,
                      json_t *out)
 {
@@ -378,28 +419,23 @@ static int s_reports(store_t *s, int64_t from, int64_t to, int64_t now,
     store_bind_int64(s, st, 1, from);
     store_bind_int64(s, st, 2, to);
     store_bind_int64(s, st, 3, now);
-    json_t *progress = json_object(), *partner = json_object();
+    json_t *sections = json_object();
+    for (int i = 0; i < S_SECTIONS; i++)
+        json_object_set_new(sections, s_sections[i][0], json_object());
     int rc;
-    while ((rc = store_step(s, st)) == SQLITE_ROW) {
-        const char *kind = (const char *)sqlite3_column_text(st, 0);
-        const char *group = (const char *)sqlite3_column_text(st, 1);
-        const char *key = (const char *)sqlite3_column_text(st, 2);
-        json_t *map = strcmp(kind, "progress") == 0 ? progress : partner;
-        json_t *g = json_object_get(map, group ? group : "-");
-        if (!g) {
-            g = s_tally();
-            json_object_set_new(map, group ? group : "-", g);
-        }
-        if (key)
-            s_inc(g, key, sqlite3_column_int64(st, 3));
-    }
+    while ((rc = store_step(s, st)) == SQLITE_ROW)
+        s_count_report(sections, st);
     sqlite3_reset(st);
-    json_object_set_new(
-        out, "reports",
-        json_pack("{s:o, s:o}", "progress",
-                  s_kind_section(progress, "by_organisation", "organisation"),
-                  "partner",
-                  s_kind_section(partner, "by_partner", "partner")));
+    json_t *r = json_object();
+    for (int i = 0; i < S_SECTIONS; i++) {
+        json_t *groups =
+            json_incref(json_object_get(sections, s_sections[i][0]));
+        json_object_set_new(
+            r, s_sections[i][0],
+            s_kind_section(groups, s_sections[i][1], s_sections[i][2]));
+    }
+    json_decref(sections);
+    json_object_set_new(out, "reports", r);
     return rc == SQLITE_DONE ? 0 : -1;
 }
 

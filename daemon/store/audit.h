@@ -15,9 +15,11 @@
 
 /* Actors: "partner:vt", "user:alice", "scheduler", "daemon". Actions, by
  * subject: referral.accepted; case.opened, case.joined, case.assigned,
- * case.typed, case.closed, case.network; agreement.made, agreement.met,
- * agreement.met_late, agreement.not_delivered, agreement.extended,
- * agreement.waived, agreement.closed, agreement.missed,
+ * case.typed, case.closed, case.network, case.referenced (an import gave
+ * a case the gemeente's case number; an import's case.opened and
+ * case.joined have "import": true in their details); agreement.made,
+ * agreement.met, agreement.met_late, agreement.not_delivered,
+ * agreement.extended, agreement.waived, agreement.closed, agreement.missed,
  * agreement.reminder, agreement.escalated, agreement.not_reconciled;
  * report.accepted; notification.sent, notification.failed;
  * regisseur.added, regisseur.updated; config.reloaded; purge.run;

@@ -384,10 +384,16 @@ class Regie:
 
     @staticmethod
     def parse(m):
-        """One received message as a dict (see wait_mails)."""
+        """One received message as a dict (see wait_mails); text is the
+        plain-text part of a multipart one (the digest), html its HTML
+        part (None for a plain-text mail)."""
         msg = email.message_from_bytes(m["data"], policy=email.policy.default)
+        plain = msg.get_body(preferencelist=("plain",))
+        html = msg.get_body(preferencelist=("html",))
         return {"to": sorted(m["rcpt_tos"]), "subject": str(msg["Subject"]),
-                "text": msg.get_content(), "raw": m["data"], "message": msg}
+                "text": plain.get_content(),
+                "html": html.get_content() if html else None,
+                "raw": m["data"], "message": msg}
 
     def describe(self, m):
         p = self.parse(m)
@@ -398,7 +404,8 @@ class Regie:
         report sent."""
         for m in self.messages:
             p = self.parse(m)
-            blob = p["raw"].decode("utf-8", "replace") + p["text"]
+            blob = (p["raw"].decode("utf-8", "replace") + p["text"] +
+                    (p["html"] or ""))
             for bsn in self.bsns:
                 assert bsn not in blob, "a BSN in a mail: %s" % p["subject"]
             for note in self.notes:

@@ -6,6 +6,7 @@ a server that never greets). Waits ask (connect, look at what arrived)
 and are bounded; nothing sleeps to synchronise.
 """
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -64,40 +65,90 @@ def wait_for(cond, timeout=20.0, what="the condition"):
 
 
 class Handler:
-    """Records accepted messages. rcpt_reply answers every RCPT; the
-    replies in data_replies answer the first DATA commands in turn (None:
-    accept), after which every DATA is accepted."""
+    """Records accepted messages. rcpt_reply answers every RCPT, and the
+    replies in rcpt_replies the first RCPT commands in turn; the replies
+    in data_replies answer the first DATA commands in turn (None:
+    accept), after which every DATA is accepted; data_script(content)
+    may answer a DATA (None: the rest decide). Scripted connections:
+    close_after holds the numbers (from 1) of the DATA commands after
+    whose reply the server closes the connection; drop_at those that it
+    takes (records) and then closes without a reply. pipelining: offer
+    PIPELINING. sessions counts the sessions (the EHLO after STARTTLS,
+    or every EHLO without TLS); each message records its session."""
 
-    def __init__(self, rcpt_reply=None, data_reply=None, data_replies=()):
+    def __init__(self, rcpt_reply=None, data_reply=None, data_replies=(),
+                 rcpt_replies=(), data_script=None, close_after=(),
+                 drop_at=(), pipelining=False):
         self.rcpt_reply = rcpt_reply
+        self.rcpt_replies = list(rcpt_replies)
         self.data_reply = data_reply
         self.data_replies = list(data_replies)
+        self.data_script = data_script
+        self.close_after = set(close_after)
+        self.drop_at = set(drop_at)
+        self.pipelining = pipelining
         self.data_attempts = 0
+        self.sessions = 0
         self.messages = []
+        self.seen = []  # the content of every DATA, accepted or not
+
+    async def handle_EHLO(self, server, session, envelope, hostname,
+                          responses):
+        if session.ssl is not None or not server.tls_context:
+            self.sessions += 1
+            session.regie_no = self.sessions
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(len(responses) - 1, "250-PIPELINING")
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address,
                           rcpt_options):
+        if self.rcpt_replies:
+            reply = self.rcpt_replies.pop(0)
+            if reply:
+                return reply
         if self.rcpt_reply:
             return self.rcpt_reply
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):
-        self.data_attempts += 1
-        if self.data_reply:
-            return self.data_reply
-        if self.data_replies:
-            reply = self.data_replies.pop(0)
-            if reply:
-                return reply
+    def _record(self, session, envelope):
         self.messages.append({
             "mail_from": envelope.mail_from,
             "rcpt_tos": list(envelope.rcpt_tos),
             "data": envelope.original_content,
             "authenticated": session.authenticated,
             "tls": session.ssl is not None,
+            "session": getattr(session, "regie_no", 0),
         })
+
+    async def handle_DATA(self, server, session, envelope):
+        self.data_attempts += 1
+        n = self.data_attempts
+        self.seen.append(envelope.original_content)
+        if n in self.drop_at:
+            self._record(session, envelope)
+            server.transport.close()
+            return "250 2.0.0 never heard"
+        if n in self.close_after:
+            asyncio.get_running_loop().call_soon(server.transport.close)
+        if self.data_reply:
+            return self.data_reply
+        if self.data_replies:
+            reply = self.data_replies.pop(0)
+            if reply:
+                return reply
+        if self.data_script:
+            reply = self.data_script(envelope.original_content)
+            if reply:
+                return reply
+        self._record(session, envelope)
         return "250 2.0.0 Message accepted"
+
+    def seen_ids(self):
+        """The Message-ID of every DATA, accepted or not, in turn."""
+        return [email.message_from_bytes(d)["Message-ID"] for d in self.seen]
 
     def parsed(self):
         """The accepted messages as email.message objects."""
@@ -168,6 +219,11 @@ class SilentServer:
 
     def stop(self):
         self.running = False
+        try:  # wakes the accept(), which holds the port until it returns
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.sock.close()
+        self.thread.join(5)
         for c in self.conns:
             c.close()

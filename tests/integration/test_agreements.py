@@ -496,6 +496,11 @@ def test_weekly_partner_report_missing_three_weeks(mk):
             mails = r.wait_mails(mark, 1 if step == due else 2)
             escalations += GEMEENTE in to_of(mails)
             assert VT_MAIL in to_of(mails)
+            # The escalation says whom to ask: the partner's contact.
+            for m in mails:
+                if GEMEENTE in m["to"]:
+                    assert "Contact:     Functioneel beheer " \
+                        "<beheer@vt.example>" in m["text"], m["text"]
     assert escalations == 2
     # The reports due 25 Nov, 2 Dec and 9 Dec have not come: the first two
     # are recorded as missed (the next one fell due), the third is a day
@@ -543,6 +548,20 @@ def test_partner_report_reconciled_against_what_arrived(mk):
     assert rep["period"] == "2030-W47"
     human = r.ok("agreement", "show", ref)
     assert b["report"] in human
+    # A count that is not what arrived is not kept, whatever its time: its
+    # occurrence ends met_unreconciled, the overdue list shows both
+    # numbers, and the statistics count it apart from on time.
+    occ = r.show(ref)["occurrences"]
+    assert [o["outcome"] for o in occ] == ["met_unreconciled"], occ
+    (row,) = [x for x in r.js("overdue") if x["agreement"] == ref]
+    assert row["unreconciled"] == {"period": "2030-W47", "reported": 3,
+                                   "received": 2}, row
+    assert "reported 3 for 2030-W47, received by regie 2" in r.ok("overdue")
+    st = r.js("stats", "--from", "2030-11-01", "--to", "2030-12-31")
+    (vt,) = [p for p in st["reports"]["partner"]["by_partner"]
+             if p["partner"] == "vt"]
+    assert (vt["unreconciled"], vt["on_time"]) == (1, 0), vt
+    assert vt["unreconciled_share"] == 1.0, vt
     # A count that matches is reconciled.
     r.set_clock(first + 60 * MINUTE)            # Monday 10:00, 2030-W48
     r.refer("vt")
@@ -552,6 +571,7 @@ def test_partner_report_reconciled_against_what_arrived(mk):
     assert ack2.status == "ACK", ack2
     assert ack2.body["reconciled"] is True and \
         ack2.body["agreement_status"] == "met"
+    assert not [x for x in r.js("overdue") if x["agreement"] == ref]
     # A period may be a day.
     r.set_clock(first + 7 * DAY + 60 * MINUTE)  # Monday 2 Dec 10:00
     r.refer("vt")

@@ -93,6 +93,46 @@ def test_an_include_that_includes_itself_stops(folder):
     assert "includes nested more than 10 deep" in p.stderr
 
 
+def write_bytes(folder, name, data):
+    with open(folder + "/" + name, "wb") as f:
+        f.write(data)
+    return folder + "/" + name
+
+
+def test_an_include_named_with_a_nul_byte_is_refused(folder):
+    # libconfig's name ends at the NUL: "" is the folder, and its scanner
+    # then exits the process (exit 2, "input in flex scanner failed");
+    # on a reload that was the running daemon. Found by fuzz_config.
+    path = write_bytes(folder, "nul.conf", b'@include "\0fifo"\n')
+    p = regied("--check-config", "-c", path, cwd=folder)
+    assert p.returncode == 78, p.stderr
+    assert p.stderr == "%s:1: contains a NUL byte\n" % path
+
+
+def test_an_include_after_a_long_run_of_blanks_is_checked(folder):
+    os.mkdir(folder + "/sub")
+    path = write_bytes(folder, "long.conf",
+                       b"@include" + b" " * 5000 + b'"sub"\n')
+    p = regied("--check-config", "-c", path, cwd=folder)
+    assert p.returncode == 78, p.stderr
+    assert '@include "sub": cannot read %s/sub: not a regular file' % folder \
+        in p.stderr
+
+
+def test_an_include_libconfig_would_read_elsewhere_is_refused(folder):
+    # libconfig 1.5 reads "/x" under the include folder, and a name that
+    # runs past its line is not what the check saw.
+    path = write_bytes(folder, "abs.conf",
+                       b'@include "%s/fifo"\n@include "fi\nfo"\n'
+                       % folder.encode())
+    p = regied("--check-config", "-c", path, cwd=folder)
+    assert p.returncode == 78, p.stderr
+    assert p.stderr == (
+        '%s:1: @include "%s/fifo": name a file relative to the folder of '
+        'the configuration\n%s:2: @include: the file name must end on its '
+        'line\n' % (path, folder, path))
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write any file")
 def test_a_database_this_user_cannot_write_is_refused(folder):
     open(folder + "/regie.db", "w").close()

@@ -1,11 +1,12 @@
 """
 regie-ijw against a real regied: JW315 and WMO315 messages (the fixtures
 of tests/data/ijw) with one client, one client and several products, and
-several clients; a message that is not well-formed; one that fails the
-XSD; a BSN failing the elfproef inside a JW315 (alone, and beside a good
-client); posting a message again; file and standard-input mode;
-configuration errors. The partner is "ggz" (no restrictions on kind or
-category), standing in for a youth care provider.
+several clients; a message that is not well-formed; a billion-laughs
+entity bomb; one that fails the XSD; a BSN failing the elfproef inside a
+JW315 (alone, and beside a good client); an empty referrer name; posting
+a message again; file and standard-input mode; configuration errors.
+The partner is "ggz" (no restrictions on kind or category), standing in
+for a youth care provider.
 """
 
 import json
@@ -108,6 +109,30 @@ def test_not_well_formed_message_is_refused(regied, adapters):
     assert a.stop() == 0
 
 
+def test_billion_laughs_is_refused_once_without_expanding(regied, adapters):
+    # A classic entity-expansion bomb: refused as not well-formed with one
+    # line (libxml2 reports the loop once per entity), nothing expanded
+    # (the adapter stays small and goes on with the next file).
+    d = regied()
+    a = ijw_adapter(adapters, d).start()
+    drop(a.folder, "billion-laughs.xml", fixture("billion-laughs.xml"))
+    a.wait_filed("billion-laughs.xml", "failed")
+    assert a.error_lines("billion-laughs.xml") == [
+        "billion-laughs.xml:15: not_well_formed: not well-formed XML: "
+        "Detected an entity reference loop"]
+    text = (a.sub("failed") / "billion-laughs.xml.error").read_text()
+    assert text.count("Detected an entity reference loop") == 1
+    assert "lollol" not in text and "lollol" not in a.log
+    drop(a.folder, "jw315-one.xml", fixture("jw315-one.xml"))
+    a.wait_filed("jw315-one.xml")
+    assert a.running
+    with open("/proc/%d/status" % a.proc.pid) as f:
+        rss = [l for l in f if l.startswith("VmHWM:")][0].split()
+    assert int(rss[1]) < 200 * 1024, rss  # kB: no billion "lol"s
+    assert len(referral_counts(d)) == 1
+    assert a.stop() == 0
+
+
 def test_schema_invalid_message_is_refused(regied, adapters):
     d = regied()
     a = ijw_adapter(adapters, d).start()
@@ -157,6 +182,33 @@ def test_bad_bsn_beside_a_good_client(regied, adapters):
     head = (a.sub("failed") / "bad-elfproef.xml.error").read_text()
     assert "1 of 2 records refused; 1 accepted" in head
     assert len(referral_counts(d)) == 1
+    assert a.stop() == 0
+
+
+def test_empty_referrer_name_gives_the_cod327_label(regied, adapters):
+    # regied refuses an empty contact.name; an empty or blank
+    # Verwijzer/Naam is taken as no name: the COD327 label, with the
+    # ZorgverlenerCode when there is one. (Not valid 3.2: the XSD wants a
+    # Naam of one character at least, so no XSD here.)
+    d = regied()
+    a = ijw_adapter(adapters, d, xsd=False).start()
+    name = "jw315-empty-referrer.xml"
+    drop(a.folder, name, fixture(name))
+    a.wait_filed(name)
+    assert referral_rows(d, "external_id, contact_name") == [
+        ("12345678-JW315-00047-REF-2026-0301", "huisarts 01234567"),
+        ("12345678-JW315-00047-REF-2026-0302",
+         "zelfverwijzer/geen verwijzer")]
+    # Nothing to name the referrer by (an empty Type): refused here, with
+    # the element in the .error file; nothing of it is posted.
+    bad = fixture("jw315-one.xml").replace(b"<ijw:Type>02</ijw:Type>",
+                                           b"<ijw:Type> </ijw:Type>")
+    drop(a.folder, "no-referrer.xml", bad)
+    a.wait_filed("no-referrer.xml", "failed")
+    assert a.error_lines("no-referrer.xml") == [
+        "no-referrer.xml:32: invalid_field: line 45: Verwijzer/Type is "
+        "empty (field /contact/name)"]
+    assert len(referral_counts(d)) == 2
     assert a.stop() == 0
 
 

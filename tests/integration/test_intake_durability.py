@@ -117,10 +117,15 @@ def test_kill_9_mid_stream_loses_no_acked_referral(regied):
         assert_ack(clients[p.partner].referral(body), None)
     # Referrals about the posters' households matched one case each,
     # before and after the crash.
+    # (On a loaded machine a poster may have had no ACK before the kill:
+    # each that had some found one case, and most had some.)
+    matched = 0
     for p in posters:
         cases = {a["case"] for b, a in p.sent
                  if a and b["subject"]["bsn"] in p.household}
-        assert len(cases) == 1, cases
+        assert len(cases) <= 1, cases
+        matched += len(cases)
+    assert matched >= len(posters) // 2, matched
     rc = d.stop()
     assert rc == 0
     bsns = {x for p in posters for b, a in p.sent for x in rrp.bsns_of(b)}

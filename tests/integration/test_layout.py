@@ -61,11 +61,11 @@ def test_the_project_keeps_its_layout():
 
 
 def test_an_adapter_including_a_daemon_header_fails(tree):
-    path = os.path.join(tree, "adapters", "csv.c")
-    no = add_line(path, '#include "csv.h"', '#include "store/store.h"')
+    path = os.path.join(tree, "adapters", "csvfield.c")
+    no = add_line(path, '#include "csvfield.h"', '#include "store/store.h"')
     rc, out = run_check(tree)
     assert rc == 1
-    assert ('adapters/csv.c:%d: includes "store/store.h": adapters may '
+    assert ('adapters/csvfield.c:%d: includes "store/store.h": adapters may '
             "not include daemon/store" % no) in out
 
 
@@ -124,9 +124,10 @@ def test_an_adapter_cannot_compile_a_daemon_include(tree):
     # The flags the Makefile gives adapters (-Ilib only): the header is
     # not found, so the wall holds even where the checker would not run.
     make = subprocess.run(["make", "-s", "-n", "-B", "-C", TOP, "BUILD=build",
-                           "build/obj/adapters/csv.o"],
+                           "build/obj/adapters/csvfield.o"],
                           capture_output=True, text=True, timeout=60)
-    cmd = next(l for l in make.stdout.splitlines() if "adapters/csv.c" in l)
+    cmd = next(l for l in make.stdout.splitlines()
+               if "adapters/csvfield.c" in l)
     assert "-Idaemon" not in cmd
     src = os.path.join(tree, "adapters", "bad.c")
     with open(src, "w") as f:

@@ -279,6 +279,11 @@ def test_stats_from_a_prepared_history(regied):
               details={"reason": "ziek", "until": "x"})
     add_event(db, now - DAY, "agreement.waived", a2,
               details={"reason": "verhuisd"})
+    # A department's agreements: one overdue, one met late.
+    add_agreement(db, "request", "department", "inkomen", c1, now - DAY)
+    a5 = add_agreement(db, "custom", "department", "wmo", None,
+                       now - 3 * DAY, status="met_late")
+    add_occurrence(db, a5, 1, now - 3 * DAY, "met_late", at=now - DAY)
     db.commit()
     received = db.execute("SELECT partner, received_at FROM referral"
                           ).fetchall()
@@ -328,6 +333,11 @@ def test_stats_from_a_prepared_history(regied):
             orgs["Leger des Heils"]["extensions"]) == (1, 1)
     assert (orgs["GGZ Gelderland"]["waived"],
             orgs["GGZ Gelderland"]["waivers"]) == (1, 1)
+    dep = s["reports"]["department"]
+    assert (dep["missing"], dep["late"], dep["on_time"]) == (1, 1, 0)
+    assert [(d["department"], d["missing"], d["late"])
+            for d in dep["by_department"]] == [("inkomen", 1, 0),
+                                               ("wmo", 0, 1)]
     (pv,) = s["reports"]["partner"]["by_partner"]
     assert (pv["partner"], pv["missing"], pv["on_time"]) == ("vt", 2, 1)
     assert pv["on_time_share"] == pytest.approx(1 / 3)
@@ -342,8 +352,10 @@ def test_stats_from_a_prepared_history(regied):
     assert "referrals,vt,,,,total,3" in lines
     assert "domains,,,,care,referrals,1" in lines
     assert "network,,,,,engaged,1" in lines
+    assert "department_agreements,,inkomen,,,missing,1" in lines
     text = m.ok("stats", "--from", frm, "--to", today.isoformat())
     assert "Social network" in text and "Leger des Heils" in text
+    assert "DEPARTMENT" in text and "inkomen" in text
     # The default period is this ISO week and the eleven before it.
     assert len(m.js("stats")["weeks"]) == 12
     assert m.run("stats", "--from", "2026-13-01").returncode == 65
@@ -631,6 +643,8 @@ def test_digest_tells_the_gemeente_what_is_late(regied, cert, smtp):
     assert "Regisseur A Jansen (Leger des Heils):" in text
     assert "%s wacht" % ack["case"] in text
     assert "Veilig Thuis Gelderland-Midden" in text
+    # The partner's contact, so the gemeente knows whom to ask.
+    assert "contact Functioneel beheer <beheer@vt.example>" in text
     assert "Er is deze week niets te laat." not in text
     # Queued once a week, whatever is asked.
     sent = m.js("digest", "--send")
@@ -638,14 +652,17 @@ def test_digest_tells_the_gemeente_what_is_late(regied, cert, smtp):
     assert sent["key"] == "digest/2026-W02"
     assert m.js("digest", "--send")["queued"] is False
     assert "queued before" in m.ok("digest", "--send")
-    wait_for(lambda: any(x["rcpt_tos"] == ["monitoring@gemeente.example"]
-                         for x in smtp.handler.messages), what="the digest")
+    # The gemeente gets escalations too: wait for the digest itself.
+    wait_for(lambda: [p for p in smtp.handler.parsed()
+                      if "Weekoverzicht" in p["Subject"]], what="the digest")
     (msg,) = [p for p in smtp.handler.parsed()
               if "Weekoverzicht" in p["Subject"]]
     assert sent["key"][len("digest/"):] in msg["Subject"]
-    content = msg.get_content()
+    content = msg.get_body(preferencelist=("plain",)).get_content()
     assert "14 weken op rij gemist" in content
-    raw = msg.as_string() + content
+    html = msg.get_body(preferencelist=("html",)).get_content()
+    assert "14 weken op rij gemist" in html
+    raw = msg.as_string() + content + html
     for private in rrp.bsns_of(body) + [body["note"], body["category"],
                                         body["subject"]["birth_date"]]:
         assert private not in raw

@@ -5,11 +5,14 @@ localhost, its CA given to regied) to aiosmtpd on loopback. Covers the
 rules (regisseur, kernteam, overlap, assignment, crisis), quiet hours,
 what an email must never hold, and the outbox under failures: 451 then
 250, 554, wrong AUTH, no STARTTLS, a server that is down or hangs, and
-kill -9 with a full outbox.
+kill -9 with a full outbox; Message-IDs: one per notification, the same
+on every attempt, none shared by two installations or reused after a
+restore from a backup.
 """
 
 import datetime
 import json
+import shutil
 import subprocess
 import tempfile
 import zoneinfo
@@ -185,6 +188,41 @@ def test_reassignment_tells_both(regied, cert, servers):
     assert "planregisseur" in subjects["b@ggz.example"]
 
 
+def test_quick_reassignments_lose_no_mail(regied, cert, servers):
+    # A to B and back to A within one second: A's second "U bent
+    # planregisseur" is a notification of its own (keyed on the
+    # assignment's audit event, not on the second it happened in).
+    srv = servers()
+    m = Mailed(regied, cert, srv.port)
+    a = m.regisseur("A. Jansen", "a@ldh.example")
+    b = m.regisseur("B. Smit", "b@ggz.example")
+    for _ in range(3):  # until the three fall within one second
+        _, ack = m.refer()
+        for who in (a, b, a):
+            m.ctl_json("case", "assign", ack["case"], who)
+        rows = [r for r in m.outbox() if r["key"].startswith(
+            "case/%d/" % int(ack["case"][2:]))]
+        if len({r["created_at"] for r in rows}) == 1:
+            break
+    assert len({r["created_at"] for r in rows}) == 1, rows
+    assert len(rows) == 5, rows  # A, B + A moved, A + B moved
+    assert len({r["key"] for r in rows}) == 5
+    wait_for(lambda: all(r["status"] == "sent" for r in m.outbox()),
+             what="every notification sent")
+    # The same assignment is never queued twice: a restart adds nothing.
+    m.d.restart()
+    assert len([r for r in m.outbox() if r["key"].startswith(
+        "case/%d/" % int(ack["case"][2:]))]) == 5
+    mine = [p for p in srv.handler.parsed() if ack["case"] in p["Subject"]
+            and ("U bent planregisseur" in p["Subject"]
+                 or "overgedragen" in p["Subject"])]
+    got = sorted((p["To"].addresses[0].addr_spec,
+                  "U bent planregisseur" in p["Subject"]) for p in mine)
+    assert got == [("a@ldh.example", False), ("a@ldh.example", True),
+                   ("a@ldh.example", True), ("b@ggz.example", False),
+                   ("b@ggz.example", True)], got
+
+
 def test_overlap_asks_the_kernteam_to_review(regied, cert, servers):
     srv = servers()
     m = Mailed(regied, cert, srv.port)
@@ -233,6 +271,61 @@ def test_451_then_250_is_delivered_once(regied, cert, servers):
     (row,) = m.outbox()
     assert row["attempts"] == 2
     assert srv.handler.data_attempts == 2
+
+
+def test_message_id_is_the_same_on_every_attempt(regied, cert, servers):
+    srv = servers(Handler(data_replies=["451 4.3.0 Try again later",
+                                        "452 4.3.1 Still busy"]))
+    m = Mailed(regied, cert, srv.port)
+    m.refer()
+    wait_for(lambda: len(srv.handler.messages) == 1, what="the third try")
+    ids = srv.handler.seen_ids()
+    assert len(ids) == 3 and len(set(ids)) == 1, ids
+    (row,) = m.outbox()
+    assert ids[0] == "<regie.%s@gemeente.example>" % row["message_id"]
+
+
+def test_two_installations_never_share_a_message_id(regied, cert, servers):
+    srv = servers()
+    one = Mailed(regied, cert, srv.port)
+    two = Mailed(regied, cert, srv.port)
+    one.refer()
+    two.refer()
+    wait_for(lambda: len(srv.handler.messages) == 2, what="two emails")
+    assert one.outbox()[0]["key"] == two.outbox()[0]["key"]
+    a, b = (p["Message-ID"] for p in srv.handler.parsed())
+    assert a != b
+    # "<regie.INSTALLATION.RANDOM@domain>": other installations, too.
+    assert a.split(".")[1] != b.split(".")[1]
+
+
+def test_restored_backup_never_reuses_a_message_id(regied, cert, servers):
+    srv = servers()
+    m = Mailed(regied, cert, srv.port)
+    m.refer()
+    wait_for(lambda: [r["status"] for r in m.outbox()] == ["sent"],
+             what="the first sent")
+    dest = str(m.d.dir / "copy.db")
+    assert m.ctl_json("backup", dest)["state"] == "done"
+    m.refer()
+    wait_for(lambda: [r["status"] for r in m.outbox()] == ["sent"] * 2,
+             what="the second sent")
+    lost = m.outbox()[0]   # sent, but not in the backup
+    assert m.d.stop() == 0
+    for f in m.d.db_files():
+        f.unlink()
+    shutil.copyfile(dest, m.d.db_path)
+    m.d.start()
+    assert len(m.outbox()) == 1
+    m.refer(client=m.d.client("vt"))
+    wait_for(lambda: len(srv.handler.messages) == 3, what="a third email")
+    again = m.outbox()[0]
+    # The new notification has the key of the one lost with the restore
+    # (a Message-ID derived from the key would be the same) ...
+    assert again["key"] == lost["key"] and again["id"] == lost["id"]
+    # ... and a Message-ID never used before.
+    ids = [p["Message-ID"] for p in srv.handler.parsed()]
+    assert len(set(ids)) == 3, ids
 
 
 def test_554_is_failed_and_not_retried(regied, cert, servers):

@@ -784,3 +784,62 @@ def test_outbox_shows_sent_and_failed_and_retries(regied, smtp):
                                   for r in rs))
     for _, content in handler.messages:
         assert subject.encode() not in content
+
+
+def test_times_are_shown_in_regieds_zone_whatever_the_shell_says(regied):
+    """One time zone everywhere: regiectl shows the daemon's times in the
+    daemon's configured zone (Europe/Amsterdam here), not the shell's;
+    --utc shows them in UTC."""
+    d = start(regied)
+    for tz in ("UTC", "America/New_York", "Asia/Tokyo"):
+        out = ok(d, "agree", "--owner", "kernteam", "--description", "x",
+                 "--due", "2026-12-10 09:00", env={"TZ": tz})
+        assert "2026-12-10 09:00" in out, (tz, out)
+    rows = ok(d, "agreements", env={"TZ": "UTC"})
+    assert "2026-12-10 09:00" in rows and "08:00" not in rows, rows
+    utc = ok(d, "--utc", "agreements", env={"TZ": "Asia/Tokyo"})
+    assert "2026-12-10 08:00" in utc and "09:00" not in utc, utc
+
+
+def test_the_log_shows_times_like_every_other_view(regied):
+    """regiectl log renders the times in an event's details (epoch
+    seconds in the database) as dates in regied's zone; --json keeps the
+    machine values."""
+    d = start(regied)
+    made = js(d, "agree", "--owner", "kernteam", "--description", "x",
+              "--due", "2026-12-10 09:00")
+    events = [e for e in js(d, "log") if e["agreement"] == made["agreement"]]
+    assert any(isinstance(v, int) for e in events
+               for k, v in (e["details"] or {}).items() if k.endswith("_at"))
+    text = ok(d, "log", env={"TZ": "UTC"})
+    line = next(l for l in text.splitlines() if made["agreement"] in l)
+    assert "due_at=2026-12-10 09:00" in line, line
+    assert not re.search(r"\b1[789]\d{8}\b", text), text
+
+
+def complete(d, *words):
+    """What bash completion for regiectl (config/regiectl.bash) offers
+    after words (the last is the one being typed), with this daemon's
+    control socket."""
+    script = ('source %s\nCOMP_WORDS=(regiectl %s)\nCOMP_CWORD=%d\n'
+              '_regiectl\nprintf "%%s\\n" "${COMPREPLY[@]}"\n'
+              % (rrp.REPO / "config" / "regiectl.bash",
+                 " ".join("'%s'" % w for w in words), len(words)))
+    env = dict(os.environ, PATH="%s:%s" % (REGIECTL.parent,
+                                           os.environ["PATH"]),
+               REGIE_CONTROL=d.control)
+    p = subprocess.run(["bash", "-c", script], capture_output=True,
+                       text=True, timeout=30, env=env)
+    assert p.returncode == 0, p.stderr
+    return sorted(set(p.stdout.split()))
+
+
+def test_bash_completion_offers_commands_options_and_references(regied):
+    d = start(regied)
+    ack = d.client("ggz").referral(rrp.referral_body())
+    case = ack.body["case"]
+    assert complete(d, "ca") == ["case", "cases"]
+    assert complete(d, "case", "as") == ["assign"]
+    assert "--reason" in complete(d, "case", "close", "--")
+    assert "--json" in complete(d, "--j")
+    assert complete(d, "case", "show", "C") == [case]

@@ -36,7 +36,7 @@ BODY = ("Beste J. de Vries,\n\n"
 # ---- helpers ------------------------------------------------------------
 
 from mailserver import (PASSWORD, USER, Handler, Server, free_port,  # noqa: E402
-                   make_cert)
+                        make_cert)
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +75,7 @@ def server(files):
 
 
 def send(files, port, *extra, count=1, password=None, ca=True,
-         timeout=60, stderr=False):
+         timeout=60, stderr=False, sent_ok=False):
     """Runs smtp-send; returns its output lines (and its stderr)."""
     args = [SEND, "--host", "localhost", "--port", str(port),
             "--sender", SENDER, "--to", TO, "--to-name", "J. de Vries",
@@ -94,6 +94,7 @@ def send(files, port, *extra, count=1, password=None, ca=True,
     lines = p.stdout.splitlines()
     assert len(lines) == count, (p.stdout, p.stderr)
     assert p.returncode == (0 if all(x == "sent" for x in lines) else 1)
+    assert not sent_ok or lines == ["sent"] * count, lines
     return (lines, p.stderr) if stderr else lines
 
 
@@ -253,3 +254,73 @@ def test_twenty_in_one_process(files, server):
     ids = {email.message_from_bytes(m["data"])["Message-ID"]
            for m in h.messages}
     assert len(ids) == 20
+
+
+# ---- sessions of many mails (smtp_session, smtp-send --session) ----------
+
+def ids_of(h):
+    return [email.message_from_bytes(m["data"])["Message-ID"]
+            for m in h.messages]
+
+
+def test_one_session_carries_many_mails_pipelined(files, server):
+    port, h = server(Handler(pipelining=True), auth=True)
+    out, err = send(files, port, "--user", USER, "--session", "100",
+                    "--debug", password=PASSWORD, count=5, stderr=True)
+    assert out == ["sent"] * 5
+    assert h.sessions == 1
+    assert [m["session"] for m in h.messages] == [1] * 5
+    assert all(m["authenticated"] and m["tls"] for m in h.messages)
+    assert len(set(ids_of(h))) == 5
+    # libesmtp 1.1 writes RCPT TO and DATA together when PIPELINING is
+    # offered (MAIL FROM alone: it waits for its reply).
+    assert err.count("smtp: pipelined commands=RCPT,DATA") == 5, err
+
+
+def test_no_pipelining_unless_offered(files, server):
+    port, h = server()
+    out, err = send(files, port, "--session", "100", "--debug", count=3,
+                    stderr=True)
+    assert out == ["sent"] * 3 and h.sessions == 1
+    assert "pipelined commands" not in err
+    assert "pipelined=0" in err
+
+
+def test_session_limit_starts_a_new_session(files, server):
+    port, h = server(Handler(pipelining=True))
+    assert send(files, port, "--session", "2", count=5) == ["sent"] * 5
+    assert h.sessions == 3
+    assert [m["session"] for m in h.messages] == [1, 1, 2, 2, 3]
+
+
+def test_each_mail_of_a_session_has_its_own_outcome(files, server):
+    # mail 2: 451 to RCPT; mail 4: 554 to its data; the others go, in
+    # the same session (libesmtp sends RSET after a refused one).
+    def script(content):
+        mid = email.message_from_bytes(content)["Message-ID"]
+        return "554 5.6.0 Not this one" if mid.startswith("<4.") else None
+    port, h = server(Handler(pipelining=True,
+                             rcpt_replies=[None, "451 4.2.1 Mailbox busy"],
+                             data_script=script))
+    out = send(files, port, "--session", "100", count=5)
+    assert out == ["sent",
+                   "temporary: recipient refused: 451 4.2.1 Mailbox busy",
+                   "sent",
+                   "permanent: message refused: 554 5.6.0 Not this one",
+                   "sent"]
+    assert h.sessions == 1
+    assert [i.split(".")[0] for i in ids_of(h)] == ["<1", "<3", "<5"]
+
+
+def test_server_closing_midway_requeues_the_rest(files, server):
+    # The server hangs up after its reply to the second mail: the mail
+    # libesmtp had begun (MAIL FROM, not answered) was never the
+    # server's, so it goes back to the queue, no attempt made; the next
+    # session takes it with the rest. Nothing is sent twice.
+    port, h = server(Handler(pipelining=True, close_after=[2]))
+    out = send(files, port, "--session", "100", count=5)
+    assert out[:2] == ["sent", "sent"]
+    assert out[2].startswith("requeue: "), out
+    assert out[3:] == ["sent", "sent"]
+    assert h.sessions == 2
+    assert [i.split(".")[0] for i in ids_of(h)] == ["<1", "<2", "<4", "<5"]

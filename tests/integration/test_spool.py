@@ -5,11 +5,13 @@ tests/data/spool with their mappings; a file with one bad row (failed/ and
 .error with that line, the good rows accepted, and after a fix only
 duplicates for them); the daemon down for a while; kill -9 in the middle
 of a file, deterministic (REGIE_TEST_KILL_AFTER) and at random moments;
-configuration errors. Every wait polls the folders or the log with a
+configuration errors, and a FIFO given as the configuration or one of
+its @include files (refused at once). Every wait polls the folders or the log with a
 deadline.
 """
 
 import json
+import os
 import random
 import signal
 import time
@@ -369,3 +371,28 @@ def test_check_config_good_and_usage(regied, adapters):
     r = a.run("extra-argument")
     assert r.returncode == 64
     assert "--help" in r.stderr
+
+
+def test_a_fifo_as_configuration_or_include_is_refused_at_once(regied,
+                                                                adapters):
+    # libconfig alone would open a FIFO and wait for a writer for ever;
+    # the adapters refuse it at once, with the file and the line.
+    d = regied(start=False)
+    a = vt_adapter(adapters, d)
+    fifo = a.dir / "fifo.conf"
+    os.mkfifo(str(fifo))
+    good = a.config
+    a.config = fifo
+    r = a.run("--check-config", timeout=20)
+    assert (r.returncode, r.stderr) == (
+        78, "%s:0: cannot read the file: not a regular file (a FIFO)\n"
+        % fifo)
+    a.config = good
+    good.write_text(a.config_text + '@include "fifo.conf"\n')
+    line = len(a.config_text.splitlines()) + 1
+    want = ('%s:%d: @include "fifo.conf": cannot read %s/fifo.conf: not a '
+            'regular file (a FIFO)\n' % (good, line, a.dir))
+    r = a.run("--check-config", timeout=20)
+    assert (r.returncode, r.stderr) == (78, want)
+    r = a.run("--once", timeout=20)
+    assert (r.returncode, r.stderr) == (78, want)

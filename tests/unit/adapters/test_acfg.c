@@ -1,7 +1,9 @@
 /*
  * Unit tests of acfg: the adapter and spool groups every spool adapter
  * shares — a good file with relative paths, and each mistake reported as
- * file:line: message (all of them, in order).
+ * file:line: message (all of them, in order); a configuration or an
+ * @include that is a FIFO refused at once (an alarm fails the test if it
+ * ever blocks again).
  */
 #include "acfg.h"
 #include "keys.h"
@@ -9,6 +11,7 @@
 #include "xmem.h"
 
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -18,6 +21,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#define S_ALARM_S 10 /* a read that blocks this long has hung */
 
 static char s_dir[] = "/tmp/test_acfg.XXXXXX";
 static char s_key[256];    /* o->key_file of the last load */
@@ -53,6 +58,33 @@ static char *s_errors(const char *text, adapter_opts_t *o, acfg_spool_t *sp,
     return out;
 }
 
+/* Writes text to DIR/name. */
+static void s_write(const char *name, const char *text)
+{
+    char *path = xasprintf("%s/%s", s_dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    free(path);
+}
+
+/* SIGALRM: a read blocked on the FIFO; fail instead of hanging. */
+static void s_on_alarm(int sig)
+{
+    static const char msg[] = "test_acfg: acfg_load blocked on a FIFO\n";
+    ssize_t n = write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void)n;
+    _exit(1);
+}
+
+/* Arms (on) or disarms the alarm that ends a blocked test. */
+static void s_guard(bool on)
+{
+    signal(SIGALRM, on ? s_on_alarm : SIG_DFL);
+    alarm(on ? S_ALARM_S : 0);
+}
+
 static int s_setup(void **state)
 {
     unsetenv("REGIE_ENDPOINT");
@@ -64,19 +96,22 @@ static int s_setup(void **state)
     char *base = xasprintf("%s/server", s_dir);
     char *vt = xasprintf("%s/vt", s_dir);
     char *in = xasprintf("%s/in", s_dir);
-    int rc =
-        keys_write_curve(base, 0) | keys_write_curve(vt, 0) | mkdir(in, 0700);
+    char *fifo = xasprintf("%s/fifo.conf", s_dir);
+    int rc = keys_write_curve(base, 0) | keys_write_curve(vt, 0) |
+             mkdir(in, 0700) | mkfifo(fifo, 0600);
     free(base);
     free(vt);
     free(in);
+    free(fifo);
     return rc;
 }
 
 static int s_teardown(void **state)
 {
-    const char *names[] = {"server.pub", "server.key", "vt.pub", "vt.key",
-                           "t.conf"};
-    for (size_t i = 0; i < 5; i++) {
+    const char *names[] = {"server.pub", "server.key", "vt.pub",
+                           "vt.key",     "t.conf",     "fifo.conf",
+                           "inner.conf", "adapter.inc"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         char *p = xasprintf("%s/%s", s_dir, names[i]);
         unlink(p);
         free(p);
@@ -202,6 +237,67 @@ static void test_missing_groups_and_file(void **state)
     assert_null(cfg);
 }
 
+static void test_config_that_is_a_fifo(void **state)
+{
+    char *path = xasprintf("%s/fifo.conf", s_dir);
+    s_guard(true);
+    acfg_t *cfg = acfg_load(path);
+    s_guard(false);
+    char *want = xasprintf("%s:0: cannot read the file: not a regular file "
+                           "(a FIFO)\n",
+                           path);
+    assert_string_equal(acfg_errors(cfg), want);
+    assert_int_equal(acfg_error_count(cfg), 1);
+    assert_null(acfg_root(cfg));
+    acfg_destroy(&cfg);
+    free(want);
+    free(path);
+}
+
+static void test_include_that_is_a_fifo(void **state)
+{
+    adapter_opts_t o;
+    acfg_spool_t sp;
+    int level;
+    s_guard(true);
+    char *e = s_errors("# the adapter's settings\n"
+                       "@include \"fifo.conf\"\n",
+                       &o, &sp, &level);
+    s_guard(false);
+    assert_string_equal(e, "t.conf:2: @include \"fifo.conf\": cannot read "
+                           "fifo.conf: not a regular file (a FIFO)\n");
+    free(e);
+    /* the same one level down, named at its own file and line */
+    s_write("inner.conf", "\n\n@include \"fifo.conf\"\n");
+    s_guard(true);
+    e = s_errors("@include \"inner.conf\"\n", &o, &sp, &level);
+    s_guard(false);
+    assert_string_equal(e, "inner.conf:3: @include \"fifo.conf\": cannot "
+                           "read fifo.conf: not a regular file (a FIFO)\n");
+    free(e);
+}
+
+static void test_include_read_with_its_lines(void **state)
+{
+    adapter_opts_t o;
+    acfg_spool_t sp;
+    int level;
+    s_write("adapter.inc", "adapter: {\n"
+                           "  server_key = \"server.pub\"; key = \"vt.key\";\n"
+                           "  colour = 1;\n"
+                           "};\n");
+    char *e = s_errors("@include \"adapter.inc\"\n"
+                       "spool: { folder = \"in\"; rescan_ms = 5; };\n",
+                       &o, &sp, &level);
+    assert_string_equal(e, "adapter.inc:3: unknown setting 'colour'\n"
+                           "t.conf:2: 'rescan_ms' must be between 100 and "
+                           "86400000, not 5\n");
+    free(e);
+    e = s_errors("adapter: {\n  key = ;\n};\n", &o, &sp, &level);
+    assert_string_equal(e, "t.conf:2: syntax error\n");
+    free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -209,6 +305,9 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_missing_groups_and_file),
+        cmocka_unit_test(test_config_that_is_a_fifo),
+        cmocka_unit_test(test_include_that_is_a_fifo),
+        cmocka_unit_test(test_include_read_with_its_lines),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

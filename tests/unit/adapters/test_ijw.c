@@ -1,7 +1,12 @@
 /*
- * test_ijw — the JW315/WMO315 to REFERRAL mapping: one test per behaviour
- * and one per rejected input. Fixtures are in tests/data/ijw (see its
- * README); the tests run from the repository root, as `make test` does.
+ * test_ijw — the JW315/WMO315 to REFERRAL mapping as a whole: records of
+ * whole messages, refused records beside good ones, and messages refused
+ * as a whole (XML, root, namespace, header, schema). The parts of a
+ * record have their own tests: test_ijwclient (BSN, birth date),
+ * test_ijwreferrer (contact.name), test_ijwid (external_id), test_ijwdate
+ * (occurred_at), test_ijwxml (XML and schema problems). Fixtures are
+ * in tests/data/ijw (see its README); the tests run from the repository
+ * root, as `make test` does.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,10 +20,11 @@
 #include <libxml/parser.h>
 
 #include "ijw.h"
+#include "ijwfix.h"
 #include "log.h"
 #include "xmem.h"
 
-#define DATA "tests/data/ijw/"
+#define DATA IJWFIX_DATA
 #define JW_XSD DATA "xsd/ijw/jw315.xsd"
 #define WMO_XSD DATA "xsd/iwmo/wmo315.xsd"
 #define EMAIL "zorgloket@aanbieder.example"
@@ -40,36 +46,6 @@ static ijw_options_t s_opts(void)
                            .contact_phone = PHONE};
 }
 
-/* Reads a fixture into a NUL-terminated buffer. */
-static char *s_load(const char *name)
-{
-    char *path = xasprintf(DATA "%s", name);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *buf = xmalloc((size_t)n + 1);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    free(path);
-    return buf;
-}
-
-/* Returns text with the one occurrence of from replaced by to; frees text.
- */
-static char *s_subst(char *text, const char *from, const char *to)
-{
-    char *at = strstr(text, from);
-    assert_non_null(at);
-    assert_null(strstr(at + 1, from));
-    char *out =
-        xasprintf("%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
-    free(text);
-    return out;
-}
-
 static ijw_msg_t *s_parse_text(const char *text, const char *source,
                                const ijw_options_t *o)
 {
@@ -80,7 +56,7 @@ static ijw_msg_t *s_parse_text(const char *text, const char *source,
 
 static ijw_msg_t *s_parse_file(const char *name, const ijw_options_t *o)
 {
-    char *text = s_load(name);
+    char *text = ijwfix_load(name);
     char *source = xasprintf(DATA "%s", name);
     ijw_msg_t *msg = s_parse_text(text, source, o);
     free(source);
@@ -92,7 +68,7 @@ static ijw_msg_t *s_parse_file(const char *name, const ijw_options_t *o)
 static ijw_msg_t *s_parse_one_with(const char *from, const char *to,
                                    const ijw_options_t *o)
 {
-    char *text = s_subst(s_load("jw315-one.xml"), from, to);
+    char *text = ijwfix_subst(ijwfix_load("jw315-one.xml"), from, to);
     ijw_msg_t *msg = s_parse_text(text, "m.xml", o);
     free(text);
     return msg;
@@ -105,6 +81,21 @@ static void s_assert_json(const ijw_msg_t *msg, size_t i, const char *want)
     char *got = json_dumps(j, JSON_COMPACT);
     assert_string_equal(got, want);
     free(got);
+}
+
+/* Asserts record i is a verwijzing with these fields and the contact of
+ * s_opts; subject is JSON. */
+static void s_assert_record(const ijw_msg_t *msg, size_t i, const char *id,
+                            const char *category, const char *subject,
+                            const char *name, const char *occurred_at)
+{
+    char *want = xasprintf("{\"external_id\":\"%s\",\"kind\":\"verwijzing\","
+                           "\"category\":\"%s\",\"subject\":%s," CONTACT(
+                               "%s") ","
+                                     "\"occurred_at\":\"%s\"}",
+                           id, category, subject, name, occurred_at);
+    s_assert_json(msg, i, want);
+    free(want);
 }
 
 /* Asserts the message is refused with exactly one problem. */
@@ -142,14 +133,9 @@ static void test_one_client_one_product(void **state)
     assert_int_equal(ijw_mapped_count(msg), 1);
     assert_int_equal(ijw_record_line(msg, 0), 32);
     assert_null(ijw_record_error(msg, 0));
-    s_assert_json(msg, 0,
-                  "{\"external_id\":\"12345678-JW315-00041-REF-2026-0001\","
-                  "\"kind\":\"verwijzing\",\"category\":\"ggz\","
-                  "\"subject\":{\"bsn\":\"999900006\","
-                  "\"birth_date\":\"2014-03-02\"}," CONTACT(
-                      "huisarts 01234567") ","
-                                           "\"occurred_at\":\"2026-11-20T00:00:"
-                                           "00+01:00\"}");
+    s_assert_record(msg, 0, "12345678-JW315-00041-REF-2026-0001", "ggz",
+                    "{\"bsn\":\"999900006\",\"birth_date\":\"2014-03-02\"}",
+                    "huisarts 01234567", "2026-11-20T00:00:00+01:00");
     assert_null(ijw_report(msg));
     ijw_destroy(&msg);
     assert_null(msg);
@@ -167,33 +153,18 @@ static void test_one_client_several_products(void **state)
     assert_int_equal(ijw_record_line(msg, 0), 34);
     assert_int_equal(ijw_record_line(msg, 1), 52);
     assert_int_equal(ijw_record_line(msg, 2), 69);
-    s_assert_json(msg, 0,
-                  "{\"external_id\":\"12345678-JW315-00042-REF-2026-0101\","
-                  "\"kind\":\"verwijzing\",\"category\":\"jeugd\","
-                  "\"subject\":{\"bsn\":\"999900018\","
-                  "\"birth_date\":\"2011-10-17\"}," CONTACT(
-                      "Wijkteam Voorbeeldstad") ","
-                                                "\"occurred_at\":\"2026-07-"
-                                                "01T00:00:00+02:00\"}");
+    s_assert_record(msg, 0, "12345678-JW315-00042-REF-2026-0101", "jeugd",
+                    "{\"bsn\":\"999900018\",\"birth_date\":\"2011-10-17\"}",
+                    "Wijkteam Voorbeeldstad", "2026-07-01T00:00:00+02:00");
     /* 48 is not in the map: the default category */
-    s_assert_json(msg, 1,
-                  "{\"external_id\":\"12345678-JW315-00042-REF-2026-0102\","
-                  "\"kind\":\"verwijzing\",\"category\":\"overig\","
-                  "\"subject\":{\"bsn\":\"999900018\","
-                  "\"birth_date\":\"2011-10-17\"}," CONTACT(
-                      "GI Voorbeeldregio") ","
-                                           "\"occurred_at\":\"2026-07-01T00:00:"
-                                           "00+02:00\"}");
+    s_assert_record(msg, 1, "12345678-JW315-00042-REF-2026-0102", "overig",
+                    "{\"bsn\":\"999900018\",\"birth_date\":\"2011-10-17\"}",
+                    "GI Voorbeeldregio", "2026-07-01T00:00:00+02:00");
     /* no Product (a budget): the default category; 06 has no name */
-    s_assert_json(
-        msg, 2,
-        "{\"external_id\":\"12345678-JW315-00042-REF-2026-0103\","
-        "\"kind\":\"verwijzing\",\"category\":\"overig\","
-        "\"subject\":{\"bsn\":\"999900018\","
-        "\"birth_date\":\"2011-10-17\"}," CONTACT(
-            "zelfverwijzer/geen verwijzer") ","
-                                            "\"occurred_at\":\"2026-07-01T00:"
-                                            "00:00+02:00\"}");
+    s_assert_record(msg, 2, "12345678-JW315-00042-REF-2026-0103", "overig",
+                    "{\"bsn\":\"999900018\",\"birth_date\":\"2011-10-17\"}",
+                    "zelfverwijzer/geen verwijzer",
+                    "2026-07-01T00:00:00+02:00");
     ijw_destroy(&msg);
 }
 
@@ -204,22 +175,13 @@ static void test_several_clients(void **state)
     assert_int_equal(ijw_count(msg), 2);
     assert_int_equal(ijw_record_line(msg, 0), 30);
     assert_int_equal(ijw_record_line(msg, 1), 56);
-    s_assert_json(msg, 0,
-                  "{\"external_id\":\"12345678-JW315-00043-R-A1\","
-                  "\"kind\":\"verwijzing\",\"category\":\"ggz\","
-                  "\"subject\":{\"bsn\":\"999900031\","
-                  "\"birth_date\":\"2009-05-23\"}," CONTACT(
-                      "medisch specialist 07654321") ","
-                                                     "\"occurred_at\":\"2026-"
-                                                     "03-29T00:00:00+01:00\"}");
+    s_assert_record(msg, 0, "12345678-JW315-00043-R-A1", "ggz",
+                    "{\"bsn\":\"999900031\",\"birth_date\":\"2009-05-23\"}",
+                    "medisch specialist 07654321", "2026-03-29T00:00:00+01:00");
     /* DatumGebruik 3: only the year is known, so no birth_date */
-    s_assert_json(msg, 1,
-                  "{\"external_id\":\"12345678-JW315-00043-R-B1\","
-                  "\"kind\":\"verwijzing\",\"category\":\"ggz\","
-                  "\"subject\":{\"bsn\":\"999900043\"}," CONTACT(
-                      "JGZ Voorbeeldstad") ","
-                                           "\"occurred_at\":\"2026-03-29T00:00:"
-                                           "00+01:00\"}");
+    s_assert_record(msg, 1, "12345678-JW315-00043-R-B1", "ggz",
+                    "{\"bsn\":\"999900043\"}", "JGZ Voorbeeldstad",
+                    "2026-03-29T00:00:00+01:00");
     ijw_destroy(&msg);
 }
 
@@ -231,14 +193,34 @@ static void test_wmo315(void **state)
     assert_int_equal(ijw_type(msg), IJW_TYPE_WMO315);
     assert_int_equal(ijw_count(msg), 1);
     assert_int_equal(ijw_record_line(msg, 0), 33);
-    s_assert_json(msg, 0,
-                  "{\"external_id\":\"87654321-WMO-7781-W-2026-17\","
-                  "\"kind\":\"verwijzing\",\"category\":\"overig\","
-                  "\"subject\":{\"bsn\":\"999900055\","
-                  "\"birth_date\":\"1958-09-30\"}," CONTACT(
-                      "Wmo-loket Voorbeeldstad") ","
-                                                 "\"occurred_at\":\"2026-06-"
-                                                 "15T00:00:00+02:00\"}");
+    s_assert_record(msg, 0, "87654321-WMO-7781-W-2026-17", "overig",
+                    "{\"bsn\":\"999900055\",\"birth_date\":\"1958-09-30\"}",
+                    "Wmo-loket Voorbeeldstad", "2026-06-15T00:00:00+02:00");
+    ijw_destroy(&msg);
+}
+
+static void test_empty_referrer_name(void **state)
+{
+    ijw_options_t o = s_opts();
+    ijw_msg_t *msg = s_parse_file("jw315-empty-referrer.xml", &o);
+    assert_int_equal(ijw_count(msg), 2);
+    assert_int_equal(ijw_mapped_count(msg), 2);
+    const char *subject =
+        "{\"bsn\":\"999900031\",\"birth_date\":\"2014-03-02\"}";
+    /* <Naam></Naam>: the label and the ZorgverlenerCode */
+    s_assert_record(msg, 0, "12345678-JW315-00047-REF-2026-0301", "ggz",
+                    subject, "huisarts 01234567", "2026-11-20T00:00:00+01:00");
+    /* two no-break spaces, no ZorgverlenerCode: the label */
+    s_assert_record(msg, 1, "12345678-JW315-00047-REF-2026-0302", "ggz",
+                    subject, "zelfverwijzer/geen verwijzer",
+                    "2026-11-20T00:00:00+01:00");
+    assert_null(ijw_report(msg));
+    ijw_destroy(&msg);
+    /* the XSD wants a Naam of one character at least */
+    o.jw315_xsd = JW_XSD;
+    msg = s_parse_file("jw315-empty-referrer.xml", &o);
+    assert_int_equal(ijw_error_count(msg), 1);
+    assert_int_equal(ijw_error_line(msg, 0), 46);
     ijw_destroy(&msg);
 }
 
@@ -297,16 +279,6 @@ static void test_note_cut_to_2000_characters(void **state)
     free(long_text);
 }
 
-static void test_bsn_zero_padded(void **state)
-{
-    ijw_options_t o = s_opts();
-    ijw_msg_t *msg = s_parse_one_with("999900006", "12345672", &o);
-    json_t *subject = json_object_get(ijw_record_json(msg, 0), "subject");
-    assert_string_equal(json_string_value(json_object_get(subject, "bsn")),
-                        "012345672");
-    ijw_destroy(&msg);
-}
-
 static void test_repeated_reference_gets_place(void **state)
 {
     ijw_options_t o = s_opts();
@@ -331,50 +303,6 @@ static void test_same_file_same_records(void **state)
         assert_true(json_equal(ijw_record_json(a, i), ijw_record_json(b, i)));
     ijw_destroy(&a);
     ijw_destroy(&b);
-}
-
-static void test_long_external_id_hashed(void **state)
-{
-    char ref[131], ref2[131];
-    memset(ref, 'R', 130);
-    ref[130] = '\0';
-    memcpy(ref2, ref, sizeof ref);
-    ref2[129] = 'S';
-    ijw_options_t o = s_opts();
-    ijw_msg_t *a = s_parse_one_with("REF-2026-0001", ref, &o);
-    ijw_msg_t *b = s_parse_one_with("REF-2026-0001", ref, &o);
-    ijw_msg_t *c = s_parse_one_with("REF-2026-0001", ref2, &o);
-    const char *id = s_field(a, 0, "external_id");
-    assert_int_equal(strlen(id), IJW_EXTERNAL_ID_MAX);
-    assert_memory_equal(id, "12345678-JW315-00041-RRRR", 25);
-    assert_int_equal(id[95], '~');
-    assert_int_equal(strspn(id + 96, "0123456789abcdef"), 32);
-    assert_string_equal(id, s_field(b, 0, "external_id"));
-    assert_string_not_equal(id, s_field(c, 0, "external_id"));
-    ijw_destroy(&a);
-    ijw_destroy(&b);
-    ijw_destroy(&c);
-}
-
-static void s_assert_occurred(const char *day, const char *want)
-{
-    ijw_options_t o = s_opts();
-    char *to = xasprintf("<ijw:Dagtekening>%s<", day);
-    ijw_msg_t *msg = s_parse_one_with("<ijw:Dagtekening>2026-11-20<", to, &o);
-    assert_string_equal(s_field(msg, 0, "occurred_at"), want);
-    ijw_destroy(&msg);
-    free(to);
-}
-
-static void test_occurred_at_amsterdam_offset(void **state)
-{
-    s_assert_occurred("2026-03-29", "2026-03-29T00:00:00+01:00");
-    s_assert_occurred("2026-03-30", "2026-03-30T00:00:00+02:00");
-    s_assert_occurred("2026-10-25", "2026-10-25T00:00:00+02:00");
-    s_assert_occurred("2026-10-26", "2026-10-26T00:00:00+01:00");
-    s_assert_occurred("2024-02-29", "2024-02-29T00:00:00+01:00");
-    s_assert_occurred("2027-03-28", "2027-03-28T00:00:00+01:00");
-    s_assert_occurred("2027-03-29", "2027-03-29T00:00:00+02:00");
 }
 
 /* ---- refused records ------------------------------------------------ */
@@ -403,72 +331,13 @@ static void test_bad_client_does_not_stop_good_one(void **state)
                              "elfproef");
     assert_null(ijw_record_error(msg, 1));
     assert_int_equal(ijw_record_line(msg, 1), 55);
-    s_assert_json(msg, 1,
-                  "{\"external_id\":\"12345678-JW315-00045-R-D2\","
-                  "\"kind\":\"verwijzing\",\"category\":\"ggz\","
-                  "\"subject\":{\"bsn\":\"999900067\","
-                  "\"birth_date\":\"2013-12-24\"}," CONTACT(
-                      "huisarts 01234567") ","
-                                           "\"occurred_at\":\"2026-10-25T00:00:"
-                                           "00+02:00\"}");
+    s_assert_record(msg, 1, "12345678-JW315-00045-R-D2", "ggz",
+                    "{\"bsn\":\"999900067\",\"birth_date\":\"2013-12-24\"}",
+                    "huisarts 01234567", "2026-10-25T00:00:00+02:00");
     char *report = ijw_report(msg);
     assert_string_equal(report, DATA "bad-elfproef.xml:19: Client/Bsn "
                                      "fails the elfproef\n");
     free(report);
-    ijw_destroy(&msg);
-}
-
-static void test_bsn_all_zeros(void **state)
-{
-    ijw_options_t o = s_opts();
-    ijw_msg_t *msg = s_parse_one_with("999900006", "000000000", &o);
-    s_assert_record_refused(msg, "m.xml:19: Client/Bsn is all zeros");
-    ijw_destroy(&msg);
-}
-
-static void test_bsn_not_digits(void **state)
-{
-    ijw_options_t o = s_opts();
-    ijw_msg_t *msg = s_parse_one_with("999900006", "99990000A", &o);
-    s_assert_record_refused(msg, "m.xml:19: Client/Bsn is not a number "
-                                 "of 1 to 9 digits");
-    ijw_destroy(&msg);
-}
-
-static void test_bsn_too_long(void **state)
-{
-    ijw_options_t o = s_opts();
-    ijw_msg_t *msg = s_parse_one_with("999900006", "0999900006", &o);
-    s_assert_record_refused(msg, "m.xml:19: Client/Bsn is not a number "
-                                 "of 1 to 9 digits");
-    ijw_destroy(&msg);
-}
-
-static void test_bsn_empty(void **state)
-{
-    ijw_options_t o = s_opts();
-    ijw_msg_t *msg = s_parse_one_with("999900006", " ", &o);
-    s_assert_record_refused(msg, "m.xml:19: Client/Bsn is empty");
-    ijw_destroy(&msg);
-}
-
-static void test_bad_birth_date(void **state)
-{
-    ijw_options_t o = s_opts();
-    ijw_msg_t *msg = s_parse_one_with("2014-03-02", "2014-02-30", &o);
-    s_assert_record_refused(msg, "m.xml:21: Client/Geboortedatum/Datum is "
-                                 "not a date (YYYY-MM-DD)");
-    ijw_destroy(&msg);
-}
-
-static void test_bad_datumgebruik(void **state)
-{
-    ijw_options_t o = s_opts();
-    ijw_msg_t *msg = s_parse_one_with(
-        "</ijw:Datum>", "</ijw:Datum><ijw:DatumGebruik>9</ijw:DatumGebruik>",
-        &o);
-    s_assert_record_refused(msg, "m.xml:21: Client/Geboortedatum/"
-                                 "DatumGebruik '9' is not a COD170 code");
     ijw_destroy(&msg);
 }
 
@@ -499,54 +368,10 @@ static void test_unmapped_category_without_default(void **state)
     ijw_destroy(&msg);
 }
 
-static void test_unknown_referrer_type(void **state)
-{
-    ijw_options_t o = s_opts();
-    ijw_msg_t *msg = s_parse_one_with("<ijw:Type>02<", "<ijw:Type>07<", &o);
-    s_assert_record_refused(msg, "m.xml:45: Verwijzer/Type '07' is not a "
-                                 "COD327 code");
-    ijw_destroy(&msg);
-}
-
-static void test_missing_referrer(void **state)
-{
-    ijw_options_t o = s_opts();
-    ijw_msg_t *msg = s_parse_one_with(
-        "<jw315:Verwijzer>\n          <ijw:Type>02</ijw:Type>\n"
-        "          <ijw:ZorgverlenerCode>01234567</ijw:ZorgverlenerCode>\n"
-        "        </jw315:Verwijzer>",
-        "", &o);
-    s_assert_record_refused(msg, "m.xml:32: AangevraagdProduct/Verwijzer "
-                                 "is missing");
-    ijw_destroy(&msg);
-}
-
-static void test_missing_reference(void **state)
-{
-    ijw_options_t o = s_opts();
-    ijw_msg_t *msg =
-        s_parse_one_with("<jw315:ReferentieAanbieder>REF-2026-0001</jw315:"
-                         "ReferentieAanbieder>",
-                         "", &o);
-    s_assert_record_refused(msg, "m.xml:32: AangevraagdProduct/"
-                                 "ReferentieAanbieder is missing");
-    ijw_destroy(&msg);
-}
-
-static void test_reference_with_control_character(void **state)
-{
-    ijw_options_t o = s_opts();
-    ijw_msg_t *msg = s_parse_one_with("REF-2026-0001", "REF&#9;0001", &o);
-    s_assert_record_refused(msg, "m.xml:33: AangevraagdProduct/"
-                                 "ReferentieAanbieder has a control "
-                                 "character");
-    ijw_destroy(&msg);
-}
-
 static void test_client_without_products(void **state)
 {
     ijw_options_t o = s_opts();
-    char *text = s_load("jw315-one.xml");
+    char *text = ijwfix_load("jw315-one.xml");
     char *from = strstr(text, "      <jw315:AangevraagdProduct>");
     char *to = strstr(text, "    </jw315:AangevraagdeProducten>");
     memmove(from, to, strlen(to) + 1);
@@ -561,8 +386,9 @@ static void test_client_without_products(void **state)
 static void test_all_problems_of_a_record(void **state)
 {
     ijw_options_t o = s_opts();
-    char *text = s_subst(s_load("jw315-one.xml"), "999900006", "999900007");
-    text = s_subst(text, "<ijw:Type>02<", "<ijw:Type>99<");
+    char *text =
+        ijwfix_subst(ijwfix_load("jw315-one.xml"), "999900006", "999900007");
+    text = ijwfix_subst(text, "<ijw:Type>02<", "<ijw:Type>99<");
     ijw_msg_t *msg = s_parse_text(text, "m.xml", &o);
     s_assert_record_refused(msg, "m.xml:19: Client/Bsn fails the elfproef\n"
                                  "m.xml:45: Verwijzer/Type '99' is not a "
@@ -588,40 +414,12 @@ static void test_malformed_xml(void **state)
     ijw_destroy(&msg);
 }
 
-static void test_undeclared_prefix(void **state)
-{
-    ijw_options_t o = s_opts();
-    ijw_msg_t *msg = s_parse_one_with("<ijw:Datum>2014-03-02</ijw:Datum>",
-                                      "<x:Datum>2014-03-02</x:Datum>", &o);
-    assert_true(ijw_error_count(msg) >= 1);
-    assert_string_equal(ijw_error_text(msg, 0),
-                        "m.xml:21: not well-formed XML: Namespace prefix x "
-                        "on Datum is not defined");
-    assert_int_equal(ijw_count(msg), 0);
-    ijw_destroy(&msg);
-}
-
 static void test_empty_message(void **state)
 {
     ijw_options_t o = s_opts();
     ijw_msg_t *msg = ijw_parse("", 0, "e.xml", &o);
     s_assert_refused(msg, "e.xml: the message is empty", 0);
     ijw_destroy(&msg);
-}
-
-static void test_doctype_refused(void **state)
-{
-    ijw_options_t o = s_opts();
-    char *text = s_load("jw315-one.xml");
-    text = s_subst(text, "<jw315:Bericht ",
-                   "<!DOCTYPE jw315:Bericht [<!ENTITY a \"aaaa\">]>\n"
-                   "<jw315:Bericht ");
-    text = s_subst(text, "REF-2026-0001", "&a;");
-    ijw_msg_t *msg = s_parse_text(text, "m.xml", &o);
-    s_assert_refused(
-        msg, "m.xml: a DOCTYPE is not allowed in an iStandaarden message", 0);
-    ijw_destroy(&msg);
-    free(text);
 }
 
 static void test_wrong_namespace(void **state)
@@ -706,7 +504,7 @@ static void test_bad_dagtekening(void **state)
 static void test_no_client(void **state)
 {
     ijw_options_t o = s_opts();
-    char *text = s_load("jw315-one.xml");
+    char *text = ijwfix_load("jw315-one.xml");
     char *from = strstr(text, "  <jw315:Client>");
     char *to = strstr(text, "</jw315:Bericht>");
     memmove(from, to, strlen(to) + 1);
@@ -717,22 +515,6 @@ static void test_no_client(void **state)
 }
 
 /* ---- schema --------------------------------------------------------- */
-
-static void test_schema_valid_messages(void **state)
-{
-    ijw_options_t o = s_opts();
-    o.jw315_xsd = JW_XSD;
-    o.wmo315_xsd = WMO_XSD;
-    o.jw.fallback = "overig";
-    const char *files[] = {"jw315-one.xml", "jw315-products.xml",
-                           "jw315-dupref.xml", "wmo315-one.xml"};
-    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
-        ijw_msg_t *msg = s_parse_file(files[i], &o);
-        assert_int_equal(ijw_error_count(msg), 0);
-        assert_int_equal(ijw_mapped_count(msg), ijw_count(msg));
-        ijw_destroy(&msg);
-    }
-}
 
 static void test_schema_invalid(void **state)
 {
@@ -746,17 +528,6 @@ static void test_schema_invalid(void **state)
                              "'jw315:Afzender': [facet 'pattern'] The value "
                              "'1234567' is not accepted by the pattern "
                              "'[0-9]{8}'.");
-    assert_string_equal(ijw_error_text(msg, 1),
-                        DATA "schema-invalid.xml:23: schema: Element "
-                             "'jw315:Geslacht': [facet 'enumeration'] The "
-                             "value '7' is not an element of the set {'0', "
-                             "'1', '2'}.");
-    assert_string_equal(ijw_error_text(msg, 2),
-                        DATA "schema-invalid.xml:38: schema: Element "
-                             "'jw315:Omvang': This element is not expected. "
-                             "Expected is one of ( jw315:"
-                             "BeschikkingIngangsdatum, jw315:"
-                             "ToewijzingIngangsdatum ).");
     assert_int_equal(ijw_error_line(msg, 0), 7);
     assert_int_equal(ijw_error_line(msg, 1), 23);
     assert_int_equal(ijw_error_line(msg, 2), 38);
@@ -768,27 +539,15 @@ static void test_schema_invalid(void **state)
     ijw_destroy(&msg);
 }
 
-static void test_schema_one_client_per_message(void **state)
-{
-    ijw_options_t o = s_opts();
-    o.jw315_xsd = JW_XSD;
-    ijw_msg_t *msg = s_parse_file("jw315-clients.xml", &o);
-    s_assert_refused(msg,
-                     DATA "jw315-clients.xml:43: schema: Element "
-                          "'jw315:Client': This element is not expected.",
-                     43);
-    ijw_destroy(&msg);
-}
-
 static void test_many_problems_capped(void **state)
 {
     ijw_options_t o = s_opts();
     o.jw315_xsd = JW_XSD;
-    char *text = s_load("jw315-one.xml");
+    char *text = ijwfix_load("jw315-one.xml");
     char *from = strstr(text, "      <jw315:AangevraagdProduct>");
     char *to = strstr(text, "    </jw315:AangevraagdeProducten>");
     char *prod = xasprintf("%.*s", (int)(to - from), from);
-    prod = s_subst(prod, "<ijw:Categorie>54<", "<ijw:Categorie>X<");
+    prod = ijwfix_subst(prod, "<ijw:Categorie>54<", "<ijw:Categorie>X<");
     size_t n = 150, plen = strlen(prod);
     char *many = xmalloc(n * plen + 1);
     for (size_t i = 0; i < n; i++)
@@ -816,7 +575,7 @@ static void test_schema_file_missing(void **state)
     ijw_options_t o = s_opts();
     o.jw315_xsd = DATA "xsd/none.xsd";
     log_set_level(LOG_LEVEL_ERR - 1);
-    char *text = s_load("jw315-one.xml");
+    char *text = ijwfix_load("jw315-one.xml");
     assert_null(ijw_parse(text, strlen(text), "m.xml", &o));
     log_set_level(LOG_LEVEL_INFO);
     free(text);
@@ -852,33 +611,19 @@ int main(void)
         cmocka_unit_test(test_one_client_several_products),
         cmocka_unit_test(test_several_clients),
         cmocka_unit_test(test_wmo315),
+        cmocka_unit_test(test_empty_referrer_name),
         cmocka_unit_test(test_contact_phone_only),
         cmocka_unit_test(test_note_only_when_asked),
         cmocka_unit_test(test_note_cut_to_2000_characters),
-        cmocka_unit_test(test_bsn_zero_padded),
         cmocka_unit_test(test_repeated_reference_gets_place),
         cmocka_unit_test(test_same_file_same_records),
-        cmocka_unit_test(test_long_external_id_hashed),
-        cmocka_unit_test(test_occurred_at_amsterdam_offset),
         cmocka_unit_test(test_missing_bsn),
         cmocka_unit_test(test_bad_client_does_not_stop_good_one),
-        cmocka_unit_test(test_bsn_all_zeros),
-        cmocka_unit_test(test_bsn_not_digits),
-        cmocka_unit_test(test_bsn_too_long),
-        cmocka_unit_test(test_bsn_empty),
-        cmocka_unit_test(test_bad_birth_date),
-        cmocka_unit_test(test_bad_datumgebruik),
         cmocka_unit_test(test_unmapped_category_without_default),
-        cmocka_unit_test(test_unknown_referrer_type),
-        cmocka_unit_test(test_missing_referrer),
-        cmocka_unit_test(test_missing_reference),
-        cmocka_unit_test(test_reference_with_control_character),
         cmocka_unit_test(test_client_without_products),
         cmocka_unit_test(test_all_problems_of_a_record),
         cmocka_unit_test(test_malformed_xml),
-        cmocka_unit_test(test_undeclared_prefix),
         cmocka_unit_test(test_empty_message),
-        cmocka_unit_test(test_doctype_refused),
         cmocka_unit_test(test_wrong_namespace),
         cmocka_unit_test(test_older_release_refused),
         cmocka_unit_test(test_no_namespace),
@@ -887,9 +632,7 @@ int main(void)
         cmocka_unit_test(test_missing_afzender),
         cmocka_unit_test(test_bad_dagtekening),
         cmocka_unit_test(test_no_client),
-        cmocka_unit_test(test_schema_valid_messages),
         cmocka_unit_test(test_schema_invalid),
-        cmocka_unit_test(test_schema_one_client_per_message),
         cmocka_unit_test(test_many_problems_capped),
         cmocka_unit_test(test_schema_file_missing),
         cmocka_unit_test(test_options_without_contact),

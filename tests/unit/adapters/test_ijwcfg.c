@@ -10,17 +10,20 @@
 
 #include <libxml/parser.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 static char s_path[] = "/tmp/test_ijwcfg.XXXXXX";
-static char s_top[4096]; /* the repository root (the tests run there) */
+static char s_top[4096];  /* the repository root (the tests run there) */
+static char s_fifo[4096]; /* s_path ".xsd", a FIFO */
 
 /* Loads text as the configuration; *errors gets the errors with the
  * file's name as "t.conf" (caller frees). */
@@ -58,13 +61,14 @@ static int s_setup(void **state)
     if (fd < 0)
         return -1;
     close(fd);
-    return 0;
+    snprintf(s_fifo, sizeof s_fifo, "%s.xsd", s_path);
+    return mkfifo(s_fifo, 0600);
 }
 
 static int s_teardown(void **state)
 {
     xmlCleanupParser();
-    return unlink(s_path);
+    return unlink(s_path) | unlink(s_fifo);
 }
 
 static void test_good(void **state)
@@ -133,11 +137,41 @@ static void test_errors(void **state)
     free(errors);
 }
 
+/* SIGALRM: libxml2 waits on the FIFO; fail instead of hanging. */
+static void s_on_alarm(int sig)
+{
+    static const char msg[] = "test_ijwcfg: blocked on a FIFO\n";
+    ssize_t n = write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void)n;
+    _exit(1);
+}
+
+static void test_xsd_not_a_regular_file(void **state)
+{
+    char *errors;
+    char *text = xasprintf("ijw: { contact_phone = \"+31 30 000 0000\";\n"
+                           "  jw315_xsd = \"%s\";\n"
+                           "  wmo315_xsd = \"/tmp\"; };\n",
+                           s_fifo);
+    signal(SIGALRM, s_on_alarm);
+    alarm(10);
+    ijwcfg_t *ic = s_load(text, &errors);
+    alarm(0);
+    free(text);
+    assert_null(ic);
+    assert_string_equal(errors, "t.conf:2: jw315_xsd: cannot read t.conf.xsd: "
+                                "not a regular file (a FIFO)\n"
+                                "t.conf:3: wmo315_xsd: cannot read /tmp: not "
+                                "a regular file (a folder)\n");
+    free(errors);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_xsd_not_a_regular_file),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

@@ -19,38 +19,26 @@
 
 #include <cmocka.h>
 
+#include "../tmpstore.h"
+
 #define NOW 1800000000 /* 2027-01-15 */
 
 /* A pseudonym of 32 equal bytes b, as a hex literal's digits. */
 #define HEX8(b) b b b b b b b b
 #define HEX32(b) HEX8(b) HEX8(b) HEX8(b) HEX8(b)
 
-typedef struct {
-    char dir[64];
-    char path[96];
-    store_t *store;
-} fixture_t;
+typedef tmpstore_t fixture_t;
 
 static int setup(void **state)
 {
-    fixture_t *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/regie-match.XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "%s/regie.db", f->dir);
-    f->store = store_open(f->path, 1000, 0);
-    assert_non_null(f->store);
-    *state = f;
+    *state = tmpstore_new("match");
     return 0;
 }
 
 static int teardown(void **state)
 {
     fixture_t *f = *state;
-    store_destroy(&f->store);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    assert_int_equal(system(cmd), 0);
-    free(f);
+    tmpstore_destroy(&f);
     return 0;
 }
 

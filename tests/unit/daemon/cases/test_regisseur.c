@@ -18,34 +18,22 @@
 
 #include <cmocka.h>
 
+#include "../tmpstore.h"
+
 #define NOW 1800000000 /* 2027-01-15 */
 
-typedef struct {
-    char dir[64];
-    char path[96];
-    store_t *store;
-} fixture_t;
+typedef tmpstore_t fixture_t;
 
 static int setup(void **state)
 {
-    fixture_t *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/regie-regisseur.XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "%s/regie.db", f->dir);
-    f->store = store_open(f->path, 1000, 0);
-    assert_non_null(f->store);
-    *state = f;
+    *state = tmpstore_new("regisseur");
     return 0;
 }
 
 static int teardown(void **state)
 {
     fixture_t *f = *state;
-    store_destroy(&f->store);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    assert_int_equal(system(cmd), 0);
-    free(f);
+    tmpstore_destroy(&f);
     return 0;
 }
 

@@ -5,8 +5,10 @@
  * behaviour and per rejected input.
  */
 #include "cases/casefile.h"
+#include "clock.h"
 #include "config/cfg.h"
 #include "control/cmdrun.h"
+#include "control/ctl.h"
 #include "log.h"
 #include "cases/match.h"
 #include "pseudo.h"
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -406,6 +409,72 @@ static void test_case_lookup(void **state)
             "bsn must be a string");
 }
 
+/* stats: a period of more than ten years is refused (its figures would
+ * hold the main thread, and so the intake, for seconds); one that starts
+ * before 1970 (a negative time) is used as asked, not taken for an
+ * absent from. */
+static void test_stats_period(void **state)
+{
+    refused(*state, "stats",
+            "{\"from\": \"2016-01-01\", \"to\": \"2026-12-31\"}",
+            PROBLEM_BAD_REQUEST, "at most 3660 days");
+    refused(*state, "stats",
+            "{\"from\": \"2026-11-01\", \"to\": \"4052-11-30\"}",
+            PROBLEM_BAD_REQUEST, "at most 3660 days");
+    json_t *r = ok(*state, "stats",
+                   "{\"from\": \"2016-12-01\", \"to\": \"2026-11-30\"}");
+    assert_string_equal(
+        json_string_value(json_array_get(json_object_get(r, "weeks"), 0)),
+        "2016-W48");
+    json_decref(r);
+    r = ok(*state, "stats",
+           "{\"from\": \"1969-12-01\", \"to\": \"1970-01-31\"}");
+    json_t *weeks = json_object_get(r, "weeks");
+    assert_string_equal(json_string_value(json_array_get(weeks, 0)),
+                        "1969-W49");
+    json_decref(r);
+}
+
+/* clock.advance (--test-clock): more than 100 years at once is refused;
+ * the seconds in milliseconds overflowed (undefined behaviour). */
+static void test_clock_advance_bound(void **state)
+{
+    clock_allow_setting(1);
+    refused(*state, "clock.advance", "{\"seconds\": 9223372036854775807}",
+            PROBLEM_BAD_REQUEST, "at most 3155760000");
+    refused(*state, "clock.advance", "{\"seconds\": 3155760001}",
+            PROBLEM_BAD_REQUEST, "at most 3155760000");
+    json_decref(ok(*state, "clock.advance", "{\"seconds\": 60}"));
+    clock_set(time(NULL));
+    clock_allow_setting(0);
+}
+
+/* ctl_answer: a refusal that quotes a request's text cut inside a UTF-8
+ * character (a member name of 39 + 2 bytes, shown as '%.40s') is still a
+ * JSON reply, with '?' for the broken byte; it was NULL, which the
+ * socket's send then took for a string. */
+static void test_answer_cut_utf8(void **state)
+{
+    fixture_t *f = *state;
+    const char *reqs[] = {
+        "{\"command\": \"ping\", "
+        "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\u00e9\": 1}",
+        "{\"command\": \"case.show\", \"args\": "
+        "{\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\u00e9\": 1}}"};
+    for (size_t i = 0; i < 2; i++) {
+        char *body = strdup(reqs[i]);
+        char *reply = ctl_answer(&f->env, body, strlen(body), "0");
+        assert_non_null(reply);
+        json_t *o = json_loads(reply, 0, NULL);
+        assert_non_null(o);
+        assert_string_equal(str(o, "error"), "bad_request");
+        assert_non_null(strstr(str(o, "message"), "aaa?'"));
+        json_decref(o);
+        free(reply);
+        free(body);
+    }
+}
+
 /* A store error: the command is refused as unavailable and nothing of
  * it stays. */
 static void test_unavailable(void **state)
@@ -442,6 +511,9 @@ int main(void)
         T(test_case_type),
         T(test_case_close),
         T(test_case_lookup),
+        T(test_stats_period),
+        T(test_answer_cut_utf8),
+        T(test_clock_advance_bound),
         T(test_unavailable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -525,6 +525,30 @@ static void test_nack_body(void **state)
     free(s);
 }
 
+/* A body whose parser error quotes it cut inside a character (a bad
+ * \u escape followed by U+01E7): the NACK still says bad_json, in UTF-8,
+ * with '?' for the cut; it was "{}" (no error, no retry). */
+static void test_nack_body_cut_utf8(void **state)
+{
+    const char *body = "{\"external_id\":\"VT-\\u00e\xc7\xa7/aa9}";
+    rrp_problem_t pb;
+    assert_null(rrpjson_parse_object(body, strlen(body), &pb));
+    assert_int_equal(pb.error, RRP_BAD_JSON);
+    char *s = rrp_nack_body(&pb);
+    json_t *o = json_loads(s, 0, NULL);
+    assert_non_null(o);
+    assert_string_equal(json_string_value(json_object_get(o, "error")),
+                        "bad_json");
+    assert_true(json_is_false(json_object_get(o, "retry")));
+    json_decref(o);
+    free(s);
+    rrp_problem_set(&pb, RRP_INVALID_FIELD, "/a\xc3", "x \xc3");
+    s = rrp_nack_body(&pb);
+    assert_string_equal(s, "{\"error\":\"invalid_field\",\"message\":"
+                           "\"x ?\",\"retry\":false,\"field\":\"/a?\"}");
+    free(s);
+}
+
 int main(void)
 {
     static const struct CMUnitTest fixed[] = {
@@ -541,6 +565,7 @@ int main(void)
         cmocka_unit_test(test_canonical_is_janssons),
         cmocka_unit_test(test_dates),
         cmocka_unit_test(test_nack_body),
+        cmocka_unit_test(test_nack_body_cut_utf8),
     };
     size_t nfixed = sizeof fixed / sizeof *fixed;
     size_t nbad = sizeof s_bad / sizeof *s_bad;

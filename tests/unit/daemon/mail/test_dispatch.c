@@ -1,11 +1,13 @@
 /*
  * Unit tests of dispatch: the backoff of retries, the verdict on each
  * outcome of an attempt (sent, failed, retried, given up at the end of
- * the lifetime) and when quiet hours release a notification, all with
- * times passed explicitly in Europe/Amsterdam; then a dispatch with its
- * sender thread on an outbox in a temporary folder, for what it does
- * before any mail leaves: nothing without a mail group, holding through
- * quiet hours (under the test clock), and how long the loop may sleep.
+ * the lifetime, due again when the session never got to it) and when
+ * quiet hours release a notification, all with times passed explicitly
+ * in Europe/Amsterdam; then a dispatch with its sender thread on an
+ * outbox in a temporary folder, for what it does before any mail
+ * leaves: nothing without a mail group, holding through quiet hours
+ * (under the test clock), at most a window handed over, and how long
+ * the loop may sleep.
  * Handing a notification to the sender and recording its outcome need
  * an SMTP server: tests/integration/test_smtp.py covers those.
  */
@@ -154,6 +156,19 @@ static void test_gives_up_at_the_end_of_the_lifetime(void **state)
     assert_int_equal(dispatch_verdict(&m, &t, 9, now - 48 * HOUR + 1, now, &at),
                      DISPATCH_RETRY);
     assert_int_equal(at, now + 1000);
+}
+
+static void test_mail_the_session_never_got_to_is_due_again_now(void **state)
+{
+    /* No attempt: no backoff, whatever came before. */
+    cfg_mail_t m = s_mail();
+    smtp_result_t r = s_result(SMTP_RESULT_TEMPORARY, true);
+    r.requeue = true;
+    int64_t at = 0;
+    assert_int_equal(dispatch_verdict(&m, &r, 4, TUE_01_DEC_0900 - HOUR,
+                                      TUE_01_DEC_0900, &at),
+                     DISPATCH_REQUEUE);
+    assert_int_equal(at, TUE_01_DEC_0900);
 }
 
 /* -------------------------------------------------------- quiet hours */
@@ -306,6 +321,25 @@ static void test_kick_holds_a_notification_through_quiet_hours(void **state)
     clock_set(time(NULL));
 }
 
+static void test_kick_hands_at_most_a_window(void **state)
+{
+    fixture_t *f = *state;
+    char key[16];
+    for (int i = 0; i < DISPATCH_WINDOW + 4; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        add(f, key, true, 1000);
+    }
+    dispatch_kick(f->d);
+    assert_int_equal(dispatch_out(f->d), DISPATCH_WINDOW);
+    /* The window is full: nothing to wait for until an outcome. */
+    assert_int_equal(dispatch_timeout_ms(f->d), -1);
+    /* Nothing was recorded yet: all pending, no attempt. */
+    assert_int_equal(
+        one(f, "SELECT count(*) FROM notification WHERE status = 'pending'"
+               " AND attempts = 0"),
+        DISPATCH_WINDOW + 4);
+}
+
 int main(void)
 {
     setenv("TZ", "Europe/Amsterdam", 1);
@@ -320,6 +354,7 @@ int main(void)
         cmocka_unit_test(test_temporary_failure_retries_after_the_backoff),
         cmocka_unit_test(test_refusal_of_every_mail_is_retried_not_failed),
         cmocka_unit_test(test_gives_up_at_the_end_of_the_lifetime),
+        cmocka_unit_test(test_mail_the_session_never_got_to_is_due_again_now),
         cmocka_unit_test(test_quiet_hours_delay_until_they_end),
         cmocka_unit_test(test_urgent_notification_is_not_held),
         cmocka_unit_test(test_outside_quiet_hours_it_goes_now),
@@ -328,6 +363,7 @@ int main(void)
         T(test_overdue_notification_is_due_now),
         T(test_timeout_is_at_most_an_hour),
         T(test_kick_holds_a_notification_through_quiet_hours),
+        T(test_kick_hands_at_most_a_window),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,7 @@
 /*
  * Unit tests of mime: the message mime_compose builds (headers, RFC 2047,
- * quoted-printable, CRLF), each input it refuses, and the Date format.
+ * quoted-printable, CRLF; a multipart/alternative with its related HTML
+ * and base64 pictures), each input it refuses, and the Date format.
  * Delivery is tested against a real server in
  * tests/integration/test_smtp.py.
  */
@@ -179,6 +180,162 @@ static void test_display_name_quoted(void **state)
     free(t);
 }
 
+static const unsigned char s_png[] = {0x89, 'P', 'N', 'G', '\r', '\n'};
+
+/* The mail with an HTML alternative and one picture. */
+static mime_mail_t s_html_mail(mime_part_t *part)
+{
+    mime_mail_t m = s_mail();
+    *part = (mime_part_t){.content_type = "image/png",
+                          .cid = "<chart.1@gemeente.example>",
+                          .filename = "chart.png",
+                          .data = s_png,
+                          .len = sizeof s_png};
+    m.body = "Tekst\n";
+    m.html = "<p>Zie <img src=\"cid:chart.1@gemeente.example\"></p>\n";
+    m.parts = part;
+    m.n_parts = 1;
+    return m;
+}
+
+static void test_multipart_layout(void **state)
+{
+    mime_part_t part;
+    mime_mail_t m = s_html_mail(&part);
+    char *t = s_compose(&m);
+    const char *want =
+        "Message-ID: <n-42.1@regie.gemeente.example>\r\n"
+        "Auto-Submitted: auto-generated\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: multipart/alternative;"
+        " boundary=\"=_regie-alternative\"\r\n"
+        "\r\n"
+        "--=_regie-alternative\r\n"
+        "Content-Type: text/plain; charset=UTF-8\r\n"
+        "Content-Transfer-Encoding: quoted-printable\r\n"
+        "\r\n"
+        "Tekst\r\n"
+        "--=_regie-alternative\r\n"
+        "Content-Type: multipart/related; boundary=\"=_regie-related\";"
+        " type=\"text/html\"\r\n"
+        "\r\n"
+        "--=_regie-related\r\n"
+        "Content-Type: text/html; charset=UTF-8\r\n"
+        "Content-Transfer-Encoding: quoted-printable\r\n"
+        "\r\n"
+        "<p>Zie <img src=3D\"cid:chart.1@gemeente.example\"></p>\r\n"
+        "--=_regie-related\r\n"
+        "Content-Type: image/png\r\n"
+        "Content-Transfer-Encoding: base64\r\n"
+        "Content-ID: <chart.1@gemeente.example>\r\n"
+        "Content-Disposition: inline; filename=\"chart.png\"\r\n"
+        "\r\n"
+        "iVBORw0K\r\n"
+        "--=_regie-related--\r\n"
+        "--=_regie-alternative--\r\n";
+    const char *at = strstr(t, "Message-ID: ");
+    assert_non_null(at);
+    assert_string_equal(at, want);
+    s_lines(t, 78);
+    free(t);
+}
+
+static void test_html_without_parts(void **state)
+{
+    mime_mail_t m = s_mail();
+    m.html = "<p>Hallo</p>";
+    char *t = s_compose(&m);
+    assert_null(strstr(t, "multipart/related"));
+    assert_non_null(strstr(t, "--=_regie-alternative\r\n"
+                              "Content-Type: text/html; charset=UTF-8\r\n"
+                              "Content-Transfer-Encoding: quoted-printable"
+                              "\r\n\r\n<p>Hallo</p>\r\n"
+                              "--=_regie-alternative--\r\n"));
+    free(t);
+}
+
+/* The value of one base64 character, or -1. */
+static int s_b64(char c)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                              "abcdefghijklmnopqrstuvwxyz0123456789+/";
+    const char *p = c ? strchr(tab, c) : NULL;
+    return p ? (int)(p - tab) : -1;
+}
+
+static void test_base64_lines_of_76(void **state)
+{
+    unsigned char data[1000];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (unsigned char)(i * 7 + 3);
+    mime_part_t part;
+    mime_mail_t m = s_html_mail(&part);
+    part.data = data;
+    part.len = sizeof data;
+    char *t = s_compose(&m);
+    s_lines(t, 78);
+    static const char head[] = "filename=\"chart.png\"\r\n\r\n";
+    const char *p = strstr(t, head) + strlen(head);
+    unsigned char got[sizeof data + 3];
+    size_t n = 0, lines = 0;
+    unsigned long acc = 0;
+    int bits = 0;
+    while (*p != '-') {
+        size_t len = strcspn(p, "\r");
+        lines++;
+        if (*(p + len + 2) != '-') /* every line but the last is full */
+            assert_int_equal(len, 76);
+        for (size_t i = 0; i < len && p[i] != '='; i++) {
+            assert_true(s_b64(p[i]) >= 0);
+            acc = (acc << 6) | (unsigned long)s_b64(p[i]);
+            if ((bits += 6) >= 8)
+                got[n++] = (unsigned char)(acc >> (bits -= 8));
+        }
+        p += len + 2;
+    }
+    assert_int_equal(lines, (sizeof data + 56) / 57);
+    assert_int_equal(n, sizeof data);
+    assert_memory_equal(got, data, sizeof data);
+    free(t);
+}
+
+/* How many times needle is in text. */
+static int s_count(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, needle)) != NULL; p++)
+        n++;
+    return n;
+}
+
+static void test_content_cannot_end_a_part(void **state)
+{
+    mime_part_t part;
+    mime_mail_t m = s_html_mail(&part);
+    m.body = "--=_regie-alternative\n--=_regie-related--\n";
+    m.html = "<p>\n--=_regie-alternative--\n--=_regie-related\n</p>";
+    char *t = s_compose(&m);
+    assert_int_equal(s_count(t, "\n--=_regie-alternative"), 3);
+    assert_int_equal(s_count(t, "\n--=_regie-related"), 3);
+    assert_int_equal(s_count(t, "--=_regie-alternative--\r\n"), 1);
+    assert_non_null(strstr(t, "\r\n--=3D_regie-alternative\r\n"));
+    free(t);
+}
+
+static void test_single_part_unchanged_by_html_null(void **state)
+{
+    mime_mail_t m = s_mail();
+    char *plain = s_compose(&m);
+    m.parts = NULL;
+    m.n_parts = 0;
+    m.html = NULL;
+    char *again = s_compose(&m);
+    assert_string_equal(plain, again);
+    assert_null(strstr(plain, "multipart"));
+    free(plain);
+    free(again);
+}
+
 /* mime_compose refuses input and says why. */
 static void s_refuses(const mime_mail_t *m, const char *why)
 {
@@ -230,6 +387,40 @@ static void test_bad_utf8(void **state)
     s_refuses(&m, "display name is not UTF-8");
 }
 
+static void test_bad_parts(void **state)
+{
+    mime_part_t part;
+    mime_mail_t m = s_html_mail(&part);
+    m.html = NULL;
+    s_refuses(&m, "inline parts without HTML");
+    m = s_html_mail(&part);
+    m.html = "<p>caf\xE9</p>";
+    s_refuses(&m, "HTML is not UTF-8");
+    m = s_html_mail(&part);
+    part.cid = "chart\r\nBcc: x@y";
+    s_refuses(&m, "invalid Content-ID of an inline part");
+    part.cid = "no-at-sign";
+    s_refuses(&m, "invalid Content-ID of an inline part");
+    m = s_html_mail(&part);
+    static const char *const types[] = {"image",  "image/png; x=y", "/png",
+                                        "image/", "image/p ng",     NULL};
+    for (int i = 0; i < 6; i++) {
+        part.content_type = types[i];
+        s_refuses(&m, "invalid content type of an inline part");
+    }
+    m = s_html_mail(&part);
+    part.filename = "a\"b.png";
+    s_refuses(&m, "invalid file name of an inline part");
+    part.filename = "\xC3\xA9.png";
+    s_refuses(&m, "invalid file name of an inline part");
+    m = s_html_mail(&part);
+    part.len = 0;
+    s_refuses(&m, "an inline part without data");
+    part.len = 4;
+    part.data = NULL;
+    s_refuses(&m, "an inline part without data");
+}
+
 static void test_base64_padding(void **state)
 {
     static const char *const cases[][2] = {
@@ -272,8 +463,29 @@ static void test_date(void **state)
                         "Mon, 03 Mar 2025 09:00:00 +0000");
 }
 
+/* The Date header in the configured zone, with the offset of the day:
+ * winter (+0100) and summer (+0200) in Europe/Amsterdam. */
+static void test_date_is_in_the_configured_zone(void **state)
+{
+    char buf[64];
+    setenv("TZ", "Europe/Amsterdam", 1);
+    tzset();
+    assert_string_equal(mime_date(1740992400, buf, sizeof buf),
+                        "Mon, 03 Mar 2025 10:00:00 +0100");
+    assert_string_equal(mime_date(1751533200, buf, sizeof buf),
+                        "Thu, 03 Jul 2025 11:00:00 +0200");
+    setenv("TZ", "America/St_Johns", 1); /* a half-hour zone, west */
+    tzset();
+    assert_string_equal(mime_date(1740992400, buf, sizeof buf),
+                        "Mon, 03 Mar 2025 05:30:00 -0330");
+    setenv("TZ", "UTC0", 1);
+    tzset();
+}
+
 int main(void)
 {
+    setenv("TZ", "UTC0", 1); /* the other tests expect +0000 */
+    tzset();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_headers),
         cmocka_unit_test(test_utf8_subject_and_body),
@@ -288,9 +500,16 @@ int main(void)
         cmocka_unit_test(test_bad_addresses),
         cmocka_unit_test(test_bad_message_id),
         cmocka_unit_test(test_bad_utf8),
+        cmocka_unit_test(test_multipart_layout),
+        cmocka_unit_test(test_html_without_parts),
+        cmocka_unit_test(test_base64_lines_of_76),
+        cmocka_unit_test(test_content_cannot_end_a_part),
+        cmocka_unit_test(test_single_part_unchanged_by_html_null),
+        cmocka_unit_test(test_bad_parts),
         cmocka_unit_test(test_base64_padding),
         cmocka_unit_test(test_addr_valid),
         cmocka_unit_test(test_date),
+        cmocka_unit_test(test_date_is_in_the_configured_zone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

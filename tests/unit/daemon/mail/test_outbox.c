@@ -1,9 +1,13 @@
 /*
  * Unit tests of outbox on a real SQLite file in a temporary folder: one
  * row per key whatever is queued again, a note without address failed at
- * once, the row due first, holding without counting an attempt, the
- * outcomes of an attempt, a failed notification made pending again, and
- * the counts and lists regiectl shows. Times are passed explicitly.
+ * once, the row due first (but for those out with the sender), holding
+ * without counting an attempt, the outcomes of an attempt, a failed
+ * notification made pending again, the counts and lists regiectl shows,
+ * and the Message-ID of a row: its own, the same on every attempt,
+ * another in another database, and the old one for a row from before
+ * schema 4; a mail with an HTML alternative and an inline picture keeps
+ * both, the picture's bytes exactly. Times are passed explicitly.
  */
 #include "mail/outbox.h"
 #include "store/store.h"
@@ -17,35 +21,23 @@
 
 #include <cmocka.h>
 
+#include "../tmpstore.h"
+
 #define NOW 1800000000 /* 2027-01-15 */
 #define NO_ADDRESS "no address for this recipient in the configuration"
 
-typedef struct {
-    char dir[64];
-    char path[96];
-    store_t *store;
-} fixture_t;
+typedef tmpstore_t fixture_t;
 
 static int setup(void **state)
 {
-    fixture_t *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/regie-outbox.XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "%s/regie.db", f->dir);
-    f->store = store_open(f->path, 1000, 0);
-    assert_non_null(f->store);
-    *state = f;
+    *state = tmpstore_new("outbox");
     return 0;
 }
 
 static int teardown(void **state)
 {
     fixture_t *f = *state;
-    store_destroy(&f->store);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    assert_int_equal(system(cmd), 0);
-    free(f);
+    tmpstore_destroy(&f);
     return 0;
 }
 
@@ -89,7 +81,7 @@ static void test_queued_note_is_pending_and_due_at_once(void **state)
                " next_attempt_at = 1800000000 AND last_error IS NULL AND"
                " case_id = 1 AND referral_id IS NULL AND sent_at IS NULL"),
         1);
-    assert_int_equal(outbox_next_due(f->store), NOW);
+    assert_int_equal(outbox_next_due(f->store, NULL, 0), NOW);
 }
 
 static void test_outbox_key_is_unique(void **state)
@@ -125,9 +117,9 @@ static void test_note_without_address_is_failed_at_once(void **state)
                " AND recipient IS NULL AND attempts = 0 AND"
                " last_error = '" NO_ADDRESS "'"),
         1);
-    assert_int_equal(outbox_next_due(f->store), -1);
+    assert_int_equal(outbox_next_due(f->store, NULL, 0), -1);
     outbox_row_t row;
-    assert_int_equal(outbox_take_due(f->store, NOW, &row), 0);
+    assert_int_equal(outbox_take_due(f->store, NOW, NULL, 0, &row), 0);
 }
 
 static void test_take_due_reads_the_row_due_first(void **state)
@@ -137,8 +129,8 @@ static void test_take_due_reads_the_row_due_first(void **state)
     add(f, "k2", "two@gemeente.nl", true, NOW + 10);
     add(f, "k3", "three@gemeente.nl", false, NOW + 10);
     outbox_row_t row;
-    assert_int_equal(outbox_take_due(f->store, NOW + 9, &row), 0);
-    assert_int_equal(outbox_take_due(f->store, NOW + 10, &row), 1);
+    assert_int_equal(outbox_take_due(f->store, NOW + 9, NULL, 0, &row), 0);
+    assert_int_equal(outbox_take_due(f->store, NOW + 10, NULL, 0, &row), 1);
     /* The earliest next attempt, then the lowest id. */
     assert_int_equal(row.id, 2);
     assert_string_equal(row.key, "k2");
@@ -153,9 +145,30 @@ static void test_take_due_reads_the_row_due_first(void **state)
     assert_null(row.key);
     assert_int_equal(row.id, 0);
     /* Taking is reading: it stays pending and due until an outcome. */
-    assert_int_equal(outbox_take_due(f->store, NOW + 10, &row), 1);
+    assert_int_equal(outbox_take_due(f->store, NOW + 10, NULL, 0, &row), 1);
     assert_int_equal(row.id, 2);
     outbox_row_clear(&row);
+}
+
+static void test_rows_out_with_the_sender_are_skipped(void **state)
+{
+    fixture_t *f = *state;
+    add(f, "k1", "one@gemeente.nl", false, NOW);
+    add(f, "k2", "two@gemeente.nl", false, NOW);
+    add(f, "k3", "three@gemeente.nl", false, NOW + 50);
+    int64_t out[] = {1, 2};
+    outbox_row_t row;
+    assert_int_equal(outbox_take_due(f->store, NOW, out, 1, &row), 1);
+    assert_int_equal(row.id, 2);
+    outbox_row_clear(&row);
+    assert_int_equal(outbox_take_due(f->store, NOW, out, 2, &row), 0);
+    assert_int_equal(outbox_next_due(f->store, out, 1), NOW);
+    assert_int_equal(outbox_next_due(f->store, out, 2), NOW + 50);
+    assert_int_equal(outbox_take_due(f->store, NOW + 50, out, 2, &row), 1);
+    assert_int_equal(row.id, 3);
+    outbox_row_clear(&row);
+    int64_t all[] = {3, 1, 2};
+    assert_int_equal(outbox_next_due(f->store, all, 3), -1);
 }
 
 static void test_deferred_row_waits_without_an_attempt(void **state)
@@ -164,9 +177,9 @@ static void test_deferred_row_waits_without_an_attempt(void **state)
     add(f, "k1", "a@gemeente.nl", false, NOW);
     assert_int_equal(outbox_defer(f->store, 1, NOW + 36000), 0);
     outbox_row_t row;
-    assert_int_equal(outbox_take_due(f->store, NOW + 35999, &row), 0);
-    assert_int_equal(outbox_next_due(f->store), NOW + 36000);
-    assert_int_equal(outbox_take_due(f->store, NOW + 36000, &row), 1);
+    assert_int_equal(outbox_take_due(f->store, NOW + 35999, NULL, 0, &row), 0);
+    assert_int_equal(outbox_next_due(f->store, NULL, 0), NOW + 36000);
+    assert_int_equal(outbox_take_due(f->store, NOW + 36000, NULL, 0, &row), 1);
     assert_int_equal(row.attempts, 0);
     outbox_row_clear(&row);
 }
@@ -182,7 +195,7 @@ static void test_sent_records_the_time_and_the_attempt(void **state)
         one(f, "SELECT count(*) FROM notification WHERE status = 'sent' AND"
                " sent_at = 1800000060 AND attempts = 2 AND last_error IS NULL"),
         1);
-    assert_int_equal(outbox_next_due(f->store), -1);
+    assert_int_equal(outbox_next_due(f->store, NULL, 0), -1);
 }
 
 static void test_temporary_failure_stays_pending_until_retry_at(void **state)
@@ -197,8 +210,8 @@ static void test_temporary_failure_stays_pending_until_retry_at(void **state)
                " last_error = '421 try later'"),
         1);
     outbox_row_t row;
-    assert_int_equal(outbox_take_due(f->store, NOW + 119, &row), 0);
-    assert_int_equal(outbox_take_due(f->store, NOW + 120, &row), 1);
+    assert_int_equal(outbox_take_due(f->store, NOW + 119, NULL, 0, &row), 0);
+    assert_int_equal(outbox_take_due(f->store, NOW + 120, NULL, 0, &row), 1);
     assert_int_equal(row.attempts, 1);
     outbox_row_clear(&row);
 }
@@ -214,7 +227,7 @@ static void test_permanent_failure_is_failed_with_the_reply(void **state)
                " AND attempts = 1 AND last_error = '550 no such user' AND"
                " next_attempt_at = 1800000005 AND sent_at IS NULL"),
         1);
-    assert_int_equal(outbox_next_due(f->store), -1);
+    assert_int_equal(outbox_next_due(f->store, NULL, 0), -1);
 }
 
 static void test_failed_notification_retry_returns_to_pending(void **state)
@@ -231,7 +244,7 @@ static void test_failed_notification_retry_returns_to_pending(void **state)
                " last_error = '550 no such user'"),
         1);
     outbox_row_t row;
-    assert_int_equal(outbox_take_due(f->store, NOW + 600, &row), 1);
+    assert_int_equal(outbox_take_due(f->store, NOW + 600, NULL, 0, &row), 1);
     assert_int_equal(row.id, 1);
     outbox_row_clear(&row);
 }
@@ -303,6 +316,123 @@ static void test_list_filters_newest_first_up_to_limit(void **state)
     json_decref(none);
 }
 
+/* Takes the row due first at NOW + 1e6 (any pending row). */
+static void take(fixture_t *f, outbox_row_t *row)
+{
+    assert_int_equal(outbox_take_due(f->store, NOW + 1000000, NULL, 0, row), 1);
+}
+
+static void test_each_row_has_a_message_id_of_its_own(void **state)
+{
+    fixture_t *f = *state;
+    add(f, "k1", "a@gemeente.nl", false, NOW);
+    add(f, "k2", "a@gemeente.nl", false, NOW + 1);
+    /* "<installation>.<random>": 16 and 20 hex digits, the installation
+     * the same for both rows, the random part not. */
+    assert_int_equal(
+        one(f, "SELECT count(*) FROM notification n, installation i WHERE"
+               " n.message_id = i.uid || '.' || substr(n.message_id, 18)"
+               " AND length(i.uid) = 16 AND length(n.message_id) = 37 AND"
+               " substr(n.message_id, 18) NOT GLOB '*[^0-9a-f]*'"),
+        2);
+    assert_int_equal(
+        one(f, "SELECT count(DISTINCT message_id) FROM notification"), 2);
+    outbox_row_t row;
+    take(f, &row);
+    char first[128], again[128];
+    outbox_message_id(&row, "regie@gemeente.nl", first, sizeof first);
+    assert_int_equal(strncmp(first, "regie.", 6), 0);
+    assert_string_equal(first + 6 + 37, "@gemeente.nl");
+    assert_memory_equal(first + 6, row.message_id, 37);
+    outbox_row_clear(&row);
+    /* Every attempt of the one notification: the same Message-ID. */
+    assert_int_equal(outbox_retry_later(f->store, 1, NOW, NOW, "451 busy"), 0);
+    take(f, &row);
+    assert_int_equal(row.id, 1);
+    outbox_message_id(&row, "regie@gemeente.nl", again, sizeof again);
+    assert_string_equal(again, first);
+    outbox_row_clear(&row);
+}
+
+static void test_row_from_before_schema_4_keeps_its_message_id(void **state)
+{
+    fixture_t *f = *state;
+    add(f, "referral/1/kernteam", "a@gemeente.nl", false, NOW);
+    assert_int_equal(
+        store_exec(f->store, "UPDATE notification SET message_id = NULL"), 0);
+    outbox_row_t row;
+    take(f, &row);
+    assert_null(row.message_id);
+    char id[128];
+    /* As before: BLAKE2b (16 bytes) of the key, in hex. */
+    outbox_message_id(&row, "regie@gemeente.nl", id, sizeof id);
+    assert_string_equal(id, "regie.a960fcd0c45e98b6410f8f96018693fe"
+                            "@gemeente.nl");
+    outbox_message_id(&row, NULL, id, sizeof id);
+    assert_string_equal(id, "regie.a960fcd0c45e98b6410f8f96018693fe@regie");
+    outbox_row_clear(&row);
+}
+
+static void test_another_database_gives_other_message_ids(void **state)
+{
+    fixture_t *f = *state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/other.db", f->dir);
+    store_t *other = store_open(path, 1000, 0);
+    assert_non_null(other);
+    outbox_note_t n = {.key = "referral/1/kernteam",
+                       .to = "a@gemeente.nl",
+                       .subject = "s",
+                       .body = "b"};
+    assert_int_equal(outbox_add(f->store, &n, NOW), 0);
+    assert_int_equal(outbox_add(other, &n, NOW), 0);
+    outbox_row_t a, b;
+    take(f, &a);
+    assert_int_equal(outbox_take_due(other, NOW, NULL, 0, &b), 1);
+    assert_string_equal(a.key, b.key);
+    /* Neither the installation nor the random part is the same. */
+    assert_memory_not_equal(a.message_id, b.message_id, 16);
+    assert_memory_not_equal(a.message_id + 17, b.message_id + 17, 20);
+    outbox_row_clear(&a);
+    outbox_row_clear(&b);
+    store_destroy(&other);
+}
+
+static void test_html_and_parts_are_kept_with_the_row(void **state)
+{
+    fixture_t *f = *state;
+    static const unsigned char png[] = {0x89, 'P', 'N', 'G', 0, 0xff, 7};
+    mime_part_t part = {.content_type = "image/png",
+                        .cid = "chart.1@gemeente.example",
+                        .filename = "chart.png",
+                        .data = png,
+                        .len = sizeof png};
+    outbox_note_t n = {.key = "digest/2027-W02",
+                       .to = "g@gemeente.nl",
+                       .subject = "Weekoverzicht",
+                       .body = "Tekst.",
+                       .html = "<p>Tekst.</p>",
+                       .parts = &part,
+                       .n_parts = 1};
+    assert_int_equal(outbox_add(f->store, &n, NOW), 0);
+    add(f, "k2", "a@gemeente.nl", false, NOW);
+    outbox_row_t row;
+    take(f, &row);
+    assert_string_equal(row.html, "<p>Tekst.</p>");
+    assert_string_equal(row.parts, "[{\"cid\":\"chart.1@gemeente.example\","
+                                   "\"content_type\":\"image/png\","
+                                   "\"filename\":\"chart.png\","
+                                   "\"base64\":\"iVBORwD/Bw==\"}]");
+    assert_int_equal(outbox_sent(f->store, row.id, NOW), 0);
+    outbox_row_clear(&row);
+    /* A plain-text note has neither. */
+    take(f, &row);
+    assert_string_equal(row.key, "k2");
+    assert_null(row.html);
+    assert_null(row.parts);
+    outbox_row_clear(&row);
+}
+
 static void test_store_that_refuses_writes_fails_the_add(void **state)
 {
     fixture_t *f = *state;
@@ -323,6 +453,7 @@ int main(void)
         T(test_outbox_key_is_unique),
         T(test_note_without_address_is_failed_at_once),
         T(test_take_due_reads_the_row_due_first),
+        T(test_rows_out_with_the_sender_are_skipped),
         T(test_deferred_row_waits_without_an_attempt),
         T(test_sent_records_the_time_and_the_attempt),
         T(test_temporary_failure_stays_pending_until_retry_at),
@@ -331,6 +462,10 @@ int main(void)
         T(test_retry_refuses_rows_that_did_not_fail),
         T(test_counts_by_status),
         T(test_list_filters_newest_first_up_to_limit),
+        T(test_each_row_has_a_message_id_of_its_own),
+        T(test_row_from_before_schema_4_keeps_its_message_id),
+        T(test_another_database_gives_other_message_ids),
+        T(test_html_and_parts_are_kept_with_the_row),
         T(test_store_that_refuses_writes_fails_the_add),
     };
 #undef T

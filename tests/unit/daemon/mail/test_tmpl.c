@@ -1,7 +1,9 @@
 /*
  * Unit tests of tmpl: loading (each rejected input with its exact error),
- * rendering (substitution, header injection, line ends, UTF-8), and the
- * default templates under config/templates (run from the source tree).
+ * rendering (substitution, header injection, line ends, UTF-8), HTML
+ * templates (values escaped, fragments as they are, no Subject line),
+ * and the default templates under config/templates (run from the source
+ * tree).
  */
 #include "mail/tmpl.h"
 
@@ -295,6 +297,81 @@ static void test_destroy_null(void **state)
     tmpl_destroy(NULL);
 }
 
+/* Writes text and loads it as an HTML template. */
+static tmpl_t *s_load_html(const char *text)
+{
+    s_err[0] = '\0';
+    return tmpl_load_html(s_write(text, strlen(text)), s_names, S_N, s_err,
+                          sizeof s_err);
+}
+
+static void test_html_escapes_values(void **state)
+{
+    tmpl_t *t = s_load_html("<p title=\"{{partner}}\">{{regisseur}}</p>\n"
+                            "<table>{{case}}</table>\n");
+    assert_non_null(t);
+    tmpl_var_t v[] = {{"partner", "a\"b'c"},
+                      {"regisseur", "<script>alert(1)</script> & Zn"}};
+    tmpl_var_t f[] = {{"case", "<tr><td>C-17</td></tr>"},
+                      {"regisseur", "<b>not used: a var comes first</b>"}};
+    char *out = tmpl_render_html(t, v, 2, f, 2);
+    assert_string_equal(out, "<p title=\"a&quot;b&#39;c\">&lt;script&gt;"
+                             "alert(1)&lt;/script&gt; &amp; Zn</p>\n"
+                             "<table><tr><td>C-17</td></tr></table>\n");
+    free(out);
+    tmpl_destroy(&t);
+}
+
+static void test_html_values_made_safe(void **state)
+{
+    tmpl_t *t = s_load_html("<pre>{{case}}</pre>{{date}}");
+    assert_non_null(t);
+    tmpl_var_t v[] = {{"case", "a\r\nb\rc\x01\td\xff"}};
+    char *out = tmpl_render_html(t, v, 1, NULL, 0);
+    assert_string_equal(out, "<pre>a\nb\nc \td\xEF\xBF\xBD</pre>");
+    free(out);
+    char *e = tmpl_html_escape(NULL);
+    assert_string_equal(e, "");
+    free(e);
+    e = tmpl_html_escape("Café & <Zn>");
+    assert_string_equal(e, "Café &amp; &lt;Zn&gt;");
+    free(e);
+    tmpl_destroy(&t);
+}
+
+static void test_html_has_no_subject(void **state)
+{
+    tmpl_t *t = s_load_html("\xEF\xBB\xBF<html>\r\n{{case}}\r\n</html>\r\n");
+    assert_non_null(t);
+    tmpl_var_t v[] = {{"case", "C-17"}};
+    char *out = tmpl_render_html(t, v, 1, NULL, 0);
+    assert_string_equal(out, "<html>\nC-17\n</html>\n");
+    free(out);
+    tmpl_destroy(&t);
+}
+
+/* Loads text as HTML, expects a failure with want after the path. */
+static void s_rejects_html(const char *text, const char *want)
+{
+    char full[256];
+    assert_null(s_load_html(text));
+    snprintf(full, sizeof full, "%s%s", s_path, want);
+    assert_string_equal(s_err, full);
+}
+
+static void test_html_rejects(void **state)
+{
+    s_rejects_html("<p>\n{{bsn}}</p>", ":2: unknown placeholder {{bsn}}");
+    s_rejects_html("<p>{{case</p>", ":1: unterminated {{");
+    s_rejects_html("<p>{{ca-se}}</p>", ":1: bad placeholder {{ca-se}}");
+    s_rejects_html(" \n\t\n", ":1: empty body");
+    s_rejects_html("<p>\n\xC3</p>", ":2: not UTF-8 text");
+    char nul[] = "<p>\n\n\0</p>";
+    assert_null(tmpl_load_html(s_write(nul, sizeof nul - 1), s_names, S_N,
+                               s_err, sizeof s_err));
+    assert_non_null(strstr(s_err, ":3: contains a NUL byte"));
+}
+
 /* The default templates, with the placeholders config/templates/README
  * gives each; run from the top of the source tree. */
 static void s_default(const char *file, const char *const names[], size_t n)
@@ -354,6 +431,10 @@ int main(void)
         cmocka_unit_test(test_too_large),
         cmocka_unit_test(test_no_file),
         cmocka_unit_test(test_destroy_null),
+        cmocka_unit_test(test_html_escapes_values),
+        cmocka_unit_test(test_html_values_made_safe),
+        cmocka_unit_test(test_html_has_no_subject),
+        cmocka_unit_test(test_html_rejects),
         cmocka_unit_test(test_defaults),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);

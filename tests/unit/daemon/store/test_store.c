@@ -2,8 +2,11 @@
  * Unit tests of store's binds on a real SQLite file: a failed bind is
  * never ignored (the statement's next step fails without running, and
  * nothing is written), the failure does not stick to the statement once
- * it is prepared again, and a NULL text binds SQL NULL. The schema of
- * version 4: the CHECKs of words still refuse any other word, written
+ * it is prepared again, and a NULL text binds SQL NULL. Schema 4: a new
+ * database has a random installation id, one of schema 3 gets one when
+ * it is migrated (its rows kept), and two databases have two; schema 6:
+ * a notification's HTML and inline parts, none for the rows of before;
+ * schema 7: the CHECKs of words still refuse any other word, written
  * without IN lists; the index of the events' agreements leaves out the
  * events without one. The WAL's buffered writes (walbuf): what a commit
  * wrote is in the file for another connection, at any synchronous
@@ -132,11 +135,11 @@ static int s_exec(fixture_t *f, const char *sql)
     return sqlite3_exec(store_db(f->store), sql, NULL, NULL, NULL);
 }
 
-static void test_schema_is_version_4(void **state)
+static void test_schema_is_version_7(void **state)
 {
     fixture_t *f = *state;
-    assert_int_equal(STORE_SCHEMA_VERSION, 4);
-    assert_int_equal(store_int64(f->store, "PRAGMA user_version", -1), 4);
+    assert_int_equal(STORE_SCHEMA_VERSION, 7);
+    assert_int_equal(store_int64(f->store, "PRAGMA user_version", -1), 7);
 }
 
 static void test_checks_refuse_other_words(void **state)
@@ -278,6 +281,104 @@ static void test_spilled_and_rolled_back_frames_do_not_count(void **state)
     assert_int_equal(s_rows_outside(f), 402);
 }
 
+static int64_t s_one(store_t *s, const char *sql)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static void test_new_database_has_an_installation_id(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(s_one(f->store, "PRAGMA user_version"),
+                     STORE_SCHEMA_VERSION);
+    assert_int_equal(s_one(f->store,
+                           "SELECT count(*) FROM installation WHERE id = 1 AND"
+                           " length(uid) = 16 AND uid NOT GLOB '*[^0-9a-f]*'"),
+                     1);
+    /* One row only, ever. */
+    assert_int_not_equal(sqlite3_exec(store_db(f->store),
+                                      "INSERT INTO installation VALUES"
+                                      " (2, 'x')",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+}
+
+static void test_schema_3_database_gets_an_id_at_migration(void **state)
+{
+    fixture_t *f = *state;
+    /* Made into a schema 3 database with a notification in it. */
+    assert_int_equal(
+        store_exec(f->store,
+                   "DROP TABLE installation;"
+                   " ALTER TABLE notification DROP COLUMN message_id;"
+                   " ALTER TABLE notification DROP COLUMN html;"
+                   " ALTER TABLE notification DROP COLUMN parts;"
+                   " DROP INDEX cases_external_ref;"
+                   " ALTER TABLE cases DROP COLUMN external_ref;"
+                   " DROP INDEX agreement_import_key;"
+                   " ALTER TABLE agreement DROP COLUMN import_key;"
+                   " INSERT INTO notification (key, subject, body,"
+                   " created_at, next_attempt_at) VALUES ('k', 's', 'b', 1,"
+                   " 1); PRAGMA user_version = 3"),
+        0);
+    store_destroy(&f->store);
+    f->store = store_open(f->path, 1000, 0);
+    assert_non_null(f->store);
+    assert_int_equal(s_one(f->store, "PRAGMA user_version"),
+                     STORE_SCHEMA_VERSION);
+    assert_int_equal(s_one(f->store, "SELECT count(*) FROM installation WHERE"
+                                     " length(uid) = 16"),
+                     1);
+    /* The old row is kept, without a Message-ID part of its own. */
+    assert_int_equal(s_one(f->store, "SELECT count(*) FROM notification"
+                                     " WHERE key = 'k' AND message_id IS NULL"),
+                     1);
+}
+
+static void test_two_databases_have_two_installation_ids(void **state)
+{
+    fixture_t *f = *state;
+    char path[128], attach[200];
+    snprintf(path, sizeof path, "%s/other.db", f->dir);
+    store_t *other = store_open(path, 1000, 0);
+    assert_non_null(other);
+    store_destroy(&other);
+    snprintf(attach, sizeof attach, "ATTACH DATABASE '%s' AS o", path);
+    assert_int_equal(store_exec(f->store, attach), 0);
+    assert_int_equal(s_one(f->store, "SELECT count(*) FROM installation a,"
+                                     " o.installation b WHERE a.uid = b.uid"),
+                     0);
+    assert_int_equal(s_one(f->store, "SELECT count(*) FROM o.installation"), 1);
+}
+
+static void test_schema_5_rows_have_no_html(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(
+        store_exec(f->store,
+                   "ALTER TABLE notification DROP COLUMN html;"
+                   " ALTER TABLE notification DROP COLUMN parts;"
+                   " INSERT INTO notification (key, subject, body,"
+                   " created_at, next_attempt_at, message_id) VALUES ('k',"
+                   " 's', 'b', 1, 1, 'x.y'); PRAGMA user_version = 5"),
+        0);
+    store_destroy(&f->store);
+    f->store = store_open(f->path, 1000, 0);
+    assert_non_null(f->store);
+    assert_int_equal(s_one(f->store, "PRAGMA user_version"),
+                     STORE_SCHEMA_VERSION);
+    assert_int_equal(s_one(f->store, "SELECT count(*) FROM notification"
+                                     " WHERE key = 'k' AND html IS NULL"
+                                     " AND parts IS NULL AND body = 'b'"),
+                     1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -292,7 +393,7 @@ int main(void)
             test_two_failed_binds_fail_both_statements, setup, teardown),
         cmocka_unit_test_setup_teardown(test_null_text_binds_sql_null, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_schema_is_version_4, setup,
+        cmocka_unit_test_setup_teardown(test_schema_is_version_7, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_checks_refuse_other_words, setup,
                                         teardown),
@@ -304,6 +405,14 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_spilled_and_rolled_back_frames_do_not_count, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_new_database_has_an_installation_id, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_schema_3_database_gets_an_id_at_migration, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_two_databases_have_two_installation_ids, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schema_5_rows_have_no_html, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include "xmem.h"
 
 #include <assert.h>
+#include <sodium.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,6 +210,8 @@ int csv_next(csv_t *self, csv_row_t *row)
         }
         row->fields[row->n++] = xstrndup(b.buf, b.len);
     } while (how == S_FIELD);
+    if (b.buf)
+        sodium_memzero(b.buf, b.cap); /* a field may be a secret */
     free(b.buf);
     if (how == S_BROKEN) {
         for (size_t i = 0; i < row->n; i++)

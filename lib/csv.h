@@ -6,7 +6,11 @@
  * skipped. Each row carries the line it starts on, counted as an editor
  * does. A broken row (text after a closing quote, a quote never closed, a
  * NUL byte) is returned with its error and reading goes on after it.
- * A csv_t borrows the text; one thread.
+ * The buffer a field is read into is wiped before it is freed, so a
+ * secret field (a BSN in regiectl import's file) leaves no copy but the
+ * row's own, for the caller to wipe (a field that grew the buffer past
+ * its first 64 bytes left its earlier copies unwiped). Used by the spool
+ * adapter and by regiectl import. A csv_t borrows the text; one thread.
  */
 #ifndef REGIE_CSV_H
 #define REGIE_CSV_H
