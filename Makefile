@@ -127,6 +127,10 @@ FUZZ_BINS   := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_NAMES))
 FUZZ_UTIL   := $(BUILD)/obj/tests/fuzz/fuzzutil.o
 FUZZ_SECONDS ?= 60
 
+# A target whose recipe failed is removed, never left half-written and
+# newer than what it was made from.
+.DELETE_ON_ERROR:
+
 .PHONY: all deps bench-deps test unit demo bench check-asan memcheck \
         install uninstall clean format check-layout check-install-system \
         fuzz fuzz-bins faults

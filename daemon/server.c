@@ -1,10 +1,12 @@
 /*
  * server — regied's event loop: one zmq_poll over the ZAP handler, the
- * intake ROUTER socket and a signalfd. Reads the requests waiting on the
- * intake (up to the batch limit), has the intake answer them in one
- * transaction, and sends the replies without blocking. SIGHUP reloads the
- * configuration, SIGTERM and SIGINT stop after the batch in hand. Main
- * thread only.
+ * decoder thread's queue, a signalfd, the dispatcher and the control
+ * socket. The decoder thread (intake/decoder) owns the intake socket: it
+ * reads and decodes the requests in batches and hands each batch here,
+ * where intake_store stores it in one transaction; the thread answers.
+ * SIGHUP reloads the configuration (the decoder gets its own copy of the
+ * rules), SIGTERM and SIGINT stop after the batches in hand. Main thread
+ * only.
  */
 #include "server.h"
 
@@ -16,6 +18,8 @@
 #include "control/ctl.h"
 #include "mon/digest.h"
 #include "mail/dispatch.h"
+#include "intake/decode.h"
+#include "intake/decoder.h"
 #include "intake/guard.h"
 #include "intake/intake.h"
 #include "log.h"
@@ -26,7 +30,6 @@
 #include "store/store.h"
 #include "xmem.h"
 #include "intake/zap.h"
-#include "zframes.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -39,39 +42,27 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#define SERVER_FRAMES_MAX 16 /* frames kept of one message; more is bad */
 #define SERVER_MAX_SOCKETS 64 /* ZeroMQ sockets of the process (not
                                * connections): intake, ZAP, control,
                                * monitor, sender, checkpointer, ... */
-
-/* One received message: its frames, and where the envelope ends. */
-typedef struct {
-    zmq_msg_t frames[SERVER_FRAMES_MAX];
-    int n;       /* frames kept */
-    int total;   /* frames received */
-    int payload; /* index of the first frame after the envelope */
-    rrp_frame_t view[SERVER_FRAMES_MAX];
-} s_msg_t;
 
 struct server {
     cfg_t *cfg;           /* the configuration in force (owned) */
     void *ctx;            /* the ZeroMQ context */
     zap_t *zap;           /* authentication handler, bound first */
-    void *intake_sock;    /* ROUTER, CURVE server */
-    guard_t *guard;       /* its connections counted, floods shed */
+    void *intake_sock;    /* ROUTER, CURVE server, until the decoder */
+    guard_t *guard;       /* its connections, until the decoder */
+    decoder_t *decoder;   /* the thread that reads and answers them */
     int sigfd;            /* signalfd for TERM, INT, HUP */
     store_t *store;       /* the database */
     notify_t *notify;     /* who is told what; templates */
-    intake_t *intake;     /* turns requests into replies */
+    intake_t *intake;     /* stores the decoded requests */
     dispatch_t *dispatch; /* hands due mail to the sender thread */
     ctl_t *ctl;           /* the control socket, or NULL */
     int64_t sched_hold;   /* after a failed run, the scheduler waits */
     mon_t *mon;           /* purge, digest, metrics file, backup */
     ckpt_t *ckpt;         /* WAL checkpoints off the ACK path, or NULL */
-    s_msg_t *msgs;        /* batch buffers, cfg->batch of them */
-    intake_item_t *items;
-    size_t batch_cap; /* size of msgs and items */
-    bool stop;        /* set by SIGTERM/SIGINT */
+    bool stop;            /* set by SIGTERM/SIGINT */
 };
 
 /* Raises the descriptor limit to the hard limit: every connection,
@@ -155,15 +146,6 @@ static int s_signals(server_t *s)
     return 0;
 }
 
-static void s_alloc_batch(server_t *s)
-{
-    free(s->msgs);
-    free(s->items);
-    s->batch_cap = s->cfg->batch;
-    s->msgs = xcalloc(s->batch_cap, sizeof *s->msgs);
-    s->items = xcalloc(s->batch_cap, sizeof *s->items);
-}
-
 /* Makes the report agreements the configuration's partners need. */
 static int s_sync_partners(server_t *s)
 {
@@ -225,14 +207,12 @@ static long s_min_timeout(long a, long b)
  * monitoring jobs. */
 static long s_timeout(server_t *s)
 {
-    int64_t mono = clock_mono_ms();
-    long guard = (long)s_min_timeout((long)guard_tick(s->guard, mono),
-                                     (long)zap_flush(s->zap, mono));
+    long zap = (long)zap_flush(s->zap, clock_mono_ms());
     return s_min_timeout(
         s_min_timeout(
             s_min_timeout(dispatch_timeout_ms(s->dispatch), s_sched_timeout(s)),
             s_mon_timeout(s)),
-        guard);
+        zap);
 }
 
 /* Binds the control socket when the configuration names one. */
@@ -294,115 +274,27 @@ server_t *server_new(cfg_t **cfg)
     }
     s->intake = intake_new(s->store, s->cfg, s->notify);
     intake_set_metrics(s->intake, mon_metrics(s->mon));
-    metrics_refusals(mon_metrics(s->mon), zap_refusals(s->zap),
-                     guard_refusals(s->guard));
-    s_alloc_batch(s);
+    metrics_refusals(mon_metrics(s->mon), zap_refusals(s->zap));
+    decode_rules_t *rules = decode_rules_new(s->cfg);
+    s->decoder = decoder_new(s->ctx, &s->intake_sock, &s->guard, &rules,
+                             s->cfg->batch, mon_metrics(s->mon));
+    if (!s->decoder) {
+        decode_rules_destroy(&rules);
+        server_destroy(&s);
+        return NULL;
+    }
     return s;
 }
 
-/* Sends the reply of item to the peer of m; a peer that is gone or full
- * will resend, so that is not an error. */
-static void s_send_reply(server_t *s, s_msg_t *m, const intake_item_t *it)
+/* Stores the batch the decoder hands over, and hands it back. */
+static void s_on_decoder(server_t *s)
 {
-    const char *body = it->body ? it->body : "{}";
-    int flags = ZMQ_SNDMORE | ZMQ_DONTWAIT, rc = 0;
-    for (int i = 0; i < m->payload && rc >= 0; i++)
-        rc = zmq_send(s->intake_sock, zmq_msg_data(&m->frames[i]),
-                      zmq_msg_size(&m->frames[i]), flags);
-    if (rc >= 0 && m->payload == 1) /* no delimiter came: add one */
-        rc = zmq_send(s->intake_sock, "", 0, flags);
-    if (rc >= 0)
-        rc = zmq_send(s->intake_sock, RRP_SIGNATURE, 4, flags);
-    if (rc >= 0)
-        rc = zmq_send(s->intake_sock, it->status, strlen(it->status), flags);
-    if (rc >= 0)
-        rc = zmq_send(s->intake_sock, it->corr ? it->corr : "",
-                      it->corr ? it->corr_len : 0, flags);
-    if (rc >= 0)
-        rc = zmq_send(s->intake_sock, body, strlen(body), ZMQ_DONTWAIT);
-    if (rc < 0)
-        log_info("server: reply dropped reason=\"%s\" status=%s",
-                 zmq_strerror(errno), it->status);
-}
-
-/* Prepares item i for message m: the partner, the frames after the
- * envelope. Returns false for a message to drop unanswered. */
-static bool s_prepare(server_t *s, s_msg_t *m, intake_item_t *it)
-{
-    /* The identity frame is the ROUTER's own: ask a frame from the wire. */
-    const char *user =
-        m->n >= 2 ? zmq_msg_gets(&m->frames[m->n - 1], "User-Id") : NULL;
-    memset(it, 0, sizeof *it);
-    if (!user || !*user) {
-        log_warn("server: dropped message reason=no-authenticated-user");
-        return false;
-    }
-    it->partner = cfg_partner_by_id(s->cfg, user);
-    /* The envelope: the frames up to the first empty one (the REQ
-     * delimiter), as a REQ socket, REQ_CORRELATE or a proxy makes it. A
-     * client that starts with the signature sent no delimiter at all. */
-    int delim = 0;
-    bool bare = m->n >= 2 && zmq_msg_size(&m->frames[1]) == 4 &&
-                memcmp(zmq_msg_data(&m->frames[1]), RRP_SIGNATURE, 4) == 0;
-    for (int i = 1; i < m->n && !delim && !bare; i++)
-        if (zmq_msg_size(&m->frames[i]) == 0)
-            delim = i;
-    m->payload = delim ? delim + 1 : 1;
-    for (int i = m->payload; i < m->n; i++) {
-        m->view[i - m->payload].data = zmq_msg_data(&m->frames[i]);
-        m->view[i - m->payload].len = zmq_msg_size(&m->frames[i]);
-    }
-    it->frames = m->view;
-    it->nframes = (size_t)(m->total - m->payload);
-    if (!delim || !it->partner || m->total > SERVER_FRAMES_MAX) {
-        rrp_problem_t pb;
-        rrp_problem_set(&pb, it->partner ? RRP_BAD_FRAME : RRP_FORBIDDEN, NULL,
-                        "%s",
-                        !it->partner ? "this partner is no longer configured"
-                        : !delim     ? "the envelope lacks the empty delimiter "
-                                       "frame (a DEALER must send it first)"
-                                     : "too many frames: a request has 4");
-        it->status = "NACK";
-        it->body = rrp_nack_body(&pb);
-        it->nframes = 0;
-    }
-    return true;
-}
-
-/* Reads up to a batch of waiting messages and answers them together. */
-/* Seconds on the monotonic clock. */
-static double s_mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void s_on_intake(server_t *s)
-{
-    double t0 = s_mono();
-    size_t n = 0;
-    while (n < s->batch_cap) {
-        s_msg_t *m = &s->msgs[n];
-        if (!zframes_recv(s->intake_sock, m->frames, SERVER_FRAMES_MAX, &m->n,
-                          &m->total))
-            break;
-        if (s_prepare(s, m, &s->items[n]))
-            n++;
-        else
-            zframes_close(m->frames, &m->n);
-    }
-    if (n == 0)
+    size_t n;
+    intake_item_t *items = decoder_batch(s->decoder, &n);
+    if (!items)
         return;
-    intake_run(s->intake, s->items, n);
-    for (size_t i = 0; i < n; i++) {
-        s_send_reply(s, &s->msgs[i], &s->items[i]);
-        intake_item_clear(&s->items[i]);
-        zframes_close(s->msgs[i].frames, &s->msgs[i].n);
-    }
-    double dt = s_mono() - t0;
-    for (size_t i = 0; i < n; i++)
-        metrics_latency(mon_metrics(s->mon), dt);
+    intake_store(s->intake, items, n);
+    decoder_done(s->decoder);
 }
 
 /* Whether two optional strings are the same. */
@@ -493,6 +385,8 @@ static void s_reload(server_t *s)
         log_set_level(next->log_level);
         zap_set_cfg(s->zap, next);
         intake_set_cfg(s->intake, next, notify);
+        decode_rules_t *rules = decode_rules_new(next);
+        decoder_set_rules(s->decoder, &rules);
         dispatch_set_cfg(s->dispatch, next);
         if (s->ctl) {
             cmd_env_t env = {.cfg = next,
@@ -522,6 +416,7 @@ static void s_on_signal(server_t *s)
             log_notice("server: stopping signal=%s",
                        si.ssi_signo == SIGTERM ? "TERM" : "INT");
             s->stop = true;
+            decoder_stop(s->decoder); /* it answers what it has read */
         }
     }
 }
@@ -532,16 +427,15 @@ int server_run(server_t *s)
     log_notice("server: ready version=%s partners=%zu", REGIE_VERSION,
                s->cfg->partners_n);
     dispatch_kick(s->dispatch);
-    while (!s->stop) {
+    while (!s->stop || !decoder_ended(s->decoder)) {
         zmq_pollitem_t items[] = {
             {zap_socket(s->zap), 0, ZMQ_POLLIN, 0},
-            {s->intake_sock, 0, ZMQ_POLLIN, 0},
+            {decoder_socket(s->decoder), 0, ZMQ_POLLIN, 0},
             {NULL, s->sigfd, ZMQ_POLLIN, 0},
             {dispatch_socket(s->dispatch), 0, ZMQ_POLLIN, 0},
-            {guard_socket(s->guard), 0, ZMQ_POLLIN, 0},
             {s->ctl ? ctl_socket(s->ctl) : NULL, 0, ZMQ_POLLIN, 0},
         };
-        int n = s->ctl ? 6 : 5;
+        int n = s->ctl ? 5 : 4;
         if (zmq_poll(items, n, s_timeout(s)) < 0) {
             if (errno == EINTR)
                 continue;
@@ -552,11 +446,13 @@ int server_run(server_t *s)
             zap_handle(s->zap);
         if (items[2].revents & ZMQ_POLLIN)
             s_on_signal(s);
-        if (!s->stop && (items[1].revents & ZMQ_POLLIN))
-            s_on_intake(s);
-        if (items[4].revents & ZMQ_POLLIN)
-            guard_handle(s->guard, clock_mono_ms());
-        if (n == 6 && (items[5].revents & ZMQ_POLLIN))
+        if (items[1].revents & ZMQ_POLLIN)
+            s_on_decoder(s);
+        if (!s->stop && decoder_ended(s->decoder)) {
+            log_err("server: the decoder thread ended; stopping");
+            return 1;
+        }
+        if (n == 5 && (items[4].revents & ZMQ_POLLIN))
             ctl_handle(s->ctl);
         s_run_sched(s);
         mon_run_due(s->mon, clock_now());
@@ -574,6 +470,7 @@ void server_destroy(server_t **p)
     if (!p || !*p)
         return;
     server_t *s = *p;
+    decoder_destroy(&s->decoder); /* first: it has the intake socket */
     guard_destroy(&s->guard);
     if (s->intake_sock)
         zmq_close(s->intake_sock);
@@ -589,8 +486,6 @@ void server_destroy(server_t **p)
     store_destroy(&s->store);
     if (s->sigfd >= 0)
         close(s->sigfd);
-    free(s->msgs);
-    free(s->items);
     cfg_destroy(&s->cfg);
     free(s);
     *p = NULL;

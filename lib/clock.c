@@ -1,12 +1,16 @@
 /*
- * clock — real time plus an offset that only tests change.
+ * clock — real time plus an offset that only tests change. The offset is
+ * atomic: the main thread sets it (regiectl clock), the intake's decoder
+ * thread reads it.
  */
 #include "clock.h"
 
+#include <stdatomic.h>
 #include <time.h>
 
-static int64_t s_offset_ms; /* added to real time; 0 unless a test set it */
-static int s_allowed;       /* regied --test-clock */
+static _Atomic int64_t s_offset_ms; /* added to real time; 0 unless a test
+                                     * set it */
+static int s_allowed;               /* regied --test-clock */
 
 static int64_t s_real_ms(void)
 {
@@ -17,7 +21,8 @@ static int64_t s_real_ms(void)
 
 int64_t clock_now_ms(void)
 {
-    return s_real_ms() + s_offset_ms;
+    return s_real_ms() +
+           atomic_load_explicit(&s_offset_ms, memory_order_relaxed);
 }
 
 int64_t clock_now(void)
@@ -34,12 +39,14 @@ int64_t clock_mono_ms(void)
 
 void clock_set(int64_t t)
 {
-    s_offset_ms = t * 1000 - s_real_ms();
+    atomic_store_explicit(&s_offset_ms, t * 1000 - s_real_ms(),
+                          memory_order_relaxed);
 }
 
 void clock_advance(int64_t seconds)
 {
-    s_offset_ms += seconds * 1000;
+    atomic_fetch_add_explicit(&s_offset_ms, seconds * 1000,
+                              memory_order_relaxed);
 }
 
 void clock_allow_setting(int yes)

@@ -1,7 +1,7 @@
 /*
  * clock — the daemon's notion of now. Normally the system's real time; a
  * daemon started for tests may have it set or advanced, so that weeks of
- * reminders run in seconds. Main thread only.
+ * reminders run in seconds. Set from the main thread; read from any.
  */
 #ifndef REGIE_CLOCK_H
 #define REGIE_CLOCK_H

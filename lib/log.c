@@ -1,16 +1,29 @@
 /*
  * log — levelled logging to stderr for regied, regiectl and the adapters.
- * State is two integers set at start-up; log_msg is safe from any thread.
+ * State is two atomic integers (the level changes on a reload) and, per
+ * thread, the lines held by log_hold; log_msg is safe from any thread.
  */
 #include "log.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-static int s_level = LOG_LEVEL_INFO;
-static int s_prefix = -1; /* -1: decide on first use */
+/* Held lines are written in pieces of at most this many bytes, each of
+ * whole lines: a write to a pipe is atomic up to PIPE_BUF (4096). */
+#define S_HOLD_MAX 4096
+
+static atomic_int s_level = LOG_LEVEL_INFO;
+static atomic_int s_prefix = -1; /* -1: decide on first use */
+
+/* This thread's held lines (log_hold). */
+static _Thread_local struct {
+    int depth; /* log_hold calls not yet released */
+    size_t n;  /* bytes in buf */
+    char buf[S_HOLD_MAX];
+} s_held;
 
 static const char *s_names[] = {
     [LOG_LEVEL_ERR] = "error", [LOG_LEVEL_WARNING] = "warning",
@@ -20,7 +33,7 @@ static const char *s_names[] = {
 
 void log_set_level(int level)
 {
-    s_level = level;
+    atomic_store(&s_level, level);
 }
 
 int log_level_parse(const char *name)
@@ -33,19 +46,32 @@ int log_level_parse(const char *name)
 
 void log_set_prefix(bool on)
 {
-    s_prefix = on;
+    atomic_store(&s_prefix, on);
+}
+
+/* Writes this thread's held lines, if any. */
+static void s_flush(void)
+{
+    if (s_held.n > 0) {
+        ssize_t w = write(STDERR_FILENO, s_held.buf, s_held.n);
+        (void)w;
+    }
+    s_held.n = 0;
 }
 
 /* Writes fmt as one line, prefixed "<N>" (prefixes on), "word: " (off,
- * when word), or nothing. */
+ * when word), or nothing; held when this thread holds its lines. */
 __attribute__((format(printf, 3, 0))) static void
 s_write(int level, bool word, const char *fmt, va_list ap)
 {
-    if (s_prefix < 0)
-        s_prefix = !isatty(STDERR_FILENO);
+    int prefix = atomic_load(&s_prefix);
+    if (prefix < 0) {
+        prefix = !isatty(STDERR_FILENO);
+        atomic_store(&s_prefix, prefix);
+    }
     char line[2048];
     size_t n = 0;
-    if (s_prefix)
+    if (prefix)
         n = (size_t)snprintf(line, sizeof line, "<%d>", level);
     else if (word && level <= LOG_LEVEL_WARNING)
         n = (size_t)snprintf(line, sizeof line, "%s: ", s_names[level]);
@@ -56,13 +82,31 @@ s_write(int level, bool word, const char *fmt, va_list ap)
     if (n > sizeof line - 2)
         n = sizeof line - 2;
     line[n++] = '\n';
+    if (s_held.depth > 0) {
+        if (s_held.n + n > sizeof s_held.buf)
+            s_flush();
+        memcpy(s_held.buf + s_held.n, line, n);
+        s_held.n += n;
+        return;
+    }
     ssize_t w = write(STDERR_FILENO, line, n);
     (void)w;
 }
 
+void log_hold(void)
+{
+    s_held.depth++;
+}
+
+void log_release(void)
+{
+    if (s_held.depth > 0 && --s_held.depth == 0)
+        s_flush();
+}
+
 void log_msg(int level, const char *fmt, ...)
 {
-    if (level > s_level)
+    if (level > atomic_load_explicit(&s_level, memory_order_relaxed))
         return;
     va_list ap;
     va_start(ap, fmt);

@@ -2,7 +2,7 @@
  * log — one line per event on stderr, with the <N> priority prefix that
  * journald understands. A line reads "module: event key=value ...".
  * Never log a BSN, a note or a message body. Safe from any thread: each
- * line is one write(2).
+ * line is one write(2), or lines held by a thread are written together.
  */
 #ifndef REGIE_LOG_H
 #define REGIE_LOG_H
@@ -37,6 +37,14 @@ void log_msg(int level, const char *fmt, ...)
  * message" of a configuration error. */
 void log_plain(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* Holds the lines this thread writes from now on, and writes them at
+ * the matching log_release with as few write(2) calls as fit (each of
+ * whole lines, at most 4096 bytes), instead of one call a line: for the
+ * lines of a batch (a write costs more than formatting its line).
+ * Calls nest; the outermost release writes. */
+void log_hold(void);
+void log_release(void);
 
 #define log_err(...) log_msg(LOG_LEVEL_ERR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_LEVEL_WARNING, __VA_ARGS__)

@@ -164,3 +164,14 @@ const char *tally_reason(const tally_t *t, size_t i)
 {
     return i < t->reasons_n ? t->reasons[i].name : NULL;
 }
+
+void tally_totals(const tally_t *t, tally_totals_t *out)
+{
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < t->reasons_n && i < TALLY_REASONS; i++) {
+        snprintf(out->reason[i], sizeof out->reason[i], "%s",
+                 t->reasons[i].name);
+        out->total[i] = t->reasons[i].total;
+    }
+    out->n = t->reasons_n < TALLY_REASONS ? t->reasons_n : TALLY_REASONS;
+}

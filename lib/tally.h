@@ -43,4 +43,15 @@ int64_t tally_total(const tally_t *t, const char *reason);
  * metrics; borrowed for the life of t. */
 const char *tally_reason(const tally_t *t, size_t i);
 
+/* The totals since start by reason, as a copy: what the metrics of
+ * another thread need. */
+typedef struct {
+    size_t n;                      /* reasons */
+    char reason[TALLY_REASONS][32]; /* each as tally_reason */
+    int64_t total[TALLY_REASONS];   /* each as tally_total */
+} tally_totals_t;
+
+/* Copies the totals of t into out. */
+void tally_totals(const tally_t *t, tally_totals_t *out);
+
 #endif

@@ -2,7 +2,7 @@
  * zframes — one multipart ZeroMQ message received whole: the first
  * frames kept, the rest read and closed but counted, so a caller can
  * reject a message with too many frames without leaving any behind. Used
- * by the intake and control sockets in the main thread; no state.
+ * by the intake (decoder thread) and control sockets; no state.
  */
 #ifndef REGIE_ZFRAMES_H
 #define REGIE_ZFRAMES_H

@@ -216,14 +216,46 @@ static int s_insert(store_t *s, const cfg_t *cfg, s_row_t *r,
     return 0;
 }
 
+/* Whether s is a word that JSON writes as it is (letters, digits and
+ * "_-.:"), and short enough for s_made's details. */
+static bool s_plain(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') ||
+              (s[n] >= '0' && s[n] <= '9') || strchr("_-.:", s[n])))
+            return false;
+    return n < 64;
+}
+
+/* The agreement.made event of r. Its details are those of every new
+ * case: written here as jansson writes them (compact, sorted keys) when
+ * the words need no escaping, else by jansson. */
+static int s_made_event(store_t *s, const s_row_t *r, int64_t now,
+                        const char *actor)
+{
+    if (!s_plain(r->kind) || !s_plain(r->owner) || !s_plain(r->policy)) {
+        json_t *d = json_pack("{s:s, s:s, s:s, s:I}", "kind", r->kind, "owner",
+                              r->owner, "policy", r->policy, "due_at",
+                              (json_int_t)r->due_at);
+        return s_event(s, r, now, actor, "agreement.made", d);
+    }
+    char ref[24], details[320];
+    ref_format(ref, sizeof ref, "A", r->id);
+    snprintf(details, sizeof details,
+             "{\"due_at\":%lld,\"kind\":\"%s\",\"occurrence\":%d,"
+             "\"owner\":\"%s\",\"policy\":\"%s\"}",
+             (long long)r->due_at, r->kind, r->occurrence, r->owner,
+             r->policy);
+    return audit_add_text(s, now, actor, "agreement.made", r->case_id, r->id,
+                          ref, details);
+}
+
 /* Records that r was made and (confirm) queues the owner's email. */
 static int s_made(store_t *s, notify_t *n, const s_row_t *r, int64_t now,
                   const char *actor, bool confirm)
 {
-    json_t *d =
-        json_pack("{s:s, s:s, s:s, s:I}", "kind", r->kind, "owner", r->owner,
-                  "policy", r->policy, "due_at", (json_int_t)r->due_at);
-    int rc = s_event(s, r, now, actor, "agreement.made", d);
+    int rc = s_made_event(s, r, now, actor);
     notify_agreement_t na = {.agreement_id = r->id,
                              .occurrence = r->occurrence,
                              .kind = r->kind,

@@ -1,6 +1,6 @@
 /*
- * guard — a ZeroMQ socket monitor on the intake ROUTER, read in the main
- * loop. libzmq's TCP listener retries a failed accept() at once and
+ * guard — a ZeroMQ socket monitor on the intake ROUTER, read in the
+ * decoder thread's loop. libzmq's TCP listener retries a failed accept() at once and
  * forever (tcp_listener.cpp: "TODO: Handle specific errors like
  * ENFILE/EMFILE"), and a connection that never completes its handshake
  * holds a descriptor until ZMQ_HANDSHAKE_IVL; so the guard keeps the

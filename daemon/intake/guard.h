@@ -7,7 +7,8 @@
  * moment: that drops every connection they accepted (partners reconnect
  * and resend, RRP/1 makes that safe), frees the descriptors, and stops
  * the spin; the listeners are bound again after GUARD_PAUSE_MS. Also
- * counts refused handshakes by reason for the metrics. Main thread only.
+ * counts refused handshakes by reason for the metrics. Used by the thread
+ * that owns the intake socket (the decoder thread).
  */
 #ifndef REGIE_GUARD_H
 #define REGIE_GUARD_H

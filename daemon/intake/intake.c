@@ -1,7 +1,8 @@
 /*
- * intake — idempotency, group commit and the replies of RRP/1 REFERRAL,
- * REPORT and PING; rrpreq decodes each request once, referral and report
- * store what it holds. Main thread only.
+ * intake — the writer's step of a batch (see intake.h): idempotency,
+ * group commit and the outcome of each RRP/1 REFERRAL and REPORT that
+ * decode found valid; referral and report store what it holds. Main
+ * thread; intake_nack and intake_item_clear are for any step.
  */
 #include "intake.h"
 
@@ -22,14 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* Where an item stands in the batch. */
-enum {
-    S_DONE,     /* reply is final, decided without the store */
-    S_PENDING,  /* a valid referral, to be stored */
-    S_ANSWERED, /* reply decided by what the store holds */
-    S_STORED,   /* stored in the open transaction: ACK after commit */
-};
 
 struct intake {
     store_t *store;     /* borrowed */
@@ -70,8 +63,11 @@ void intake_destroy(intake_t **p)
 void intake_item_clear(intake_item_t *item)
 {
     free(item->body);
-    item->body = NULL;
+    free(item->persons);
+    free(item->ack.regisseur);
     rrpreq_clear(&item->req);
+    *item = (intake_item_t){0};
+    item->req.report.count = -1;
 }
 
 /* Logs a refused request once, at notice: who, which error, which field
@@ -93,44 +89,20 @@ static void s_log_refused(const intake_item_t *item, const rrp_problem_t *pb)
                !framed                                ? "request"
                : item->req.command == RRP_CMD_REPORT ? "report"
                                                       : "referral",
-               item->partner ? item->partner->id : "?",
+               item->partner_id[0] ? item->partner_id : "?",
                rrp_error_name(pb->error), field[0] ? " field=" : "", field);
 }
 
-static void s_nack(intake_item_t *item, const rrp_problem_t *pb)
+void intake_nack(intake_item_t *item, const rrp_problem_t *pb)
 {
     s_log_refused(item, pb);
     free(item->body);
+    free(item->ack.regisseur);
+    item->ack = (intake_ack_t){0};
     item->status = "NACK";
     item->error = rrp_error_name(pb->error);
     item->body = rrp_nack_body(pb);
-    item->state = S_DONE;
-}
-
-static void s_pong(intake_item_t *item)
-{
-    json_t *o = json_pack("{s:s, s:s}", "version", REGIE_VERSION, "partner",
-                          item->partner->id);
-    item->status = "PONG";
-    item->body = json_dumps(o, JSON_COMPACT);
-    json_decref(o);
-    item->state = S_DONE;
-}
-
-/* The ACK body of a referral from its stored parts. */
-static char *s_ack_body(const char *status, int64_t referral, int64_t kase,
-                        const char *case_status, const char *regisseur)
-{
-    json_t *reg = regisseur ? json_loads(regisseur, 0, NULL) : NULL;
-    char rref[32], cref[32];
-    snprintf(rref, sizeof rref, "R-%06lld", (long long)referral);
-    snprintf(cref, sizeof cref, "C-%06lld", (long long)kase);
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:o}", "status", status,
-                          "referral", rref, "case", cref, "case_status",
-                          case_status, "regisseur", reg ? reg : json_null());
-    char *s = json_dumps(o, JSON_COMPACT);
-    json_decref(o);
-    return s;
+    item->state = INTAKE_DONE;
 }
 
 /* Whether the partner may send this referral: kind, category, postcode. */
@@ -187,13 +159,18 @@ static int s_known(intake_t *in, intake_item_t *item)
                         "external_id was used on %s for a different "
                         "referral (R-%06lld); use a new external_id",
                         date, (long long)f.id);
-        s_nack(item, &pb);
+        intake_nack(item, &pb);
     } else {
         item->status = "ACK";
-        item->body = s_ack_body("duplicate", f.id, f.case_id, f.case_status,
-                                f.ack_regisseur);
+        item->ack.status = "duplicate";
+        item->ack.referral_id = f.id;
+        item->ack.case_id = f.case_id;
+        snprintf(item->ack.case_status, sizeof item->ack.case_status, "%s",
+                 f.case_status ? f.case_status : "");
+        item->ack.regisseur = f.ack_regisseur; /* taken */
+        f.ack_regisseur = NULL;
     }
-    item->state = S_ANSWERED;
+    item->state = INTAKE_ANSWERED;
     referral_found_clear(&f);
     return 1;
 }
@@ -274,15 +251,17 @@ static int s_notify(intake_t *in, const intake_item_t *item, int64_t id,
 static int s_record(intake_t *in, const intake_item_t *item, int64_t id,
                     const match_result_t *m, int64_t now)
 {
-    char actor[48], ref[24];
+    char actor[48], ref[24], details[96];
     snprintf(actor, sizeof actor, "partner:%s", item->partner->id);
     ref_format(ref, sizeof ref, "R", id);
-    json_t *d = json_pack("{s:s, s:i, s:s}", "kind", item->req.referral.kind,
-                          "persons", (int)item->req.referral.persons,
-                          "case_status", match_status_name(m->status));
-    int rc = audit_add(in->store, now, actor, "referral.accepted", m->case_id,
-                       0, ref, d);
-    json_decref(d);
+    /* {kind, persons, case_status} as jansson writes it (sorted keys):
+     * both words are the spec's or ours, none needs escaping. */
+    snprintf(details, sizeof details,
+             "{\"case_status\":\"%s\",\"kind\":\"%s\",\"persons\":%d}",
+             match_status_name(m->status), item->req.referral.kind,
+             (int)item->req.referral.persons);
+    int rc = audit_add_text(in->store, now, actor, "referral.accepted",
+                            m->case_id, 0, ref, details);
     /* Joining a case is in the referral's event; opening one is its own. */
     if (rc == 0 && m->status == MATCH_NEW)
         rc = audit_add(in->store, now, actor, "case.opened", m->case_id, 0, ref,
@@ -308,7 +287,7 @@ static int s_report_agreement(intake_t *in, intake_item_t *item, int64_t *id)
                         "there is no open agreement %.40s that partner %s "
                         "reports on",
                         r->agreement, item->partner->id);
-        s_nack(item, &pb);
+        intake_nack(item, &pb);
     }
     return owned;
 }
@@ -341,7 +320,7 @@ static int s_store_report(intake_t *in, intake_item_t *item, int64_t now)
 {
     json_t *reply = NULL;
     int64_t agreement = 0;
-    item->state = S_ANSWERED;
+    item->state = INTAKE_ANSWERED;
     int found =
         report_find(in->store, item->partner->id, item->req.report.external_id,
                     item->req.digest, &reply);
@@ -352,7 +331,7 @@ static int s_store_report(intake_t *in, intake_item_t *item, int64_t now)
         rrp_problem_set(&pb, RRP_CONFLICT, "/external_id",
                         "external_id was used before for a different "
                         "report; use a new external_id");
-        s_nack(item, &pb);
+        intake_nack(item, &pb);
         return 0;
     }
     if (found == 0) {
@@ -365,13 +344,13 @@ static int s_store_report(intake_t *in, intake_item_t *item, int64_t now)
     item->status = "ACK";
     item->body = json_dumps(reply, JSON_COMPACT);
     json_decref(reply);
-    item->state = found == 0 ? S_STORED : S_ANSWERED;
-    item->referral_id = found == 0 ? agreement : 0;
+    item->state = found == 0 ? INTAKE_STORED : INTAKE_ANSWERED;
+    item->stored_id = found == 0 ? agreement : 0;
     return 0;
 }
 
 /* Matches a new referral's persons to their case, stores it there and
- * queues and records what that causes; the item is then S_STORED with
+ * queues and records what that causes; the item is then INTAKE_STORED with
  * its ACK. Returns 0, or -1 on a store error. */
 static int s_join(intake_t *in, intake_item_t *item,
                   const unsigned char (*persons)[PSEUDO_LEN], int64_t now)
@@ -390,20 +369,23 @@ static int s_join(intake_t *in, intake_item_t *item,
         s_notify(in, item, id, &m, now) == 0 &&
         s_record(in, item, id, &m, now) == 0) {
         item->status = "ACK";
-        item->body = s_ack_body("accepted", id, m.case_id,
-                                match_status_name(m.status), reg);
-        item->state = S_STORED;
-        item->referral_id = id;
-        item->case_id = m.case_id;
-        item->case_status = match_status_name(m.status);
+        item->ack.status = "accepted";
+        item->ack.referral_id = id;
+        item->ack.case_id = m.case_id;
+        snprintf(item->ack.case_status, sizeof item->ack.case_status, "%s",
+                 match_status_name(m.status));
+        item->ack.regisseur = reg; /* taken */
+        reg = NULL;
+        item->state = INTAKE_STORED;
+        item->stored_id = id;
         item->overlap = m.open_cases > 1;
     }
     free(reg);
-    return item->state == S_STORED ? 0 : -1;
+    return item->state == INTAKE_STORED ? 0 : -1;
 }
 
 /* Stores one valid referral in the open transaction. Returns 0 (the item
- * is S_STORED, or S_ANSWERED with a duplicate/conflict/forbidden reply)
+ * is INTAKE_STORED, or INTAKE_ANSWERED with a duplicate/conflict/forbidden reply)
  * or -1 on a store error. */
 static int s_store(intake_t *in, intake_item_t *item, int64_t now)
 {
@@ -413,44 +395,11 @@ static int s_store(intake_t *in, intake_item_t *item, int64_t now)
         return known < 0 ? -1 : 0;
     rrp_problem_t pb;
     if (!s_allowed(in, item->partner, r, &pb)) {
-        s_nack(item, &pb);
-        item->state = S_ANSWERED;
+        intake_nack(item, &pb);
+        item->state = INTAKE_ANSWERED;
         return 0;
     }
-    unsigned char(*persons)[PSEUDO_LEN] = xmalloc(r->persons * PSEUDO_LEN);
-    for (size_t i = 0; i < r->persons; i++)
-        pseudo_person(in->cfg->pseudo_key, r->bsns[i], persons[i]);
-    int rc = s_join(in, item, (const void *)persons, now);
-    free(persons);
-    return rc;
-}
-
-/* Decodes one item in one pass (rrpreq); PING and refusals are final,
- * a valid REFERRAL or REPORT is S_PENDING. */
-static void s_validate(intake_t *in, intake_item_t *item, const char *today)
-{
-    item->state = S_DONE;
-    if (item->body) /* answered already by the caller */
-        return;
-    rrpreq_rules_t rules = {
-        .body_max = in->cfg->body_bytes,
-        .referral = {.household_max = in->cfg->household,
-                     .categories = in->cfg->categories,
-                     .categories_n = in->cfg->categories_n,
-                     .today = today},
-        .key = in->cfg->pseudo_key,
-    };
-    rrp_problem_t pb;
-    int rc =
-        rrpreq_decode(item->frames, item->nframes, &rules, &item->req, &pb);
-    item->corr = item->req.corr;
-    item->corr_len = item->req.corr_len;
-    if (rc < 0)
-        s_nack(item, &pb);
-    else if (item->req.command == RRP_CMD_PING)
-        s_pong(item);
-    else
-        item->state = S_PENDING;
+    return s_join(in, item, (const void *)item->persons, now);
 }
 
 /* Answers every referral that reached the store with unavailable: the
@@ -466,22 +415,8 @@ static void s_unavailable(intake_item_t *items, size_t n, bool space)
                           : "regied cannot store right now; nothing was "
                             "stored, send the same request again later");
     for (size_t i = 0; i < n; i++)
-        if (items[i].state != S_DONE)
-            s_nack(&items[i], &pb);
-}
-
-static void s_log_accepted(const intake_item_t *item)
-{
-    if (item->req.command == RRP_CMD_REPORT) {
-        log_info("intake: accepted report agreement=A-%06lld partner=%s",
-                 (long long)item->referral_id, item->partner->id);
-        return;
-    }
-    log_info("intake: accepted referral=R-%06lld partner=%s case=C-%06lld "
-             "case_status=%s persons=%zu%s",
-             (long long)item->referral_id, item->partner->id,
-             (long long)item->case_id, item->case_status,
-             item->req.referral.persons, item->overlap ? " overlap=yes" : "");
+        if (items[i].state != INTAKE_DONE)
+            intake_nack(&items[i], &pb);
 }
 
 /* Counts what a batch did in the metrics: referrals stored, refused. */
@@ -489,16 +424,15 @@ static void s_count(intake_t *in, const intake_item_t *items, size_t n)
 {
     for (size_t i = 0; in->metrics && i < n; i++) {
         const intake_item_t *it = &items[i];
-        const char *partner = it->partner ? it->partner->id : "?";
-        if (it->state == S_STORED && it->req.command == RRP_CMD_REFERRAL)
+        const char *partner =
+            cfg_partner_by_id(in->cfg, it->partner_id) ? it->partner_id : "?";
+        if (it->state == INTAKE_STORED && it->req.command == RRP_CMD_REFERRAL)
             metrics_referral(in->metrics, partner, NULL);
         else if (it->status && strcmp(it->status, "NACK") == 0)
             metrics_referral(in->metrics, partner,
                              it->error ? it->error : "bad_frame");
     }
 }
-
-static void s_run(intake_t *in, intake_item_t *items, size_t n);
 
 /* Whether the disk has room for a batch of pending requests (see
  * space.h): refused at once below the reserve, before SQLite would fail.
@@ -520,25 +454,34 @@ static bool s_space(intake_t *in, size_t pending)
     return ok;
 }
 
-void intake_run(intake_t *in, intake_item_t *items, size_t n)
+/* The partner of each pending item in the writer's configuration; an
+ * item whose partner a reload removed since it was decoded is refused,
+ * as it would have been had it come after. Returns the items still
+ * pending. */
+static size_t s_partners(intake_t *in, intake_item_t *items, size_t n)
 {
-    s_run(in, items, n);
-    s_count(in, items, n);
+    size_t pending = 0;
+    for (size_t i = 0; i < n; i++) {
+        intake_item_t *it = &items[i];
+        if (it->state != INTAKE_PENDING)
+            continue;
+        it->partner = cfg_partner_by_id(in->cfg, it->partner_id);
+        if (!it->partner) {
+            rrp_problem_t pb;
+            rrp_problem_set(&pb, RRP_FORBIDDEN, NULL,
+                            "this partner is no longer configured");
+            intake_nack(it, &pb);
+        }
+        pending += it->state == INTAKE_PENDING;
+    }
+    return pending;
 }
 
+/* Stores the pending items in one transaction (see intake_store). */
 static void s_run(intake_t *in, intake_item_t *items, size_t n)
 {
     int64_t now = clock_now();
-    time_t t = (time_t)now;
-    struct tm tm;
-    char today[16];
-    strftime(today, sizeof today, "%Y-%m-%d", localtime_r(&t, &tm));
-
-    size_t pending = 0, accepted = 0;
-    for (size_t i = 0; i < n; i++) {
-        s_validate(in, &items[i], today);
-        pending += items[i].state == S_PENDING;
-    }
+    size_t pending = s_partners(in, items, n), accepted = 0;
     if (pending == 0)
         return;
     if (!s_space(in, pending)) {
@@ -552,7 +495,7 @@ static void s_run(intake_t *in, intake_item_t *items, size_t n)
     }
     int failed = 0;
     for (size_t i = 0; i < n && !failed; i++)
-        if (items[i].state == S_PENDING)
+        if (items[i].state == INTAKE_PENDING)
             failed = (items[i].req.command == RRP_CMD_REPORT
                           ? s_store_report(in, &items[i], now)
                           : s_store(in, &items[i], now)) < 0;
@@ -563,9 +506,14 @@ static void s_run(intake_t *in, intake_item_t *items, size_t n)
         return;
     }
     for (size_t i = 0; i < n; i++)
-        if (items[i].state == S_STORED) {
-            s_log_accepted(&items[i]);
-            accepted++;
-        }
+        accepted += items[i].state == INTAKE_STORED;
     log_debug("intake: committed batch=%zu accepted=%zu", n, accepted);
+}
+
+void intake_store(intake_t *in, intake_item_t *items, size_t n)
+{
+    s_run(in, items, n);
+    s_count(in, items, n);
+    for (size_t i = 0; i < n; i++)
+        items[i].partner = NULL; /* the writer's, not the item's */
 }

@@ -6,10 +6,12 @@
  */
 #include "rrpjson.h"
 
+#include "strbuf.h"
 #include "xmem.h"
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 size_t rrpjson_utf8_length(const char *s)
@@ -106,13 +108,132 @@ json_t *rrpjson_parse_object(const char *body, size_t len, rrp_problem_t *pb)
     return root;
 }
 
+/* The flags whose output the canonical text is: the digests stored
+ * since the first version are of this text, so it must stay byte for
+ * byte what json_dumps writes with them. */
+#define S_CANON_FLAGS                                                        \
+    (JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17))
+
+/* A string as jansson's dump_string writes it without JSON_ESCAPE_SLASH
+ * and JSON_ENSURE_ASCII: '"', '\\' and the control characters escaped,
+ * the rest (valid UTF-8: the parser checked it) as it is. */
+static void s_canon_string(strbuf_t *b, const char *s, size_t len)
+{
+    size_t from = 0;
+    strbuf_put(b, "\"", 1);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        strbuf_put(b, s + from, i - from);
+        from = i + 1;
+        char seq[8];
+        const char *esc = c == '"'    ? "\\\""
+                          : c == '\\' ? "\\\\"
+                          : c == '\b'  ? "\\b"
+                          : c == '\f'  ? "\\f"
+                          : c == '\n'  ? "\\n"
+                          : c == '\r'  ? "\\r"
+                          : c == '\t'  ? "\\t"
+                                       : NULL;
+        if (!esc) {
+            snprintf(seq, sizeof seq, "\\u%04X", (unsigned)c);
+            esc = seq;
+        }
+        strbuf_puts(b, esc);
+    }
+    strbuf_put(b, s + from, len - from);
+    strbuf_put(b, "\"", 1);
+}
+
+static int s_key_order(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int s_canon(strbuf_t *b, const json_t *v);
+
+/* An object with its keys in byte order (jansson's, for keys without
+ * NUL, which the parser refuses). */
+static int s_canon_object(strbuf_t *b, const json_t *v)
+{
+    const char *small[16], **keys = small;
+    size_t n = json_object_size(v), k = 0;
+    if (n > sizeof small / sizeof *small)
+        keys = xmalloc(n * sizeof *keys);
+    const char *key;
+    json_t *member;
+    json_object_foreach((json_t *)v, key, member)
+        keys[k++] = key;
+    qsort(keys, k, sizeof *keys, s_key_order);
+    int rc = 0;
+    strbuf_put(b, "{", 1);
+    for (size_t i = 0; i < k && rc == 0; i++) {
+        if (i)
+            strbuf_put(b, ",", 1);
+        s_canon_string(b, keys[i], strlen(keys[i]));
+        strbuf_put(b, ":", 1);
+        rc = s_canon(b, json_object_get(v, keys[i]));
+    }
+    strbuf_put(b, "}", 1);
+    if (keys != small)
+        free(keys);
+    return rc;
+}
+
+/* Appends the canonical text of v; -1 where json_dumps fails. */
+static int s_canon(strbuf_t *b, const json_t *v)
+{
+    char num[64];
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        return s_canon_object(b, v);
+    case JSON_ARRAY: {
+        int rc = 0;
+        strbuf_put(b, "[", 1);
+        for (size_t i = 0; i < json_array_size(v) && rc == 0; i++) {
+            if (i)
+                strbuf_put(b, ",", 1);
+            rc = s_canon(b, json_array_get(v, i));
+        }
+        strbuf_put(b, "]", 1);
+        return rc;
+    }
+    case JSON_STRING:
+        s_canon_string(b, json_string_value(v), json_string_length(v));
+        return 0;
+    case JSON_INTEGER:
+        snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT,
+                 json_integer_value(v));
+        strbuf_puts(b, num);
+        return 0;
+    case JSON_REAL: { /* rare: jansson's own formatting of the number */
+        char *r = json_dumps(v, S_CANON_FLAGS);
+        if (r)
+            strbuf_puts(b, r);
+        free(r);
+        return r ? 0 : -1;
+    }
+    case JSON_TRUE:
+        strbuf_puts(b, "true");
+        return 0;
+    case JSON_FALSE:
+        strbuf_puts(b, "false");
+        return 0;
+    default:
+        strbuf_puts(b, "null");
+        return 0;
+    }
+}
+
 char *rrpjson_canonical(const json_t *value)
 {
-    char *s = json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS |
-                                    JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
-    if (!s)
-        s = xstrdup("");
-    return s;
+    strbuf_t b = {0};
+    if (s_canon(&b, value) < 0) { /* as json_dumps: nothing */
+        strbuf_clear(&b);
+        return xstrdup("");
+    }
+    return strbuf_take(&b);
 }
 
 /* Writes the JSON Pointer of member name of the object at base. */

@@ -41,7 +41,8 @@ struct metrics {
     double sum;                  /* of observed seconds */
     int64_t start;
     bool failing;                /* the last write failed (logged) */
-    const tally_t *refusals[2];  /* zap's and the guard's, borrowed */
+    const tally_t *zap;          /* zap's refusals, borrowed */
+    tally_totals_t guard;        /* the guard's, as last reported */
 };
 
 static const char s_sql_cases[] =
@@ -144,10 +145,14 @@ static void s_referrals(const metrics_t *m, strbuf_t *b, bool refused)
     }
 }
 
-void metrics_refusals(metrics_t *m, const tally_t *zap, const tally_t *guard)
+void metrics_refusals(metrics_t *m, const tally_t *zap)
 {
-    m->refusals[0] = zap;
-    m->refusals[1] = guard;
+    m->zap = zap;
+}
+
+void metrics_guard_refusals(metrics_t *m, const tally_totals_t *guard)
+{
+    m->guard = *guard;
 }
 
 static void s_refusals(const metrics_t *m, strbuf_t *b)
@@ -156,14 +161,15 @@ static void s_refusals(const metrics_t *m, strbuf_t *b)
            "Connections to the intake refused since regied started, by "
            "reason (unknown-key, not-curve, handshake-protocol, "
            "handshake-failed).");
-    for (int k = 0; k < 2; k++) {
-        const char *r;
-        for (size_t i = 0; m->refusals[k] && (r = tally_reason(m->refusals[k], i));
-             i++)
-            strbuf_printf(b, "regie_connections_refused_total{reason=\"%s\"} "
-                          "%lld\n",
-                          r, (long long)tally_total(m->refusals[k], r));
-    }
+    const char *r;
+    for (size_t i = 0; m->zap && (r = tally_reason(m->zap, i)); i++)
+        strbuf_printf(b, "regie_connections_refused_total{reason=\"%s\"} "
+                      "%lld\n",
+                      r, (long long)tally_total(m->zap, r));
+    for (size_t i = 0; i < m->guard.n; i++)
+        strbuf_printf(b, "regie_connections_refused_total{reason=\"%s\"} "
+                      "%lld\n",
+                      m->guard.reason[i], (long long)m->guard.total[i]);
 }
 
 static void s_histogram(const metrics_t *m, strbuf_t *b)

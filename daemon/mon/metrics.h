@@ -33,10 +33,14 @@ void metrics_destroy(metrics_t **p);
  * is not a new referral: do not count it. Strings are copied. */
 void metrics_referral(metrics_t *m, const char *partner, const char *error);
 
-/* Counts the refused connections of these tallies (borrowed, NULL for
+/* Counts the refused connections of zap's tally (borrowed, NULL for
  * none; kept until replaced) in regie_connections_refused_total by
  * reason. */
-void metrics_refusals(metrics_t *m, const tally_t *zap, const tally_t *guard);
+void metrics_refusals(metrics_t *m, const tally_t *zap);
+
+/* The same for the guard's, which lives in the decoder thread: its
+ * totals as that thread last reported them (copied). */
+void metrics_guard_refusals(metrics_t *m, const tally_totals_t *guard);
 
 /* Adds one intake latency observation, in seconds (from the request read
  * to its reply sent). */

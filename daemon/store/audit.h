@@ -31,4 +31,12 @@ int audit_add(store_t *s, int64_t at, const char *actor, const char *action,
               int64_t case_id, int64_t agreement_id, const char *ref,
               const json_t *details);
 
+/* The same with details already written as JSON text (or NULL), as
+ * json_dumps with JSON_COMPACT | JSON_SORT_KEYS writes them: for the
+ * events of every referral, whose details are made without building a
+ * JSON value. */
+int audit_add_text(store_t *s, int64_t at, const char *actor,
+                   const char *action, int64_t case_id, int64_t agreement_id,
+                   const char *ref, const char *details);
+
 #endif

@@ -30,7 +30,7 @@
  *   bench_baseline --stages CONFIG --batches FILE [...] DB KEYDIR
  *       the daemon's work per referral without ZeroMQ, in this process:
  *       the cost of each step of intake.c and rrpreq.c (parse and
- *       validate, canonical dump, HMACs, ACK body, log line), intake_run
+ *       validate, canonical dump, HMACs, ACK body, log line), the intake
  *       itself on the same batches (config CONFIG, log to stderr), and
  *       the baseline again without fsync and without checkpoints, to
  *       split SQLite's time.
@@ -53,7 +53,9 @@
 #include "cal.h"
 #include "config/cfg.h"
 #include "config/cfgload.h"
+#include "intake/decode.h"
 #include "intake/intake.h"
+#include "intake/reply.h"
 #include "keys.h"
 #include "log.h"
 #include "mail/notify.h"
@@ -616,7 +618,8 @@ static int s_steps_one(const cfg_t *cfg, const s_row_t *w, s_steps_t *out)
     return 0;
 }
 
-/* intake_run on the same rows and batches, on a fresh database db.
+/* The intake's three steps (decode_batch, intake_store, reply_batch) on
+ * the same rows and batches, in this thread, on a fresh database db.
  * Returns the wall time, or -1 (a store error or any reply not ACK);
  * *cpu: CPU seconds of this thread. */
 static double s_intake(const s_plan_t *p, const cfg_t *cfg, const s_row_t *rows,
@@ -629,6 +632,7 @@ static double s_intake(const s_plan_t *p, const cfg_t *cfg, const s_row_t *rows,
         return -1;
     }
     intake_t *in = intake_new(st, cfg, notify);
+    decode_rules_t *rules = decode_rules_new(cfg);
     size_t cap = 1, j = 0, bad = 0;
     for (size_t tx = 0; tx < p->nbatches; tx++)
         cap = p->batches[tx] > cap ? p->batches[tx] : cap;
@@ -641,12 +645,13 @@ static double s_intake(const s_plan_t *p, const cfg_t *cfg, const s_row_t *rows,
         for (; n < b && n < cap && j < p->count; n++, j++) {
             snprintf(corr[n], sizeof corr[n], "r%zu", j);
             s_frames(&rows[j], corr[n], frames[n]);
-            items[n] = (intake_item_t){
-                .partner = cfg_partner_by_id(cfg, rows[j].partner),
-                .frames = frames[n],
-                .nframes = 4};
+            items[n] = (intake_item_t){.frames = frames[n], .nframes = 4};
+            snprintf(items[n].partner_id, sizeof items[n].partner_id, "%s",
+                     rows[j].partner);
         }
-        intake_run(in, items, n);
+        decode_batch(rules, items, n);
+        intake_store(in, items, n);
+        reply_batch(items, n);
         for (size_t i = 0; i < n; i++) {
             bad += strcmp(items[i].status, "ACK") != 0;
             intake_item_clear(&items[i]);
@@ -658,6 +663,7 @@ static double s_intake(const s_plan_t *p, const cfg_t *cfg, const s_row_t *rows,
     free(frames);
     free(corr);
     intake_destroy(&in);
+    decode_rules_destroy(&rules);
     store_destroy(&st);
     notify_destroy(&notify);
     return bad ? -1 : wall;
@@ -682,7 +688,7 @@ static int s_stages(const s_plan_t *p, const s_row_t *rows, const char *db,
     double us = 1e6 / (double)p->count;
     static const char *const pragmas[] = {NULL, "PRAGMA synchronous=OFF",
                                           "PRAGMA wal_autocheckpoint=0"};
-    s_cost_t c[4]; /* intake_run; SQL as the daemon; no fsync; no ckpt */
+    s_cost_t c[4]; /* the intake; SQL as the daemon; no fsync; no ckpt */
     size_t tx = 0;
     c[0].wall = rc ? -1 : s_intake(p, cfg, rows, db, &c[0].cpu);
     for (int i = 0; i < 3; i++)
@@ -792,6 +798,7 @@ int main(int argc, char **argv)
     char path[4096], err[512];
     unsigned char key[KEYS_PSEUDO_LEN];
     snprintf(path, sizeof path, "%s/pseudonym.key", keydir);
+    store_global_init(); /* as regied */
     if (sodium_init() < 0 || s_read_batches(&p, batches) < 0)
         return 1;
     if (keys_read_pseudo(path, key, err, sizeof err) < 0) {

@@ -169,3 +169,43 @@ def test_duplicate_keeps_its_case_after_others_joined(ggz):
     post(ggz, s, [new_bsn()])
     d = assert_ack(ggz.referral(body), "duplicate")
     assert rrp.refs(d) == rrp.refs(a)
+
+
+def test_events_of_a_referral_and_its_new_case(daemon, ggz):
+    # The events' details are JSON as written with sorted keys, compact:
+    # the same text whether jansson or the daemon's own formatting made it.
+    import json
+    import sqlite3
+    s = new_bsn()
+    a = post(ggz, s, [new_bsn()])
+    b = post(ggz, s)
+    con = sqlite3.connect("file:%s?mode=ro" % daemon.db_path, uri=True)
+    try:
+        rows = con.execute(
+            "SELECT action, ref, case_id, agreement_id, details FROM event"
+            " WHERE actor IN ('partner:ggz', 'daemon') ORDER BY id").fetchall()
+    finally:
+        con.close()
+    case = int(a["case"][2:])
+    mine = [r for r in rows if r[2] == case]
+    actions = [r[0] for r in mine]
+    assert actions == ["referral.accepted", "case.opened", "agreement.made",
+                       "referral.accepted"], actions
+    for action, ref, _, agreement, details in mine:
+        if details is not None:
+            assert details == json.dumps(json.loads(details), sort_keys=True,
+                                         separators=(",", ":"),
+                                         ensure_ascii=False), details
+    first, opened, made, second = mine
+    assert first[1] == a["referral"] and second[1] == b["referral"]
+    assert json.loads(first[4]) == {"case_status": "new", "kind": "melding",
+                                    "persons": 2}
+    assert json.loads(second[4]) == {"case_status": "unassigned",
+                                     "kind": "melding", "persons": 1}
+    assert opened[4] is None and opened[1] == a["referral"]
+    d = json.loads(made[4])
+    assert made[1] == "A-%06d" % made[3]
+    assert {k: d[k] for k in ("kind", "occurrence", "owner", "policy")} == \
+        {"kind": "assign", "occurrence": 1, "owner": "kernteam",
+         "policy": "assign"}
+    assert isinstance(d["due_at"], int)

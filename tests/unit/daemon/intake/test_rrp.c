@@ -12,6 +12,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -412,6 +413,86 @@ static void test_canonical(void **state)
     json_decref(b);
 }
 
+/* A random string of pieces that need escaping and of UTF-8. */
+static void s_random_string(char *out, size_t cap, unsigned *seed)
+{
+    static const char *const pieces[] = {
+        "a", "b", "ab", "Z", "0", "_", " ", "/", "\\", "\"", "\x7f",
+        "\x01", "\x08", "\t", "\n", "\x0b", "\x0c", "\r", "\x1f",
+        "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xe2\x80\xa8",
+        "bsn", "external_id"};
+    size_t n = (size_t)(rand_r(seed) % 6), k = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        const char *p = pieces[rand_r(seed) % (sizeof pieces / sizeof *pieces)];
+        if (k + strlen(p) + 1 < cap) {
+            strcpy(out + k, p);
+            k += strlen(p);
+        }
+    }
+}
+
+/* A random JSON value of at most depth levels. */
+static json_t *s_random_value(unsigned *seed, int depth)
+{
+    static const json_int_t ints[] = {0, 1, -1, 42, 1000000007,
+                                      INT64_MAX, INT64_MIN};
+    static const double reals[] = {0.0, -0.0, 0.1, 1.5, -2.25, 1e300,
+                                   1e-7, 123456789.125, 3.0};
+    char str[64];
+    int kind = rand_r(seed) % (depth > 0 ? 9 : 7);
+    switch (kind) {
+    case 0:
+        return json_true();
+    case 1:
+        return json_false();
+    case 2:
+        return json_null();
+    case 3:
+        return json_integer(ints[rand_r(seed) % 7]);
+    case 4:
+        return json_real(reals[rand_r(seed) % 9]);
+    case 5:
+    case 6:
+        s_random_string(str, sizeof str, seed);
+        return json_string(str);
+    case 7: {
+        json_t *a = json_array();
+        for (int i = rand_r(seed) % 5; i > 0; i--)
+            json_array_append_new(a, s_random_value(seed, depth - 1));
+        return a;
+    }
+    default: {
+        json_t *o = json_object();
+        for (int i = rand_r(seed) % 20; i > 0; i--) {
+            s_random_string(str, sizeof str, seed);
+            json_object_set_new(o, str, s_random_value(seed, depth - 1));
+        }
+        return o;
+    }
+    }
+}
+
+/* The canonical text is what json_dumps writes with the flags of the
+ * first version, byte for byte: the digests of stored referrals are of
+ * it, and a resend must still match them. */
+static void test_canonical_is_janssons(void **state)
+{
+    unsigned seed = 7;
+    for (int i = 0; i < 3000; i++) {
+        json_t *v = s_random_value(&seed, 4);
+        char *want = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS |
+                                       JSON_ENCODE_ANY |
+                                       JSON_REAL_PRECISION(17));
+        char *got = rrpjson_canonical(v);
+        assert_non_null(want);
+        assert_string_equal(got, want);
+        free(want);
+        free(got);
+        json_decref(v);
+    }
+}
+
 static void test_dates(void **state)
 {
     assert_true(rrpjson_date_valid("2024-02-29"));
@@ -481,6 +562,7 @@ int main(void)
         cmocka_unit_test(test_decode_report),
         cmocka_unit_test(test_decode_refused_body_keeps_the_correlation_id),
         cmocka_unit_test(test_canonical),
+        cmocka_unit_test(test_canonical_is_janssons),
         cmocka_unit_test(test_dates),
         cmocka_unit_test(test_nack_body),
         cmocka_unit_test(test_nack_body_cut_utf8),

@@ -2,12 +2,19 @@
  * Unit tests of store's binds on a real SQLite file: a failed bind is
  * never ignored (the statement's next step fails without running, and
  * nothing is written), the failure does not stick to the statement once
- * it is prepared again, and a NULL text binds SQL NULL; schema 4: a new
+ * it is prepared again, and a NULL text binds SQL NULL. Schema 4: a new
  * database has a random installation id, one of schema 3 gets one when
  * it is migrated (its rows kept), and two databases have two; schema 6:
- * a notification's HTML and inline parts, none for the rows of before.
+ * a notification's HTML and inline parts, none for the rows of before;
+ * schema 7: the CHECKs of words still refuse any other word, written
+ * without IN lists; the index of the events' agreements leaves out the
+ * events without one. The WAL's buffered writes (walbuf): what a commit
+ * wrote is in the file for another connection, at any synchronous
+ * setting, also past the buffer's size, after pages spilled and a
+ * rollback, and the database stays whole.
  */
 #include "store/store.h"
+#include "store/walbuf.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -122,6 +129,158 @@ static void test_null_text_binds_sql_null(void **state)
     sqlite3_reset(st);
 }
 
+/* Runs sql on the store's connection; returns the SQLite result code. */
+static int s_exec(fixture_t *f, const char *sql)
+{
+    return sqlite3_exec(store_db(f->store), sql, NULL, NULL, NULL);
+}
+
+static void test_schema_is_version_7(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(STORE_SCHEMA_VERSION, 7);
+    assert_int_equal(store_int64(f->store, "PRAGMA user_version", -1), 7);
+}
+
+static void test_checks_refuse_other_words(void **state)
+{
+    fixture_t *f = *state;
+    static const char *const bad[] = {
+        "INSERT INTO agreement (kind, owner_type, owner, description,"
+        " policy, due_at, created_at, created_by) VALUES ('x', 'kernteam',"
+        " 'k', 'd', 'p', 1, 1, 'a')",
+        "INSERT INTO agreement (kind, owner_type, owner, description,"
+        " policy, due_at, created_at, created_by) VALUES ('custom', 'x',"
+        " 'k', 'd', 'p', 1, 1, 'a')",
+        "INSERT INTO agreement (kind, owner_type, owner, description,"
+        " policy, due_at, created_at, created_by, status) VALUES ('custom',"
+        " 'kernteam', 'k', 'd', 'p', 1, 1, 'a', 'x')",
+        "INSERT INTO occurrence (agreement_id, n, due_at, outcome, at)"
+        " VALUES (1, 1, 1, 'x', 1)",
+        "INSERT INTO notification (key, subject, body, created_at,"
+        " next_attempt_at, status) VALUES ('k', 's', 'b', 1, 1, 'x')",
+    };
+    assert_int_equal(
+        s_exec(f, "INSERT INTO agreement (kind, owner_type, owner,"
+                  " description, policy, due_at, created_at, created_by)"
+                  " VALUES ('custom', 'kernteam', 'k', 'd', 'p', 1, 1, 'a')"),
+        SQLITE_OK);
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        assert_int_equal(s_exec(f, bad[i]) & 0xff, SQLITE_CONSTRAINT);
+    assert_int_equal(s_exec(f, "UPDATE agreement SET status = 'x'") & 0xff,
+                     SQLITE_CONSTRAINT);
+    assert_int_equal(s_exec(f, "UPDATE agreement SET status = 'met_late'"),
+                     SQLITE_OK);
+    assert_int_equal(
+        s_exec(f, "INSERT INTO occurrence (agreement_id, n, due_at, outcome,"
+                  " at) VALUES (1, 1, 1, 'waived', 1)"),
+        SQLITE_OK);
+    /* No IN list is left in the CHECKs of these tables. */
+    assert_int_equal(store_int64(f->store,
+                                 "SELECT count(*) FROM sqlite_schema"
+                                 " WHERE name IN ('agreement', 'occurrence',"
+                                 " 'notification') AND sql LIKE '% IN %(%'",
+                                 -1),
+                     0);
+}
+
+static void test_event_agreement_index_is_partial(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(store_int64(f->store,
+                                 "SELECT count(*) FROM sqlite_schema"
+                                 " WHERE name = 'event_agreement' AND sql LIKE"
+                                 " '%WHERE agreement_id IS NOT NULL'",
+                                 -1),
+                     1);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(
+        sqlite3_prepare_v2(store_db(f->store),
+                           "EXPLAIN QUERY PLAN SELECT id FROM event"
+                           " WHERE agreement_id = ?1",
+                           -1, &st, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_non_null(
+        strstr((const char *)sqlite3_column_text(st, 3), "event_agreement"));
+    sqlite3_finalize(st);
+}
+
+/* Rows of regisseur as another connection (the default VFS) sees them;
+ * -1 if the database is not whole. */
+static int64_t s_rows_outside(fixture_t *f)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int64_t n = -1;
+    assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL),
+                     SQLITE_OK);
+    if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW &&
+        strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0) {
+        sqlite3_finalize(st);
+        assert_int_equal(sqlite3_prepare_v2(db, s_sql_count, -1, &st, NULL),
+                         SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        n = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+/* Inserts n regisseurs of about 1 KB each in one transaction, then
+ * commits or rolls back. */
+static void s_fill(fixture_t *f, int n, bool commit)
+{
+    char name[1100];
+    assert_int_equal(store_begin(f->store), 0);
+    for (int i = 0; i < n; i++) {
+        snprintf(name, sizeof name, "%d %01000d", i, i);
+        sqlite3_stmt *st = s_insert(f);
+        store_bind_text(f->store, st, 1, name);
+        assert_int_equal(store_step(f->store, st), SQLITE_DONE);
+    }
+    if (commit)
+        assert_int_equal(store_commit(f->store), 0);
+    else
+        store_rollback(f->store);
+}
+
+static void test_wal_writes_are_buffered(void **state)
+{
+    fixture_t *f = *state;
+    assert_true(walbuf_attach(store_db(f->store)));
+}
+
+static void test_committed_frames_reach_the_file(void **state)
+{
+    fixture_t *f = *state;
+    s_fill(f, 1, true);
+    assert_int_equal(s_rows_outside(f), 1);
+    /* More than the buffer holds (124 KiB) in one commit. */
+    s_fill(f, 600, true);
+    assert_int_equal(s_rows_outside(f), 601);
+    /* Without a sync at the commit, the header's barrier writes them. */
+    assert_int_equal(store_exec(f->store, "PRAGMA synchronous=NORMAL"), 0);
+    s_fill(f, 3, true);
+    assert_int_equal(s_rows_outside(f), 604);
+}
+
+static void test_spilled_and_rolled_back_frames_do_not_count(void **state)
+{
+    fixture_t *f = *state;
+    /* A cache of 10 pages spills a large transaction to the WAL. */
+    assert_int_equal(store_exec(f->store, "PRAGMA cache_size=10"), 0);
+    s_fill(f, 400, false);
+    assert_int_equal(s_rows_outside(f), 0);
+    s_fill(f, 2, true);
+    assert_int_equal(s_rows_outside(f), 2);
+    s_fill(f, 400, true);
+    assert_int_equal(s_rows_outside(f), 402);
+}
+
 static int64_t s_one(store_t *s, const char *sql)
 {
     sqlite3_stmt *st;
@@ -212,7 +371,8 @@ static void test_schema_5_rows_have_no_html(void **state)
     store_destroy(&f->store);
     f->store = store_open(f->path, 1000, 0);
     assert_non_null(f->store);
-    assert_int_equal(s_one(f->store, "PRAGMA user_version"), 6);
+    assert_int_equal(s_one(f->store, "PRAGMA user_version"),
+                     STORE_SCHEMA_VERSION);
     assert_int_equal(s_one(f->store, "SELECT count(*) FROM notification"
                                      " WHERE key = 'k' AND html IS NULL"
                                      " AND parts IS NULL AND body = 'b'"),
@@ -233,6 +393,18 @@ int main(void)
             test_two_failed_binds_fail_both_statements, setup, teardown),
         cmocka_unit_test_setup_teardown(test_null_text_binds_sql_null, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_schema_is_version_7, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_checks_refuse_other_words, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_event_agreement_index_is_partial,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wal_writes_are_buffered, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_committed_frames_reach_the_file,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_spilled_and_rolled_back_frames_do_not_count, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_new_database_has_an_installation_id, setup, teardown),
         cmocka_unit_test_setup_teardown(
