@@ -328,6 +328,7 @@ check-asan: deps
 	$(MAKE) BUILD=build-asan SAN=1 OPT="-O1 -g" all
 	BUILD=build-asan REGIE_SANITIZED=1 \
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  scripts/run-tests
 

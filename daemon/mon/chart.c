@@ -205,13 +205,22 @@ static void s_text_row(strbuf_t *b, const char *label, const json_t *nums)
     strbuf_puts(b, "\n");
 }
 
-/* The kind of an owner in words, after its name. */
-static const char *s_type_nl(const char *type)
+const char *chart_owner_kind(const char *type)
 {
-    return strcmp(type, "partner") == 0        ? " (partner)"
-           : strcmp(type, "organisation") == 0 ? " (regisseurs)"
-           : strcmp(type, "department") == 0   ? " (gemeente)"
+    return strcmp(type, "partner") == 0        ? "partner"
+           : strcmp(type, "organisation") == 0 ? "regisseurs"
+           : strcmp(type, "department") == 0   ? "gemeente"
+           : strcmp(type, "other") == 0        ? "samen"
                                                : "";
+}
+
+/* The kind of an owner in words, after its name: " (partner)"; nothing
+ * for the "other" row, whose name says it. */
+static void s_put_kind(strbuf_t *b, const char *type)
+{
+    const char *k = strcmp(type, "other") == 0 ? "" : chart_owner_kind(type);
+    if (*k)
+        strbuf_printf(b, " (%s)", k);
 }
 
 char *chart_text(const json_t *data)
@@ -234,9 +243,10 @@ char *chart_text(const json_t *data)
     const json_t *owners = json_object_get(data, "owners");
     json_array_foreach(owners, i, v)
     {
-        strbuf_printf(&b, "- %s%s:\n",
-                      json_string_value(json_object_get(v, "name")),
-                      s_type_nl(json_string_value(json_object_get(v, "type"))));
+        strbuf_printf(&b, "- %s",
+                      json_string_value(json_object_get(v, "name")));
+        s_put_kind(&b, json_string_value(json_object_get(v, "type")));
+        strbuf_puts(&b, ":\n");
         s_text_row(&b, "", json_object_get(v, "not_kept"));
     }
     if (json_array_size(owners) == 0)

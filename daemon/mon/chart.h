@@ -49,4 +49,10 @@ json_t *chart_data(store_t *s, const cfg_t *cfg, int64_t now, problem_t *pb);
  * Returns a new string for the caller to free. */
 char *chart_text(const json_t *data);
 
+/* The kind of an owner of type type (an owner's "type") in words, as the
+ * text, the HTML and the picture show it under or after its name:
+ * "partner", "regisseurs", "gemeente"; "samen" for the "other" row; ""
+ * for any other type. */
+const char *chart_owner_kind(const char *type);
+
 #endif

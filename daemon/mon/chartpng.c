@@ -5,6 +5,8 @@
  */
 #include "chartpng.h"
 
+#include "chart.h"
+
 #include "log.h"
 #include "strbuf.h"
 #include "xmem.h"
@@ -193,15 +195,6 @@ static void s_weeks(cairo_t *cr, const json_t *data, size_t cur)
     }
 }
 
-/* The kind of an owner, under its name. */
-static const char *s_kind(const char *type)
-{
-    return strcmp(type, "partner") == 0        ? "partner"
-           : strcmp(type, "organisation") == 0 ? "regisseurs"
-           : strcmp(type, "department") == 0   ? "gemeente"
-                                               : "samen";
-}
-
 /* One owner's row at top y: name, kind, a bar and number per week. */
 static void s_owner(cairo_t *cr, const json_t *o, double y, double max,
                     size_t cur)
@@ -216,7 +209,8 @@ static void s_owner(cairo_t *cr, const json_t *o, double y, double max,
     s_rgb(cr, S_GREY);
     s_font(cr, 15, false);
     s_text(cr, S_MARGIN, y + 42,
-           s_kind(json_string_value(json_object_get(o, "type"))), S_LEFT);
+           chart_owner_kind(json_string_value(json_object_get(o, "type"))),
+           S_LEFT);
     double base = y + S_ROW - 10;
     for (size_t w = 0; w < json_array_size(nk); w++) {
         json_int_t n = s_at(nk, w);

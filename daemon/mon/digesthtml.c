@@ -5,6 +5,7 @@
  */
 #include "digesthtml.h"
 
+#include "chart.h"
 #include "chartpng.h"
 #include "strbuf.h"
 #include "xmem.h"
@@ -62,15 +63,6 @@ static void s_week_row(strbuf_t *b, const char *label, const char *style,
     strbuf_puts(b, "</tr>\n");
 }
 
-/* The kind of an owner, after its name. */
-static const char *s_kind(const char *type)
-{
-    return strcmp(type, "partner") == 0        ? " (partner)"
-           : strcmp(type, "organisation") == 0 ? " (regisseurs)"
-           : strcmp(type, "department") == 0   ? " (gemeente)"
-                                               : "";
-}
-
 /* The chart's numbers: weeks across, referrals, not kept, by owner. */
 static char *s_weeks_table(const json_t *chart)
 {
@@ -95,8 +87,11 @@ static char *s_weeks_table(const json_t *chart)
                json_object_get(chart, "not_kept"), cur);
     json_array_foreach(json_object_get(chart, "owners"), i, v)
     {
-        char *label =
-            xasprintf("– %s%s", s_str(v, "name"), s_kind(s_str(v, "type")));
+        const char *type = s_str(v, "type");
+        const char *kind =
+            strcmp(type, "other") == 0 ? "" : chart_owner_kind(type);
+        char *label = *kind ? xasprintf("– %s (%s)", s_str(v, "name"), kind)
+                            : xasprintf("– %s", s_str(v, "name"));
         s_week_row(&b, label, "", json_object_get(v, "not_kept"), cur);
         free(label);
     }
