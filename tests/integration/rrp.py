@@ -76,8 +76,11 @@ def is_valid_bsn(text):
 
 
 def _bsn_source():
-    # The fictional test range first (9999xxxxx), then the rest of 999...
-    for start, stop in ((999900000, 1000000000), (999000000, 999900000)):
+    # The fictional test range first (9999xxxxx), then the rest of 999...,
+    # then 990... to 998... (about 900,000 in all: the long fault runs
+    # use a few hundred thousand).
+    for start, stop in ((999900000, 1000000000), (999000000, 999900000),
+                        (990000000, 999000000)):
         for n in range(start, stop):
             text = "%09d" % n
             if is_valid_bsn(text):
