@@ -143,6 +143,7 @@ deps:
 	  command -v openssl sqlite3 man systemd-analyze >/dev/null && \
 	  test -x /bin/kill && \
 	  test -e /usr/share/zoneinfo/Europe/Amsterdam && \
+	  test -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf && \
 	  /usr/bin/python3 -c 'import zmq, aiosmtpd, pytest' 2>/dev/null || \
 	  scripts/install-deps
 
