@@ -12,6 +12,8 @@
 #include "mon/stats.h"
 #include "store/store.h"
 
+#include "../tmpstore.h"
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,9 +27,8 @@
 #define DAY 86400
 
 typedef struct {
-    char dir[64];
-    char path[96];
-    store_t *store;
+    tmpstore_t *db; /* the database in its temporary folder */
+    store_t *store; /* db's */
     int64_t now;               /* Wednesday 7 January 2026 10:00, 2026-W02 */
     int64_t week[CHART_WEEKS]; /* each week's Wednesday 10:00 */
 } fixture_t;
@@ -55,11 +56,8 @@ static int64_t local(int y, int m, int d, int h, int mi)
 static int setup(void **state)
 {
     fixture_t *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/regie-chart.XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "%s/regie.db", f->dir);
-    f->store = store_open(f->path, 1000, 0);
-    assert_non_null(f->store);
+    f->db = tmpstore_new("chart");
+    f->store = f->db->store;
     f->now = local(2026, 1, 7, 10, 0);
     for (int w = 0; w < CHART_WEEKS; w++)
         f->week[w] = cal_add_days(f->now, -7 * (CHART_WEEKS - 1 - w));
@@ -77,10 +75,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture_t *f = *state;
-    store_destroy(&f->store);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    assert_int_equal(system(cmd), 0);
+    f->store = NULL;
+    tmpstore_destroy(&f->db);
     free(f);
     return 0;
 }

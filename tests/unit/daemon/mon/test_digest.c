@@ -14,6 +14,8 @@
 #include "mon/digest.h"
 #include "store/store.h"
 
+#include "../tmpstore.h"
+
 #include <jansson.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,9 +31,8 @@
 #define EVIL "A. <script>alert(1)</script> & Zn"
 
 typedef struct {
-    char dir[64];
-    char path[96];
-    store_t *store;
+    tmpstore_t *db; /* the database in its temporary folder */
+    store_t *store; /* db's */
     digest_t *digest;
     int64_t now; /* Wednesday 7 January 2026 10:00, 2026-W02 */
 } fixture_t;
@@ -73,11 +74,8 @@ static void sql(fixture_t *f, const char *fmt, ...)
 static int setup(void **state)
 {
     fixture_t *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/regie-digest.XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "%s/regie.db", f->dir);
-    f->store = store_open(f->path, 1000, 0);
-    assert_non_null(f->store);
+    f->db = tmpstore_new("digest");
+    f->store = f->db->store;
     f->digest = digest_new(&s_cfg);
     assert_non_null(f->digest);
     assert_true(digest_enabled(f->digest));
@@ -114,10 +112,8 @@ static int teardown(void **state)
 {
     fixture_t *f = *state;
     digest_destroy(&f->digest);
-    store_destroy(&f->store);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    assert_int_equal(system(cmd), 0);
+    f->store = NULL;
+    tmpstore_destroy(&f->db);
     free(f);
     return 0;
 }
