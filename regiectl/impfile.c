@@ -8,6 +8,7 @@
 #include "bsn.h"
 #include "cal.h"
 #include "csv.h"
+#include "jwipe.h"
 #include "parse.h"
 #include "ref.h"
 #include "xmem.h"
@@ -57,29 +58,9 @@ void impfile_error(json_t *errors, long line, const char *fmt, ...)
                                             (json_int_t)line, "message", msg));
 }
 
-void impfile_wipe(json_t *v)
-{
-    const char *key;
-    json_t *x;
-    size_t i;
-    if (json_is_string(v)) {
-        sodium_memzero((char *)json_string_value(v), json_string_length(v));
-    } else if (json_is_object(v)) {
-        json_object_foreach(v, key, x)
-        {
-            impfile_wipe(x);
-        }
-    } else if (json_is_array(v)) {
-        json_array_foreach(v, i, x)
-        {
-            impfile_wipe(x);
-        }
-    }
-}
-
 void impfile_clear(impfile_t *f)
 {
-    impfile_wipe(f->lines);
+    jwipe(f->lines);
     json_decref(f->lines);
     json_decref(f->errors);
     f->lines = f->errors = NULL;
@@ -296,7 +277,7 @@ static void s_line(impfile_t *f, long line, json_t *row)
     if (ok && json_object_size(row) > 0)
         json_array_append(f->lines, out); /* wiped by impfile_clear */
     else
-        impfile_wipe(out);
+        jwipe(out);
     json_decref(out);
     json_decref(c);
     json_decref(a);
@@ -406,7 +387,7 @@ static void s_csv_rows(impfile_t *f, csv_t *csv, const int *cols, size_t n)
         if (!r.error[0] && r.n == n) {
             json_t *row = s_csv_row(&r, cols);
             s_line(f, r.line, row);
-            impfile_wipe(row);
+            jwipe(row);
             json_decref(row);
         }
         s_csv_clear(&r);
@@ -465,7 +446,7 @@ static json_t *s_json_row(impfile_t *f, long line, json_t *o)
         }
     }
     if (!ok) {
-        impfile_wipe(row);
+        jwipe(row);
         json_decref(row);
     }
     return ok ? row : NULL;
@@ -484,9 +465,9 @@ static void s_json_line(impfile_t *f, long line, const char *p, size_t len)
                       err.column);
     if (row)
         s_line(f, line, row);
-    impfile_wipe(row);
+    jwipe(row);
     json_decref(row);
-    impfile_wipe(o);
+    jwipe(o);
     json_decref(o);
 }
 

@@ -46,9 +46,6 @@ void impfile_read(const char *text, size_t len, impfile_format_t fmt,
 void impfile_error(json_t *errors, long line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Zeroes every string in v, at any depth (before it is freed: it may
- * hold a BSN). */
-void impfile_wipe(json_t *v);
 
 /* Wipes and frees what f holds; f is empty after. */
 void impfile_clear(impfile_t *f);

@@ -8,6 +8,7 @@
  */
 #include "rccore.h"
 
+#include "jwipe.h"
 #include "prompt.h"
 #include "table.h"
 #include "viewcore.h"
@@ -228,9 +229,8 @@ static int s_lookup(cli_opts_t *o, int argc, char **argv)
     json_t *req = json_pack("{s:s, s:{s:s}, s:s}", "command", "case.lookup",
                             "args", "bsn", bsn, "user", cli_user());
     sodium_memzero(bsn, sizeof bsn);
-    json_t *v = json_object_get(json_object_get(req, "args"), "bsn");
     char *text = json_dumps(req, JSON_COMPACT);
-    sodium_memzero((char *)json_string_value(v), json_string_length(v));
+    jwipe(req);
     json_decref(req);
     json_t *r;
     rc = cli_send(o, text, &r);

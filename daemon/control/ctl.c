@@ -6,6 +6,7 @@
 #include "ctl.h"
 
 #include "cmdrun.h"
+#include "jwipe.h"
 #include "log.h"
 #include "utf8.h"
 #include "xmem.h"
@@ -203,28 +204,6 @@ static const char *s_shape(json_t *req, json_t **args, problem_t *pb)
     return pb->code ? NULL : cmd;
 }
 
-/* Zeroes every string value in v (a request may hold a BSN), before it
- * is freed. */
-static void s_wipe(json_t *v)
-{
-    const char *key;
-    json_t *x;
-    size_t i;
-    if (json_is_string(v)) {
-        sodium_memzero((char *)json_string_value(v), json_string_length(v));
-    } else if (json_is_object(v)) {
-        json_object_foreach(v, key, x)
-        {
-            s_wipe(x);
-        }
-    } else if (json_is_array(v)) {
-        json_array_foreach(v, i, x)
-        {
-            s_wipe(x);
-        }
-    }
-}
-
 /* Runs a well-formed request; returns the reply text (caller frees) and
  * logs the change it made. uid names the peer in that line. */
 static char *s_run(const cmd_env_t *env, json_t *req, const char *cmd,
@@ -269,7 +248,7 @@ char *ctl_answer(const cmd_env_t *env, void *body, size_t len, const char *uid)
     else
         cmd = s_shape(req, &args, &pb);
     char *reply = cmd ? s_run(env, req, cmd, args, uid) : s_error_reply(&pb);
-    s_wipe(req);
+    jwipe(req);
     json_decref(req);
     return reply;
 }
