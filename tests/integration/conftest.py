@@ -11,13 +11,20 @@ these fixtures are not affected.
                  daemon it started is stopped and its folder removed after
                  the test (its log is printed, so a failing test shows it).
   regied_module  (module) the same factory, shared by a module.
+  cert           (session) a self-signed certificate and key for
+                 "localhost" (mailserver.make_cert), for the SMTP servers.
+  factory        (function) an agreekit.Factory of daemons with mail,
+                 cleaned up after the test.
 """
 
 import shutil
+import tempfile
 
 import pytest
 
 import rrp
+from agreekit import Factory
+from mailserver import make_cert
 
 
 @pytest.fixture(scope="session")
@@ -69,3 +76,18 @@ def regied_module(regie_keys):
         yield factory
     finally:
         factory.cleanup()
+
+
+@pytest.fixture(scope="session")
+def cert():
+    with tempfile.TemporaryDirectory(prefix="rgc") as folder:
+        yield make_cert(folder, "localhost", "localhost")
+
+
+@pytest.fixture
+def factory(regie_keys):
+    f = Factory(regie_keys)
+    try:
+        yield f
+    finally:
+        f.cleanup()

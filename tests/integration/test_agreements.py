@@ -21,41 +21,25 @@ REPORT idempotency and its NACKs; regiectl's errors; no BSN in any mail.
 import datetime
 import json
 import re
-import tempfile
 
 import pytest
 
 import rrp
 from agreekit import (DAY, GEMEENTE, INKOMEN, KERNTEAM, MINUTE,
                       REF_AGREEMENT, REF_REPORT, RFC3339_Z, VT_MAIL,
-                      Factory, Regie, at, local, plus_days, same_time, z)
-from mailserver import Server, make_cert, wait_for
+                      Regie, at, local, plus_days, same_time, z)
+from mailserver import Server, wait_for
 
 LOCAL_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d")
 
 
 # ------------------------------------------------------------ fixtures
 
-@pytest.fixture(scope="module")
-def cert():
-    with tempfile.TemporaryDirectory(prefix="rga") as folder:
-        yield make_cert(folder, "localhost", "localhost")
-
-
 @pytest.fixture
 def smtp(cert):
     srv = Server(cert[0], cert[1]).start()
     yield srv
     srv.stop()
-
-
-@pytest.fixture
-def factory(regie_keys):
-    f = Factory(regie_keys)
-    try:
-        yield f
-    finally:
-        f.cleanup()
 
 
 @pytest.fixture

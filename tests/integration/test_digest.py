@@ -38,7 +38,7 @@ import pytest
 import agreekit
 import rrp
 from agreekit import TEMPLATES, Factory, Regie, local, plus_days
-from mailserver import Handler, Server, make_cert, wait_for
+from mailserver import Handler, Server, wait_for
 
 # Twelve ISO weeks, 2030-W36 (Monday 2 September) to 2030-W47, far enough
 # ahead that the real clock never reaches them; summer time ends on
@@ -59,12 +59,6 @@ DESCRIPTIONS = ["Besluit op aanvraag bijzondere bijstand (geheim-1)",
                 "Besluit op aanvraag Wmo (geheim-3)"]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CHART_SIZE = (1200, 870)
-
-
-@pytest.fixture(scope="module")
-def cert():
-    with tempfile.TemporaryDirectory(prefix="rgd") as folder:
-        yield make_cert(folder, "localhost", "localhost")
 
 
 def first_try_of_the_digest_fails(content):

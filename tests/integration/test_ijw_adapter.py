@@ -13,7 +13,6 @@ import json
 
 import pytest
 
-import rrp
 from spoolkit import (IJW_BIN, IJW_DATA, AdapterFactory, drop,
                       referral_counts, referral_rows)
 

@@ -16,13 +16,12 @@ import json
 import re
 import sqlite3
 import subprocess
-import tempfile
 
 import pytest
 
 import rrp
-from agreekit import REGIECTL, Factory, Regie
-from mailserver import Server, make_cert
+from agreekit import REGIECTL, Regie
+from mailserver import Server
 
 HEADER = ("case_ref,bsn,regisseur,type,kind,owner,description,due,"
           "period_days,policy")
@@ -32,26 +31,11 @@ EPOCH_NEAR = 5  # seconds two twins' clocks may drift apart in a test
 
 # ------------------------------------------------------------ fixtures
 
-@pytest.fixture(scope="module")
-def cert():
-    with tempfile.TemporaryDirectory(prefix="rgi") as folder:
-        yield make_cert(folder, "localhost", "localhost")
-
-
 @pytest.fixture
 def smtp(cert):
     srv = Server(cert[0], cert[1]).start()
     yield srv
     srv.stop()
-
-
-@pytest.fixture
-def factory(regie_keys):
-    f = Factory(regie_keys)
-    try:
-        yield f
-    finally:
-        f.cleanup()
 
 
 @pytest.fixture

@@ -22,31 +22,15 @@ Nothing sleeps to synchronise: waits ask (regiectl, the handler's list).
 import asyncio
 import email
 import email.policy
-import tempfile
 
 import pytest
 
-from agreekit import Factory, Regie
-from mailserver import Handler, Server, make_cert, wait_for
+from agreekit import Regie
+from mailserver import Handler, Server, wait_for
 
 QUIET = "20:00-07:00"
 EVENING = "2026-11-24 22:00"
 MORNING = "2026-11-25 07:00"
-
-
-@pytest.fixture(scope="module")
-def cert():
-    with tempfile.TemporaryDirectory(prefix="rgs") as folder:
-        yield make_cert(folder, "localhost", "localhost")
-
-
-@pytest.fixture
-def factory(regie_keys):
-    f = Factory(regie_keys)
-    try:
-        yield f
-    finally:
-        f.cleanup()
 
 
 @pytest.fixture

@@ -24,14 +24,13 @@ import sqlite3
 import statistics
 import stat
 import subprocess
-import tempfile
 import threading
 import time
 
 import pytest
 
 import rrp
-from mailserver import Server, make_cert, wait_for
+from mailserver import Server, wait_for
 
 REGIECTL = rrp.BUILD / "regiectl"
 TEMPLATES = rrp.REPO / "config" / "templates"
@@ -577,12 +576,6 @@ def test_purge_leaves_nothing_readable_while_running(regied):
 
 
 # ------------------------------------------------------------ digest
-
-@pytest.fixture(scope="module")
-def cert():
-    with tempfile.TemporaryDirectory(prefix="rgd") as folder:
-        yield make_cert(folder, "localhost", "localhost")
-
 
 @pytest.fixture
 def smtp(cert):

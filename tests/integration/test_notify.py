@@ -14,24 +14,17 @@ import datetime
 import json
 import shutil
 import subprocess
-import tempfile
 import zoneinfo
 
 import pytest
 
 import rrp
 from mailserver import (PASSWORD, USER, Handler, Server, SilentServer,
-                        free_port, make_cert, wait_for)
+                        free_port, wait_for)
 
 REGIECTL = rrp.BUILD / "regiectl"
 TEMPLATES = rrp.REPO / "config" / "templates"
 ZONE = zoneinfo.ZoneInfo("Europe/Amsterdam")
-
-
-@pytest.fixture(scope="module")
-def cert():
-    with tempfile.TemporaryDirectory(prefix="rgm") as folder:
-        yield make_cert(folder, "localhost", "localhost")
 
 
 @pytest.fixture

@@ -17,30 +17,14 @@ import os
 import signal
 import socket
 import sqlite3
-import tempfile
 import time
 
 import pytest
 
-from agreekit import Factory, Regie
-from mailserver import Handler, Server, SilentServer, make_cert, wait_for
+from agreekit import Regie
+from mailserver import Handler, Server, SilentServer, wait_for
 
 STOP_BOUND_S = 5.0
-
-
-@pytest.fixture(scope="module")
-def cert():
-    with tempfile.TemporaryDirectory(prefix="rgt") as folder:
-        yield make_cert(folder, "localhost", "localhost")
-
-
-@pytest.fixture
-def factory(regie_keys):
-    f = Factory(regie_keys)
-    try:
-        yield f
-    finally:
-        f.cleanup()
 
 
 class Stalling(Handler):
