@@ -11,6 +11,8 @@
 #include "log.h"
 #include "store/store.h"
 
+#include "../tmpstore.h"
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,22 +29,18 @@
 #define DUE "2099-03-01T09:00:00Z"
 
 typedef struct {
-    char dir[64];
-    char path[96];
+    tmpstore_t *db; /* the database in its temporary folder */
     cfg_t cfg;
     cfg_department_t dept;
-    store_t *store;
+    store_t *store; /* db's */
     cmd_env_t env;
 } fixture_t;
 
 static int setup(void **state)
 {
     fixture_t *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/regie-imp.XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "%s/regie.db", f->dir);
-    f->store = store_open(f->path, 1000, 0);
-    assert_non_null(f->store);
+    f->db = tmpstore_new("imp");
+    f->store = f->db->store;
     memset(f->cfg.pseudo_key, 7, sizeof f->cfg.pseudo_key);
     f->cfg.progress_days_complex = 21;
     f->cfg.progress_days_intensive = 42;
@@ -59,14 +57,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture_t *f = *state;
-    store_destroy(&f->store);
-    char p[128];
-    const char *sfx[] = {"", "-wal", "-shm"};
-    for (int i = 0; i < 3; i++) {
-        snprintf(p, sizeof p, "%s%s", f->path, sfx[i]);
-        unlink(p);
-    }
-    rmdir(f->dir);
+    f->store = NULL;
+    tmpstore_destroy(&f->db);
     free(f);
     return 0;
 }
