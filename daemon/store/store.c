@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define STORE_CACHE_MAX 256  /* prepared statements kept */
@@ -48,7 +49,11 @@ struct store {
     int64_t wal_max;          /* bytes of WAL before a truncating
                                * checkpoint; 0: SQLite's own checkpoints */
     int64_t page_size;
-    bool scrub; /* after the next commit: truncate the WAL */
+    int busy_ms;              /* the busy timeout */
+    bool scrub;     /* after this transaction's commit: truncate the WAL */
+    bool scrub_due; /* a truncation that could not be done yet */
+    int64_t scrub_tried; /* when it was last tried, CLOCK_MONOTONIC ms */
+    int scrub_commits;   /* commits since then */
 };
 
 /* Schema version 1: cases, the persons in them (as pseudonyms), the
@@ -515,6 +520,7 @@ store_t *store_open(const char *path, int busy_timeout_ms, int max_mb)
         return NULL;
     }
     sqlite3_extended_result_codes(s->db, 1);
+    s->busy_ms = busy_timeout_ms;
     sqlite3_busy_timeout(s->db, busy_timeout_ms);
     if (s_durability(s, max_mb) < 0 || s_migrate(s) < 0) {
         store_destroy(&s);
@@ -555,20 +561,60 @@ void store_scrub_after_commit(store_t *s)
     s->scrub = true;
 }
 
+static int64_t s_monotonic_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 /* Checkpoints the whole WAL and truncates it to nothing, so no page of
- * what was deleted is left in it. Waits up to the busy timeout for the
- * checkpointer and readers. */
+ * what was deleted is left in it. Right after the commit that deleted,
+ * it tries for up to S_SCRUB_MS: the checkpointer's own checkpoint holds
+ * a lock SQLite does not wait for (SQLITE_BUSY at once), readers it
+ * waits for with the busy timeout. If it still cannot, the truncation is
+ * due: tried again without waiting after a later commit, S_SCRUB_MS or
+ * S_SCRUB_COMMITS commits after the last try (each try costs a sync of
+ * the database file), so that a long reader (a backup) does not slow
+ * every commit down. */
+#define S_SCRUB_MS 2000
+#define S_SCRUB_COMMITS 64
 static void s_scrub(store_t *s)
 {
+    bool first = s->scrub;
+    int64_t start = s_monotonic_ms();
+    if (!first && ++s->scrub_commits < S_SCRUB_COMMITS &&
+        start - s->scrub_tried < S_SCRUB_MS)
+        return;
+    s->scrub_commits = 0;
     s->scrub = false;
-    int log = 0, done = 0;
-    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
-                                       &log, &done);
-    if (rc != SQLITE_OK)
-        log_warn("store: truncating checkpoint failed path=%s error=\"%s\"",
-                 s->path, sqlite3_errmsg(s->db));
-    else
-        log_info("store: WAL truncated path=%s frames=%d", s->path, done);
+    if (!first)
+        sqlite3_busy_timeout(s->db, 0);
+    struct timespec pause = {0, 2 * 1000 * 1000};
+    int log = 0, done = 0, rc, tries = 0;
+    for (;;) {
+        rc = sqlite3_wal_checkpoint_v2(s->db, NULL,
+                                       SQLITE_CHECKPOINT_TRUNCATE, &log,
+                                       &done);
+        tries++;
+        if (!first || (rc != SQLITE_BUSY && rc != SQLITE_LOCKED) ||
+            s_monotonic_ms() - start >= S_SCRUB_MS)
+            break;
+        nanosleep(&pause, NULL);
+    }
+    if (!first)
+        sqlite3_busy_timeout(s->db, s->busy_ms);
+    s->scrub_tried = s_monotonic_ms();
+    if (rc != SQLITE_OK) {
+        if (first || !s->scrub_due)
+            log_warn("store: truncating checkpoint failed path=%s "
+                     "error=\"%s\" tries=%d, again after a later commit",
+                     s->path, sqlite3_errstr(rc), tries);
+        s->scrub_due = true;
+        return;
+    }
+    s->scrub_due = false;
+    log_info("store: WAL truncated path=%s frames=%d", s->path, done);
 }
 
 int store_manual_checkpoints(store_t *s)
@@ -719,7 +765,7 @@ int store_begin(store_t *s)
 int store_commit(store_t *s)
 {
     if (store_exec(s, "COMMIT") == 0) {
-        if (s->scrub)
+        if (s->scrub || s->scrub_due)
             s_scrub(s);
         return 0;
     }

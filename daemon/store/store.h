@@ -44,7 +44,9 @@ int store_set_wal_limit(store_t *s, int mb);
 /* Asks that the next successful store_commit be followed by a
  * checkpoint that truncates the WAL, so that the pages of rows just
  * deleted (which secure_delete overwrote in the database) are not left
- * readable in it either. A rollback forgets the request. */
+ * readable in it either. While readers or the checkpointer keep it from
+ * truncating (for two seconds), it is tried again after later commits.
+ * A rollback forgets a request made in its transaction. */
 void store_scrub_after_commit(store_t *s);
 
 /* Closes the database and frees the store; sets *p to NULL; accepts NULL. */

@@ -11,12 +11,15 @@
  * events without one. The WAL's buffered writes (walbuf): what a commit
  * wrote is in the file for another connection, at any synchronous
  * setting, also past the buffer's size, after pages spilled and a
- * rollback, and the database stays whole.
+ * rollback, and the database stays whole. A truncation of the WAL
+ * asked for after a purge that a reader keeps from happening is done
+ * after a later commit, so the deleted text leaves the files.
  */
 #include "store/store.h"
 #include "store/walbuf.h"
 
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -281,6 +284,56 @@ static void test_spilled_and_rolled_back_frames_do_not_count(void **state)
     assert_int_equal(s_rows_outside(f), 402);
 }
 
+/* Whether the file holds the text. */
+static bool s_file_holds(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return false;
+    static char buf[4 << 20];
+    size_t n = fread(buf, 1, sizeof buf, fp);
+    fclose(fp);
+    return memmem(buf, n, text, strlen(text)) != NULL;
+}
+
+static void test_truncation_kept_off_by_a_reader_follows_later(void **state)
+{
+    fixture_t *f = *state;
+    char wal[128];
+    snprintf(wal, sizeof wal, "%s-wal", f->path);
+    static const char secret[] = "Geheim-Naam-7d1c";
+    assert_int_equal(store_begin(f->store), 0);
+    sqlite3_stmt *st = s_insert(f);
+    store_bind_text(f->store, st, 1, secret);
+    assert_int_equal(store_step(f->store, st), SQLITE_DONE);
+    assert_int_equal(store_commit(f->store), 0);
+    assert_true(s_file_holds(wal, secret));
+    /* A reader holds its snapshot while the row is deleted. */
+    sqlite3 *reader = NULL;
+    assert_int_equal(sqlite3_open_v2(f->path, &reader, SQLITE_OPEN_READONLY,
+                                     NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_exec(reader,
+                                  "BEGIN; SELECT count(*) FROM regisseur",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_busy_timeout(store_db(f->store), 20);
+    assert_int_equal(store_begin(f->store), 0);
+    assert_int_equal(store_exec(f->store, "DELETE FROM regisseur"), 0);
+    store_scrub_after_commit(f->store);
+    assert_int_equal(store_commit(f->store), 0);
+    assert_true(s_file_holds(wal, secret));
+    assert_int_equal(sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(reader);
+    /* Later commits of other rows: the truncation is tried again. */
+    for (int i = 0; i < 64; i++)
+        s_fill(f, 1, true);
+    assert_false(s_file_holds(wal, secret));
+    assert_false(s_file_holds(f->path, secret));
+    assert_int_equal(s_rows_outside(f), 64);
+}
+
 static int64_t s_one(store_t *s, const char *sql)
 {
     sqlite3_stmt *st;
@@ -413,6 +466,9 @@ int main(void)
             test_two_databases_have_two_installation_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_5_rows_have_no_html, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_truncation_kept_off_by_a_reader_follows_later, setup,
+            teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
