@@ -256,7 +256,7 @@ server_t *server_new(cfg_t **cfg)
         server_destroy(&s);
         return NULL;
     }
-    if ((s->ckpt = ckpt_new(s->cfg->database, 50, s->cfg->wal_max_mb)) &&
+    if ((s->ckpt = ckpt_new(s->cfg->database, 50)) &&
         store_manual_checkpoints(s->store) < 0)
         ckpt_destroy(&s->ckpt);
     if (!(s->notify = notify_new(s->cfg)) ||

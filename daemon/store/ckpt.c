@@ -12,7 +12,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <time.h>
 
 struct ckpt {
@@ -23,15 +22,7 @@ struct ckpt {
     pthread_cond_t wake;
     bool stop;
     bool started; /* thread is running */
-    int64_t wal_max; /* past this many bytes of WAL: TRUNCATE; 0: never */
-    char *wal_path;  /* the WAL file, to see its size */
 };
-
-static int64_t s_wal_bytes(const ckpt_t *c)
-{
-    struct stat st;
-    return stat(c->wal_path, &st) == 0 ? (int64_t)st.st_size : 0;
-}
 
 /* Waits interval_ms or until told to stop; returns whether to stop. */
 static bool s_wait(ckpt_t *c)
@@ -56,10 +47,9 @@ static void *s_thread(void *arg)
     bool stop = false;
     while (!stop) {
         stop = s_wait(c);
-        int mode = c->wal_max > 0 && s_wal_bytes(c) > c->wal_max
-                       ? SQLITE_CHECKPOINT_TRUNCATE
-                       : SQLITE_CHECKPOINT_PASSIVE;
-        int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, mode, NULL, NULL);
+        int rc = sqlite3_wal_checkpoint_v2(c->db, NULL,
+                                           SQLITE_CHECKPOINT_PASSIVE, NULL,
+                                           NULL);
         if (rc != SQLITE_OK && rc != SQLITE_BUSY)
             log_warn("ckpt: checkpoint failed error=\"%s\"",
                      sqlite3_errmsg(c->db));
@@ -67,12 +57,10 @@ static void *s_thread(void *arg)
     return NULL;
 }
 
-ckpt_t *ckpt_new(const char *path, int interval_ms, int wal_max_mb)
+ckpt_t *ckpt_new(const char *path, int interval_ms)
 {
     ckpt_t *c = xcalloc(1, sizeof *c);
     c->interval_ms = interval_ms;
-    c->wal_max = (int64_t)wal_max_mb * 1024 * 1024;
-    c->wal_path = xasprintf("%s-wal", path);
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->wake, NULL);
     if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE, NULL) !=
@@ -110,7 +98,6 @@ void ckpt_destroy(ckpt_t **p)
         sqlite3_close(c->db);
     pthread_cond_destroy(&c->wake);
     pthread_mutex_destroy(&c->lock);
-    free(c->wal_path);
     free(c);
     *p = NULL;
 }

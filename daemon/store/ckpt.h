@@ -10,13 +10,16 @@
 
 typedef struct ckpt ckpt_t;
 
-/* Opens path and starts checkpointing every interval_ms: PASSIVE, or
- * TRUNCATE once the WAL has passed wal_max_mb MiB (0: never), which waits
- * for the writer's next pause and resets the WAL, so it stays bounded
- * under continuous load (passive checkpoints alone never catch up).
- * Returns the checkpointer, or NULL after logging (the writer then keeps
+/* Opens path and starts checkpointing every interval_ms, PASSIVE only.
+ * Under continuous load that never copies the last frames (the writer
+ * adds some while it copies), so the writer cannot start the WAL over:
+ * the writer does that last step itself (see store_set_wal_limit), and
+ * finds little left to copy. A checkpoint that held the writer up (a
+ * TRUNCATE or RESTART here waits for the lock, then copies and syncs
+ * with it held) cost the writer tens of milliseconds each time. Returns
+ * the checkpointer, or NULL after logging (the writer then keeps
  * checkpointing itself). */
-ckpt_t *ckpt_new(const char *path, int interval_ms, int wal_max_mb);
+ckpt_t *ckpt_new(const char *path, int interval_ms);
 
 /* Stops the thread (after a last checkpoint) and closes its connection;
  * sets *p to NULL; accepts NULL. */

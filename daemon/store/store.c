@@ -532,27 +532,35 @@ store_t *store_open(const char *path, int busy_timeout_ms, int max_mb)
     return s;
 }
 
-/* The writer's own checkpoint when the checkpointer falls behind: past
- * twice the WAL limit (or STORE_WAL_FALLBACK pages without one) it
- * restarts the WAL itself, so the WAL stays bounded under any load. */
+/* After each commit. Past the WAL limit the writer copies what the
+ * checkpointer left (PASSIVE: between two of its own transactions that
+ * is everything, so its next transaction starts the WAL over and writes
+ * over the file from the start). Past twice the limit (a reader kept the
+ * WAL from starting over) it truncates the WAL, waiting for readers, so
+ * the WAL stays bounded under any load. Without a limit: PASSIVE past
+ * STORE_WAL_FALLBACK pages. */
 static int s_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
     store_t *s = arg;
     int64_t bytes = (int64_t)pages * s->page_size;
-    if (s->wal_max > 0 ? bytes > 2 * s->wal_max : pages >= STORE_WAL_FALLBACK)
-        sqlite3_wal_checkpoint_v2(db, name,
-                                  s->wal_max > 0 ? SQLITE_CHECKPOINT_TRUNCATE
-                                                 : SQLITE_CHECKPOINT_PASSIVE,
-                                  NULL, NULL);
+    if (s->wal_max > 0 && bytes > 2 * s->wal_max)
+        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE, NULL,
+                                  NULL);
+    else if (s->wal_max > 0 ? bytes > s->wal_max
+                            : pages >= STORE_WAL_FALLBACK)
+        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL,
+                                  NULL);
     return SQLITE_OK;
 }
 
+/* The file keeps up to twice the limit when the WAL starts over: a WAL
+ * that starts over just past the limit is written over, not cut. */
 int store_set_wal_limit(store_t *s, int mb)
 {
     char sql[64], v[64];
     s->wal_max = (int64_t)mb * 1024 * 1024;
     snprintf(sql, sizeof sql, "PRAGMA journal_size_limit=%lld",
-             (long long)s->wal_max);
+             (long long)(2 * s->wal_max));
     return s_pragma(s, sql, v, sizeof v);
 }
 

@@ -35,10 +35,11 @@ store_t *store_open(const char *path, int busy_timeout_ms, int max_mb);
 #define STORE_WAL_FALLBACK 20000
 int store_manual_checkpoints(store_t *s);
 
-/* Bounds the WAL to about mb MiB: SQLite truncates it to that size after
- * a checkpoint (journal_size_limit), the checkpointer truncates it when
- * it passes mb (see ckpt.h), and the writer itself past twice mb. Returns
- * 0 or -1 after logging. */
+/* Bounds the WAL to about mb MiB: past mb the writer finishes the
+ * checkpointer's copy after its commit and starts the WAL over; past
+ * twice mb it truncates the WAL; SQLite cuts the file to twice mb when
+ * the WAL starts over (journal_size_limit). Returns 0 or -1 after
+ * logging. */
 int store_set_wal_limit(store_t *s, int mb);
 
 /* Asks that the next successful store_commit be followed by a
