@@ -39,8 +39,8 @@ one, and diskfull.py exits 1.
 What the control does not show, and why: the issue's wedge (intake not
 coming back once space returns, the WAL past its bound) does not happen
 with the guard alone off. The WAL bound from the same fix
-(daemon.wal_max_mb: the checkpointer truncates past it, the writer past
-twice it) keeps a checkpoint possible and the WAL small on its own, so
+(daemon.wal_max_mb: past it the writer starts the WAL over, past twice
+it truncates it) keeps a checkpoint possible and the WAL small on its own, so
 the control's intake comes back and its WAL stays under the bound too;
 its figures are printed so that this can be seen. Taking the WAL bound
 away as well would need another build of regied; the short test
