@@ -390,17 +390,20 @@ static int s_report_load(const s_plan_t *p, s_client_t *cl, double t0,
     qsort(lat, got, sizeof *lat, s_cmp_double);
     double wall = t_end - t0, rps = wall > 0 ? (double)acked / wall : 0;
     double p50 = s_quantile(lat, got, 0.50), p99 = s_quantile(lat, got, 0.99);
+    double p999 = s_quantile(lat, got, 0.999);
     double max = got ? lat[got - 1] : 0;
     failed = failed || acked != p->count;
     printf("RESULT mode=load clients=%d window=%d rate=%.0f n=%zu ack=%zu "
            "duplicate=%zu nack=%zu wall_s=%.3f rps=%.0f p50_ms=%.2f "
-           "p99_ms=%.2f max_ms=%.2f send_lag_max_ms=%.1f cpu_s=%.2f ok=%d\n",
+           "p99_ms=%.2f p999_ms=%.2f max_ms=%.2f send_lag_max_ms=%.1f "
+           "cpu_s=%.2f ok=%d\n",
            p->clients, p->window, p->rate, p->count, acked, dups, nacked, wall,
-           rps, p50, p99, max, lag, cpu, !failed);
+           rps, p50, p99, p999, max, lag, cpu, !failed);
     printf("  %d client(s)%s: %.0f referrals/s, ACK latency p50 %.2f ms, "
-           "p99 %.2f ms, max %.2f ms (%zu ACK, %zu NACK, %.2f s)\n",
-           p->clients, p->rate > 0 ? " paced" : "", rps, p50, p99, max, acked,
-           nacked + dups, wall);
+           "p99 %.2f ms, p99.9 %.2f ms, max %.2f ms (%zu ACK, %zu NACK, "
+           "%.2f s)\n",
+           p->clients, p->rate > 0 ? " paced" : "", rps, p50, p99, p999, max,
+           acked, nacked + dups, wall);
     free(lat);
     return failed ? -1 : 0;
 }
