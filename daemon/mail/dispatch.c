@@ -27,6 +27,12 @@ struct dispatch {
     s_out_t out[DISPATCH_WINDOW]; /* out with the sender */
     int64_t ids[DISPATCH_WINDOW]; /* their ids, for the outbox */
     int nout;                     /* how many */
+    struct {
+        int64_t id;
+        smtp_result_t r;
+    } done[DISPATCH_WINDOW]; /* outcomes read, not yet recorded (still out) */
+    int ndone;               /* how many */
+    int64_t done_at;         /* when the first of them came, monotonic ms */
 };
 
 dispatch_t *dispatch_new(void *zmq_ctx, store_t *store, const cfg_t *cfg)
@@ -45,7 +51,8 @@ void dispatch_set_cfg(dispatch_t *d, const cfg_t *cfg)
     d->cfg = cfg;
 }
 
-static void s_record_all(dispatch_t *d);
+static void s_collect(dispatch_t *d);
+static void s_record_done(dispatch_t *d);
 
 void dispatch_destroy(dispatch_t **p)
 {
@@ -54,7 +61,8 @@ void dispatch_destroy(dispatch_t **p)
     dispatch_t *d = *p;
     if (d->sender) {
         sender_stop(d->sender);
-        s_record_all(d); /* what went out before the stop */
+        s_collect(d); /* what went out before the stop */
+        s_record_done(d);
         if (d->nout)
             log_notice("dispatch: stopped notifications_in_hand=%d; they "
                        "stay pending",
@@ -170,25 +178,45 @@ static void s_record(dispatch_t *d, int64_t id, const smtp_result_t *r)
                 (long long)id);
 }
 
-/* Records every outcome waiting, in one transaction when one can be
- * begun (one commit for many mails). */
-static void s_record_all(dispatch_t *d)
+/* Reads the outcomes waiting; they stay out until recorded. */
+static void s_collect(dispatch_t *d)
 {
-    int64_t id;
-    smtp_result_t r;
-    bool tx = false;
-    while (sender_outcome(d->sender, &id, &r) == 0) {
-        if (!tx)
-            tx = store_begin(d->store) == 0;
-        s_record(d, id, &r);
-    }
+    while (d->ndone < DISPATCH_WINDOW &&
+           sender_outcome(d->sender, &d->done[d->ndone].id,
+                          &d->done[d->ndone].r) == 0)
+        if (d->ndone++ == 0)
+            d->done_at = clock_mono_ms();
+}
+
+/* Records the outcomes read, in one transaction when one can be begun
+ * (one commit, so one sync, for many mails). */
+static void s_record_done(dispatch_t *d)
+{
+    if (d->ndone == 0)
+        return;
+    bool tx = store_begin(d->store) == 0;
+    for (int i = 0; i < d->ndone; i++)
+        s_record(d, d->done[i].id, &d->done[i].r);
+    d->ndone = 0;
     if (tx)
         store_commit(d->store);
 }
 
+/* Whether the outcomes read are to be recorded now: enough of them for
+ * one commit, none other to come (the sender has no mail left in hand),
+ * or the first waited DISPATCH_RECORD_MS. */
+static bool s_record_due(const dispatch_t *d)
+{
+    return d->ndone > 0 &&
+           (d->ndone >= DISPATCH_RECORD_N || d->ndone == d->nout ||
+            clock_mono_ms() - d->done_at >= DISPATCH_RECORD_MS);
+}
+
 void dispatch_on_outcome(dispatch_t *d)
 {
-    s_record_all(d);
+    s_collect(d);
+    if (s_record_due(d))
+        s_record_done(d);
     dispatch_kick(d);
 }
 
@@ -208,6 +236,8 @@ static int s_hand(dispatch_t *d, const outbox_row_t *row, int64_t now)
 void dispatch_kick(dispatch_t *d)
 {
     const cfg_mail_t *m = &d->cfg->mail;
+    if (s_record_due(d))
+        s_record_done(d);
     if (!m->enabled)
         return;
     int64_t now = clock_now();
@@ -229,17 +259,26 @@ void dispatch_kick(dispatch_t *d)
     }
 }
 
+/* The time until the outcomes read are recorded, or -1 when none are. */
+static long s_record_timeout_ms(const dispatch_t *d)
+{
+    if (d->ndone == 0)
+        return -1;
+    int64_t ms = d->done_at + DISPATCH_RECORD_MS - clock_mono_ms();
+    return ms < 0 ? 0 : (long)ms;
+}
+
 long dispatch_timeout_ms(dispatch_t *d)
 {
+    long rec = s_record_timeout_ms(d);
     if (!d->cfg->mail.enabled || d->nout >= DISPATCH_WINDOW)
-        return -1;
+        return rec;
     int64_t due = outbox_next_due(d->store, d->ids, d->nout);
     if (due < 0)
-        return -1;
+        return rec;
     int64_t ms = due * 1000 - clock_now_ms();
-    if (ms < 0)
-        return 0;
-    return ms > 3600 * 1000 ? 3600 * 1000 : (long)ms;
+    long next = ms < 0 ? 0 : ms > 3600 * 1000 ? 3600 * 1000 : (long)ms;
+    return rec >= 0 && rec < next ? rec : next;
 }
 
 int dispatch_out(const dispatch_t *d)
