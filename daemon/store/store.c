@@ -4,6 +4,7 @@
  */
 #include "store.h"
 
+#include "clock.h"
 #include "log.h"
 #include "walbuf.h"
 #include "xmem.h"
@@ -569,13 +570,6 @@ void store_scrub_after_commit(store_t *s)
     s->scrub = true;
 }
 
-static int64_t s_monotonic_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* Checkpoints the whole WAL and truncates it to nothing, so no page of
  * what was deleted is left in it. Right after the commit that deleted,
  * it tries for up to S_SCRUB_MS: the checkpointer's own checkpoint holds
@@ -590,7 +584,7 @@ static int64_t s_monotonic_ms(void)
 static void s_scrub(store_t *s)
 {
     bool first = s->scrub;
-    int64_t start = s_monotonic_ms();
+    int64_t start = clock_mono_ms();
     if (!first && ++s->scrub_commits < S_SCRUB_COMMITS &&
         start - s->scrub_tried < S_SCRUB_MS)
         return;
@@ -606,13 +600,13 @@ static void s_scrub(store_t *s)
                                        &done);
         tries++;
         if (!first || (rc != SQLITE_BUSY && rc != SQLITE_LOCKED) ||
-            s_monotonic_ms() - start >= S_SCRUB_MS)
+            clock_mono_ms() - start >= S_SCRUB_MS)
             break;
         nanosleep(&pause, NULL);
     }
     if (!first)
         sqlite3_busy_timeout(s->db, s->busy_ms);
-    s->scrub_tried = s_monotonic_ms();
+    s->scrub_tried = clock_mono_ms();
     if (rc != SQLITE_OK) {
         if (first || !s->scrub_due)
             log_warn("store: truncating checkpoint failed path=%s "
