@@ -705,5 +705,12 @@ def sha256_forms(bsn):
     return [d, d.hex().encode(), d.hex().upper().encode()]
 
 
+DAEMON_ZONE = "Europe/Amsterdam"   # regied's default `timezone`
+
+
 def today():
-    return datetime.date.today()
+    """Today's date where the daemon lives: its dates (--from, --to, --since,
+    a due date) are days in its configured zone, which is not this host's
+    at night (23:30 UTC is already tomorrow in Amsterdam)."""
+    import zoneinfo
+    return datetime.datetime.now(zoneinfo.ZoneInfo(DAEMON_ZONE)).date()

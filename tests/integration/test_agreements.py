@@ -963,7 +963,7 @@ def test_weekly_digest_runs_by_itself_once_per_week(mk):
     # across a restart; the next Monday brings the next one. The Mondays
     # are the first two after today, so that no jump of the clock passes
     # a digest time the test does not mean.
-    today = datetime.date.today()
+    today = rrp.today()
     monday = today + datetime.timedelta(days=7 - today.weekday())
     week = "%d-W%02d" % monday.isocalendar()[:2]
     later = monday + datetime.timedelta(days=7)

@@ -44,7 +44,7 @@ def resolve(value):
 
 
 def in_days(n):
-    return (datetime.date.today() + datetime.timedelta(days=n)).isoformat()
+    return (rrp.today() + datetime.timedelta(days=n)).isoformat()
 
 
 def members(n):

@@ -159,9 +159,9 @@ def test_log_lists_events_and_network_marks(regied):
     times = [e["at"] for e in rows]
     assert times == sorted(times)
     # --since a date in the future: nothing; today: the same events.
-    tomorrow = (datetime.date.today() + datetime.timedelta(days=2))
+    tomorrow = (rrp.today() + datetime.timedelta(days=2))
     assert m.js("log", "--since", tomorrow.isoformat()) == []
-    assert len(m.js("log", "--since", datetime.date.today().isoformat(),
+    assert len(m.js("log", "--since", rrp.today().isoformat(),
                     "--limit", "1")) == 1
     text = m.ok("log", ack["case"])
     assert "case.network" in text and "ACTION" in text
@@ -288,7 +288,7 @@ def test_stats_from_a_prepared_history(regied):
                           ).fetchall()
     db.close()
     m.online()
-    today = datetime.date.today()
+    today = rrp.today()
     frm = (today - datetime.timedelta(days=7)).isoformat()
     s = m.js("stats", "--from", frm, "--to", today.isoformat())
     # Referrals per partner and week, computed here from the rows.

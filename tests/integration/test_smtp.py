@@ -85,7 +85,7 @@ def send(files, port, *extra, count=1, password=None, ca=True,
             "--timeout", "5000", "--count", str(count)]
     if ca:
         args += ["--ca", files["cert"]]
-    env = dict(os.environ)
+    env = dict(os.environ, TZ="UTC")      # the Date: header below is +0000
     env.pop("SMTP_PASSWORD", None)
     if password is not None:
         env["SMTP_PASSWORD"] = password
