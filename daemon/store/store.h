@@ -1,9 +1,8 @@
 /*
  * store — the SQLite database of regied: opened in WAL mode with
  * synchronous=FULL (read back and checked), created 0600, its schema
- * versioned with PRAGMA user_version and migrated at open. Keeps prepared
- * statements, and is the one place that turns SQLite errors into a log
- * line. Owned by the main thread (the single writer); regiectl-style
+ * migrated at open (schema.c). Keeps prepared statements, and is the one
+ * place that turns SQLite errors into a log line. Owned by the main thread (the single writer); regiectl-style
  * readers open their own.
  */
 #ifndef REGIE_STORE_H
@@ -12,8 +11,6 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
-
-#define STORE_SCHEMA_VERSION 7
 
 typedef struct store store_t;
 

@@ -113,7 +113,7 @@ static sqlite3_stmt *s_prepare(sqlite3 *db, const char *sql)
 
 /* ---- --make --------------------------------------------------------- */
 
-/* The daemon's columns (store.c schema 1 and 3). */
+/* The daemon's columns (schema.c, versions 1 and 3). */
 static const char s_sql_regisseur[] =
     "INSERT INTO regisseur (id, name, organisation, email, phone,"
     " created_at) VALUES (?1, ?2, 'Leger des Heils', ?3, '+31 6 1234 5678',"

@@ -15,6 +15,7 @@
  * asked for after a purge that a reader keeps from happening is done
  * after a later commit, so the deleted text leaves the files.
  */
+#include "store/schema.h"
 #include "store/store.h"
 #include "store/walbuf.h"
 
@@ -141,7 +142,7 @@ static int s_exec(fixture_t *f, const char *sql)
 static void test_schema_is_version_7(void **state)
 {
     fixture_t *f = *state;
-    assert_int_equal(STORE_SCHEMA_VERSION, 7);
+    assert_int_equal(SCHEMA_VERSION, 7);
     assert_int_equal(store_int64(f->store, "PRAGMA user_version", -1), 7);
 }
 
@@ -349,7 +350,7 @@ static void test_new_database_has_an_installation_id(void **state)
 {
     fixture_t *f = *state;
     assert_int_equal(s_one(f->store, "PRAGMA user_version"),
-                     STORE_SCHEMA_VERSION);
+                     SCHEMA_VERSION);
     assert_int_equal(s_one(f->store,
                            "SELECT count(*) FROM installation WHERE id = 1 AND"
                            " length(uid) = 16 AND uid NOT GLOB '*[^0-9a-f]*'"),
@@ -384,7 +385,7 @@ static void test_schema_3_database_gets_an_id_at_migration(void **state)
     f->store = store_open(f->path, 1000, 0);
     assert_non_null(f->store);
     assert_int_equal(s_one(f->store, "PRAGMA user_version"),
-                     STORE_SCHEMA_VERSION);
+                     SCHEMA_VERSION);
     assert_int_equal(s_one(f->store, "SELECT count(*) FROM installation WHERE"
                                      " length(uid) = 16"),
                      1);
@@ -425,7 +426,7 @@ static void test_schema_5_rows_have_no_html(void **state)
     f->store = store_open(f->path, 1000, 0);
     assert_non_null(f->store);
     assert_int_equal(s_one(f->store, "PRAGMA user_version"),
-                     STORE_SCHEMA_VERSION);
+                     SCHEMA_VERSION);
     assert_int_equal(s_one(f->store, "SELECT count(*) FROM notification"
                                      " WHERE key = 'k' AND html IS NULL"
                                      " AND parts IS NULL AND body = 'b'"),
