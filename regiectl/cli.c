@@ -39,7 +39,8 @@ int cli_usage_error(const char *fmt, ...)
                 cli_current->usage, cli_current->words);
     else
         fprintf(stderr, "\nUsage: regiectl [-s SOCKET] [-t SECONDS] [--json] "
-                        "COMMAND [ARGUMENTS]\nSee regiectl --help.\n");
+                        "[--utc] COMMAND [ARGUMENTS]\n"
+                        "See regiectl --help.\n");
     return EX_USAGE;
 }
 
@@ -118,8 +119,6 @@ static int s_status_of(const char *error)
     return EX_PROTOCOL;
 }
 
-/* Sends a request's text; on success sets *result (new reference) and
- * returns 0, else prints why and returns the exit status. */
 /* Shows times from here on in regied's zone (a name like
  * "Europe/Amsterdam"), or in UTC with --utc, whatever the shell's TZ. */
 static void s_zone(const cli_opts_t *o, const char *zone)
@@ -132,6 +131,8 @@ static void s_zone(const cli_opts_t *o, const char *zone)
     tzset();
 }
 
+/* Sends a request's text; on success sets *result (new reference) and
+ * returns 0, else prints why and returns the exit status. */
 int cli_send(cli_opts_t *o, const char *text, json_t **result)
 {
     json_t *reply;

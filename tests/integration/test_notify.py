@@ -15,6 +15,7 @@ import json
 import shutil
 import subprocess
 import zoneinfo
+from pathlib import Path
 
 import pytest
 
@@ -45,7 +46,8 @@ class Mailed:
     """A regied with mail on, its control socket, and helpers."""
 
     def __init__(self, regied, cert, port, password=PASSWORD, auth=False,
-                 starttls=True, quiet="", timeout_ms=5000, start=True):
+                 starttls=True, quiet="", timeout_ms=5000, start=True,
+                 templates=TEMPLATES, shipped=None):
         folder = rrp.short_tempdir()
         self.ctl = "%s/ctl" % folder
         smtp = {"host": "localhost", "port": port, "starttls": starttls,
@@ -58,7 +60,7 @@ class Mailed:
         over = {
             "daemon": {"control": self.ctl},
             "mail": {
-                "templates": str(TEMPLATES),
+                "templates": str(templates),
                 "from": {"name": "Regie op de casus",
                          "email": "regie@gemeente.example"},
                 "kernteam": {"name": "Kernteam",
@@ -70,6 +72,8 @@ class Mailed:
                 "retry_min_s": 1, "retry_max_s": 1, "lifetime_hours": 1,
             },
         }
+        if shipped is not None:
+            over["mail"]["shipped_templates"] = str(shipped)
         self.d = regied(over, folder=folder, start=start)
         self.vt = self.d.client("vt") if start else None
 
@@ -161,6 +165,29 @@ def test_assignment_and_referral_reach_the_regisseur(regied, cert, servers):
     _, ack3 = m.refer(client=ggz, subject=member, kind="verwijzing",
                       category="ggz")
     assert ack3["case_status"] == "assigned" and ack3["regisseur"] is None
+
+
+def test_an_edited_template_takes_the_shipped_ones_place(regied, cert,
+                                                         servers):
+    """mail.templates holds the edited templates, mail.shipped_templates
+    the shipped ones: a file in the first is used, file by file; every
+    other template comes from the second."""
+    edited = Path(rrp.short_tempdir())
+    text = (TEMPLATES / "referral_kernteam.txt").read_text()
+    first, rest = text.split("\n", 1)
+    assert first.startswith("Subject: ")
+    (edited / "referral_kernteam.txt").write_text(
+        "Subject: Aangepast: casus {{case}}\n" + rest)
+    srv = servers()
+    m = Mailed(regied, cert, srv.port, templates=edited, shipped=TEMPLATES)
+    body, ack = m.refer(household=[rrp.new_bsn()])
+    reg = m.regisseur("A. Jansen", "a.jansen@ldh.example")
+    m.ctl_json("case", "assign", ack["case"], reg)
+    wait_for(lambda: len(srv.handler.messages) == 2, what="two emails")
+    kernteam, assigned = srv.handler.parsed()
+    assert kernteam["Subject"] == "Aangepast: casus %s" % ack["case"]
+    assert assigned["Subject"] == \
+        "U bent planregisseur van casus %s" % ack["case"]
 
 
 def test_reassignment_tells_both(regied, cert, servers):

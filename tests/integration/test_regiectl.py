@@ -208,6 +208,26 @@ def test_usage_errors(daemon):
     assert p.returncode == 64 and "Usage:" in p.stderr
 
 
+def test_usage_error_is_short(daemon):
+    """A usage error prints what is wrong, one usage line and where the
+    help is: three lines, not the help (which names every command)."""
+    for args, usage in [
+            ((), "Usage: regiectl [-s SOCKET] [-t SECONDS] [--json] [--utc] "
+                 "COMMAND [ARGUMENTS]"),
+            (("frobnicate",), "Usage: regiectl [-s SOCKET]"),
+            (("case", "assign", "C-1"),
+             "Usage: regiectl case assign CASE REGISSEUR")]:
+        p = run(daemon, *args)
+        lines = p.stderr.splitlines()
+        assert p.returncode == 64, args
+        assert p.stdout == "", args
+        assert len(lines) == 3, (args, lines)
+        assert lines[0].startswith("regiectl: "), lines
+        assert lines[1].startswith(usage), lines
+        assert lines[2].startswith("See regiectl ") and \
+            lines[2].endswith(" --help."), lines
+
+
 # ------------------------------------------------------------ regisseurs
 
 def test_regisseur_add_list_show(daemon):

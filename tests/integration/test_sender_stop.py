@@ -1,6 +1,6 @@
 """
 A bounded stop: regied exits 0 within 5 s of SIGTERM whatever the SMTP
-server does (systemd's TimeoutStopSec=30 would SIGKILL it otherwise),
+server does (the unit's TimeoutStopSec=10 would SIGKILL it otherwise),
 with the SMTP timeout at its default of 30 s: a server that accepts the
 connection and never answers, one that takes the data and never
 answers, one whose port takes no connection at all (the TCP connect
