@@ -109,6 +109,23 @@ def test_check_config_only_checks(regied):
     assert not d.db_path.exists()
 
 
+
+@pytest.mark.parametrize("args, what", [
+    (["-c"], "option requires an argument"),
+    (["--frobnicate"], "unrecognized option"),
+    (["extra"], "unexpected argument 'extra'"),
+])
+def test_usage_error_is_short(args, what):
+    """A usage error says what is wrong and where the help is, in two
+    lines and exit 64: not the help itself, and nothing on stdout."""
+    p = rrp.run([str(rrp.REGIED)] + args, check=False)
+    lines = p.stderr.splitlines()
+    assert p.returncode == 64, p.stderr
+    assert p.stdout == ""
+    assert len(lines) == 2, lines
+    assert what in lines[0], lines
+    assert lines[1] == "Try 'regied --help' for more information.", lines
+
 def config_line(d, needle):
     lines = d.config_path.read_text().splitlines()
     hits = [i + 1 for i, l in enumerate(lines) if needle in l]
