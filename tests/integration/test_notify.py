@@ -11,6 +11,7 @@ restore from a backup.
 """
 
 import datetime
+import email.utils
 import json
 import shutil
 import subprocess
@@ -135,6 +136,20 @@ def test_new_case_tells_the_kernteam(regied, cert, servers):
     assert body["contact"]["email"] in text
     assert_private(msg, body)
     assert msg["Message-ID"].startswith("<regie.")
+
+
+def test_the_date_header_is_in_the_configured_zone(regied, cert, servers):
+    """A mail's Date: is regied's configured zone's local time with that
+    day's offset, whatever the host's TZ (the tests run at Etc/GMT+12)."""
+    srv = servers()
+    m = Mailed(regied, cert, srv.port)
+    m.refer()
+    wait_for(lambda: len(srv.handler.messages) == 1, what="one email")
+    (msg,) = srv.handler.parsed()
+    (date,) = msg.get_all("Date")
+    sent = email.utils.parsedate_to_datetime(date)
+    assert sent.utcoffset() == sent.astimezone(ZONE).utcoffset(), date
+    assert sent.utcoffset() != datetime.timedelta(hours=-12), date
 
 
 def test_assignment_and_referral_reach_the_regisseur(regied, cert, servers):
