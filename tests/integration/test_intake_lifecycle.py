@@ -6,6 +6,7 @@ has one line per accepted referral and no BSN; configuration errors exit
 configuration file's folder.
 """
 
+import os
 import re
 import shutil
 import signal
@@ -160,16 +161,25 @@ def vt_group(keys):
 
 @pytest.mark.parametrize("name", list(CONFIG_ERRORS))
 def test_config_error_exits_78_naming_file_and_line(regied, name):
+    """Start and --check-config both exit 78 with file:line. The lines
+    are at priority err ("<3>") where journald reads them: from a start
+    whose stderr is not a terminal, and from a check under systemd
+    (JOURNAL_STREAM); a check run by hand has no prefix."""
     make, needle = CONFIG_ERRORS[name]
     d = regied(make(regied.keys), start=False)
-    for argv in (["--check-config", "-c", str(d.config_path)],
-                 ["-c", str(d.config_path)]):
-        p = rrp.run([str(rrp.REGIED)] + argv, check=False, cwd=str(d.cwd))
+    check = ["--check-config", "-c", str(d.config_path)]
+    journal = dict(os.environ, JOURNAL_STREAM="8:12345")
+    for argv, env, prefix in ((check, None, ""), (check, journal, "<3>"),
+                              (["-c", str(d.config_path)], None, "<3>")):
+        p = rrp.run([str(rrp.REGIED)] + argv, check=False, cwd=str(d.cwd),
+                    env=env)
         assert p.returncode == 78, (argv, p.returncode, p.stderr)
-        m = re.search(r"regie\.conf:(\d+): \S", p.stderr)
+        m = re.search(r"^(<\d>)?\S*regie\.conf:(\d+): \S", p.stderr,
+                      re.MULTILINE)
         assert m, "no file:line: message in %r" % p.stderr
+        assert (m.group(1) or "") == prefix, (argv, env, p.stderr)
         if needle is not None:
-            assert int(m.group(1)) == config_line(d, needle), p.stderr
+            assert int(m.group(2)) == config_line(d, needle), p.stderr
 
 
 def test_config_syntax_error_exits_78(regied):
