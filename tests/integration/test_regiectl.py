@@ -863,3 +863,8 @@ def test_bash_completion_offers_commands_options_and_references(regied):
     assert "--reason" in complete(d, "case", "close", "--")
     assert "--json" in complete(d, "--j")
     assert complete(d, "case", "show", "C") == [case]
+    made = js(d, "agree", "--owner", "kernteam", "--description", "x",
+              "--due", "2026-12-10 09:00")
+    offered = complete(d, "agreement", "show", "A")
+    assert made["agreement"] in offered, offered
+    assert all(a.startswith("A-") for a in offered), offered
