@@ -819,6 +819,13 @@ def test_times_are_shown_in_regieds_zone_whatever_the_shell_says(regied):
     assert "2026-12-10 09:00" in rows and "08:00" not in rows, rows
     utc = ok(d, "--utc", "agreements", env={"TZ": "Asia/Tokyo"})
     assert "2026-12-10 08:00" in utc and "09:00" not in utc, utc
+    period = ("stats", "--from", "2026-11-02", "--to", "2026-11-08")
+    want = "Statistics from 2026-11-02 00:00 to 2026-11-09 00:00"
+    for tz in ("UTC", "Asia/Tokyo"):
+        head = ok(d, *period, env={"TZ": tz}).splitlines()[0]
+        assert head == want, (tz, head)
+    head = ok(d, "--utc", *period).splitlines()[0]
+    assert head == "Statistics from 2026-11-01 23:00 to 2026-11-08 23:00"
 
 
 def test_the_log_shows_times_like_every_other_view(regied):
