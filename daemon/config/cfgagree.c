@@ -8,11 +8,14 @@
 
 #include "xmem.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* A default policy: name, steps as (days, owner, kernteam, gemeente). */
 typedef struct {
@@ -306,6 +309,31 @@ static void s_digest(cfgparse_t *ctx, const config_setting_t *g)
     free(text);
 }
 
+/* monitoring.metrics_file: regied replaces the file by renaming a new
+ * one written beside it, so its folder must exist and this user must be
+ * able to create files there (checked as for the database). */
+static void s_metrics_file(cfgparse_t *ctx, const config_setting_t *g)
+{
+    cfg_t *cfg = ctx->cfg;
+    const config_setting_t *s =
+        cfgparse_string(ctx, g, "metrics_file", false, &cfg->metrics_file);
+    cfgparse_resolve(ctx, &cfg->metrics_file);
+    if (!s || !cfg->metrics_file)
+        return;
+    char *dir = xstrdup(strchr(cfg->metrics_file, '/') ? cfg->metrics_file
+                                                        : ".");
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *(slash == dir ? slash + 1 : slash) = '\0';
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        cfgparse_error(ctx, s, "metrics_file: folder %s does not exist", dir);
+    else if (access(dir, W_OK | X_OK) != 0)
+        cfgparse_error(ctx, s, "metrics_file: cannot create a file in %s: %s",
+                       dir, strerror(errno));
+    free(dir);
+}
+
 static void s_monitoring(cfgparse_t *ctx, const config_setting_t *root)
 {
     static const char *const known[] = {
@@ -318,8 +346,7 @@ static void s_monitoring(cfgparse_t *ctx, const config_setting_t *root)
         return;
     cfgparse_check_known(ctx, g, known, 6);
     s_digest(ctx, g);
-    cfgparse_string(ctx, g, "metrics_file", false, &cfg->metrics_file);
-    cfgparse_resolve(ctx, &cfg->metrics_file);
+    s_metrics_file(ctx, g);
     long long v[3] = {cfg->metrics_interval_s, cfg->retention_months,
                       cfg->max_active_months};
     cfgparse_int(ctx, g, "metrics_interval_s", 1, 86400, &v[0]);

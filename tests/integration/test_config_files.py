@@ -133,13 +133,48 @@ def test_an_include_libconfig_would_read_elsewhere_is_refused(folder):
         'line\n' % (path, folder, path))
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write any file")
+NOBODY = 65534
+
+
+def as_user(folder, *args):
+    """regied ARGS in folder as a user the permission bits bind: as
+    root, as nobody (setpriv), with the folder and its files made
+    nobody's; otherwise as this user."""
+    cmd = [str(rrp.REGIED)] + list(args)
+    if os.geteuid() == 0:
+        for root, dirs, files in os.walk(folder):
+            for name in [root] + [os.path.join(root, n) for n in
+                                  dirs + files]:
+                os.chown(name, NOBODY, NOBODY)
+        cmd = ["setpriv", "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY,
+               "--clear-groups"] + cmd
+    return subprocess.run(cmd, cwd=folder, capture_output=True, text=True,
+                          timeout=20)
+
+
 def test_a_database_this_user_cannot_write_is_refused(folder):
     open(folder + "/regie.db", "w").close()
     os.chmod(folder + "/regie.db", 0o400)
-    p = regied("--check-config", "-c", conf(folder), cwd=folder)
+    p = as_user(folder, "--check-config", "-c", conf(folder))
     assert p.returncode == 78
     assert "database: cannot write" in p.stderr
+
+
+def test_a_metrics_folder_this_user_cannot_write_in_is_refused(folder):
+    os.mkdir(folder + "/prom", 0o555)
+    path = conf(folder, top='monitoring: { metrics_file = "prom/r.prom"; };')
+    for args in (["--check-config", "-c", path], ["-c", path]):
+        p = as_user(folder, *args)
+        assert p.returncode == 78, (args, p.stderr)
+        assert "regie.conf:2: metrics_file: cannot create a file in " \
+            "%s/prom: Permission denied" % folder in p.stderr, p.stderr
+
+
+def test_a_metrics_folder_this_user_may_write_in_passes(folder):
+    os.mkdir(folder + "/prom", 0o755)
+    path = conf(folder, top='monitoring: { metrics_file = "prom/r.prom"; };')
+    p = as_user(folder, "--check-config", "-c", path)
+    assert (p.returncode, p.stderr) == (0, "")
 
 
 def test_a_good_configuration_still_passes(folder):
