@@ -12,7 +12,7 @@
 
 #include "config/cfgload.h"
 
-#include "agree/agree.h"
+#include "agree/agreehook.h"
 #include "store/ckpt.h"
 #include "clock.h"
 #include "control/ctl.h"
@@ -151,7 +151,7 @@ static int s_sync_partners(server_t *s)
 {
     if (store_begin(s->store) < 0)
         return -1;
-    if (agree_sync_partners(s->store, s->cfg, s->notify, clock_now()) < 0 ||
+    if (agreehook_sync_partners(s->store, s->cfg, s->notify, clock_now()) < 0 ||
         store_commit(s->store) < 0) {
         store_rollback(s->store);
         log_err("server: cannot make the partners' report agreements");

@@ -6,7 +6,7 @@
  * every ended occurrence in the occurrence table; keeps next_at (when the
  * scheduler must look again) right. The only writer of an agreement's
  * state: the scheduler decides the steps of the ladder and reports each
- * step taken through agree_advance. The case and partner hooks start the
+ * step taken through agree_advance. agreehook starts, through these, the
  * agreements DESIGN asks for. Main thread only; every function works in
  * the caller's write transaction.
  */
@@ -94,25 +94,20 @@ int agree_advance(store_t *s, const cfg_policy_t *p, int64_t id,
  * configured) until a change of its state. Returns 0 or -1. */
 int agree_unschedule(store_t *s, int64_t id);
 
-/* Hooks. A new case: the kernteam must assign a regisseur within
- * cfg->assign_days. An assignment: meets that, and starts (or moves to
- * the new regisseur) the progress agreement. A new type: the progress
- * period changes from the next occurrence. A closed case: its open
- * agreements close. Each returns 0 or -1. */
-int agree_on_new_case(store_t *s, const cfg_t *cfg, notify_t *n,
-                      int64_t case_id, int64_t now);
-int agree_on_assign(store_t *s, const cfg_t *cfg, notify_t *n,
-                    int64_t case_id, int64_t regisseur_id, int64_t now,
-                    const char *actor);
-int agree_on_type(store_t *s, const cfg_t *cfg, int64_t case_id,
-                  const char *type, int64_t now);
-int agree_on_close(store_t *s, int64_t case_id, const char *actor,
-                   int64_t now, const cfg_t *cfg);
+/* Moves open agreement id to a new owner (a reassigned case's progress
+ * agreement), with an agreement.moved event. Returns 0 or -1. */
+int agree_move(store_t *s, const cfg_t *cfg, int64_t id, const char *owner,
+               int64_t now, const char *actor);
 
-/* Makes the report agreement of every configured partner that has none
- * open yet, and keeps their periods as configured. Returns 0 or -1. */
-int agree_sync_partners(store_t *s, const cfg_t *cfg, notify_t *n,
-                        int64_t now);
+/* Sets the period of recurring agreement id, from its next occurrence
+ * on. Returns 0 or -1. */
+int agree_set_period(store_t *s, const cfg_t *cfg, int64_t id,
+                     int period_days, int64_t now);
+
+/* Closes open agreement id (its case closed) with reason: its occurrence
+ * ends "closed", with an agreement.closed event. Returns 0 or -1. */
+int agree_close(store_t *s, const cfg_t *cfg, int64_t id, const char *reason,
+                const char *actor, int64_t now);
 
 /* Whether agreement id exists and is open and owned by partner. */
 int agree_owned_open(store_t *s, int64_t id, const char *partner);

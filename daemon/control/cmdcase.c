@@ -7,7 +7,7 @@
  */
 #include "cmdcase.h"
 
-#include "agree/agree.h"
+#include "agree/agreehook.h"
 #include "bsn.h"
 #include "cases/casefile.h"
 #include "cases/regisseur.h"
@@ -162,8 +162,8 @@ static int s_on_assign(cmd_call_t *c, json_t *r, int64_t id, int64_t rid,
     if (n && notify_enabled(n) &&
         notify_assigned(n, c->env->store, id, rid, previous, event, c->now) < 0)
         return -1;
-    return agree_on_assign(c->env->store, c->env->cfg, n, id, rid, c->now,
-                           cmd_actor(c, actor, sizeof actor));
+    return agreehook_assign(c->env->store, c->env->cfg, n, id, rid, c->now,
+                            cmd_actor(c, actor, sizeof actor));
 }
 
 static json_t *s_case_assign(cmd_call_t *c)
@@ -203,8 +203,8 @@ static json_t *s_case_type(cmd_call_t *c)
         casefile_set_type(c->env->store, id, cmd_str(c, "type"), &c->out->pb);
     if (r)
         r = s_case_changed(c, r, id, "case.typed",
-                           agree_on_type(c->env->store, c->env->cfg, id,
-                                         cmd_str(c, "type"), c->now));
+                           agreehook_type(c->env->store, c->env->cfg, id,
+                                          cmd_str(c, "type"), c->now));
     if (r)
         snprintf(c->out->change, sizeof c->out->change,
                  "typed case=%s type=%s previous=%s",
@@ -224,9 +224,9 @@ static json_t *s_case_close(cmd_call_t *c)
     char actor[80];
     if (r)
         r = s_case_changed(c, r, id, "case.closed",
-                           agree_on_close(c->env->store, id,
-                                          cmd_actor(c, actor, sizeof actor),
-                                          c->now, c->env->cfg));
+                           agreehook_close(c->env->store, id,
+                                           cmd_actor(c, actor, sizeof actor),
+                                           c->now, c->env->cfg));
     if (r) /* the reason may speak of the household: not logged */
         snprintf(c->out->change, sizeof c->out->change, "closed case=%s",
                  json_string_value(json_object_get(r, "case")));

@@ -14,7 +14,7 @@
  */
 #include "impcase.h"
 
-#include "agree/agree.h"
+#include "agree/agreehook.h"
 #include "bsn.h"
 #include "cases/caseref.h"
 #include "cases/match.h"
@@ -229,8 +229,8 @@ static bool s_regisseur(impline_t *l, const char *text)
     caseref_t k;
     if (!text)
         return !l->opened ||
-               agree_on_new_case(b->env.store, b->env.cfg, b->env.notify,
-                                 l->case_id, b->c->now) == 0 ||
+               agreehook_new_case(b->env.store, b->env.cfg, b->env.notify,
+                                  l->case_id, b->c->now) == 0 ||
                s_store_error(l);
     if (!s_regisseur_id(l, text, &rid))
         return false;

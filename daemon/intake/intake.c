@@ -7,6 +7,7 @@
 #include "intake.h"
 
 #include "agree/agree.h"
+#include "agree/agreehook.h"
 #include "agree/report.h"
 #include "cases/match.h"
 #include "cases/referral.h"
@@ -267,7 +268,8 @@ static int s_record(intake_t *in, const intake_item_t *item, int64_t id,
         rc = audit_add(in->store, now, actor, "case.opened", m->case_id, 0, ref,
                        NULL);
     if (rc == 0 && m->status == MATCH_NEW)
-        rc = agree_on_new_case(in->store, in->cfg, in->notify, m->case_id, now);
+        rc = agreehook_new_case(in->store, in->cfg, in->notify, m->case_id,
+                                now);
     return rc;
 }
 

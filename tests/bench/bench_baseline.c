@@ -317,7 +317,7 @@ static int s_base_event(store_t *st, int64_t at, const char *actor,
     return store_step(st, q) == SQLITE_DONE ? 0 : -1;
 }
 
-/* agree.c agree_make for agree_on_new_case: the assign agreement of a
+/* agree.c agree_make for agreehook_new_case: the assign agreement of a
  * new case (owner kernteam, one-off, policy assign, next_at = due_at)
  * and its agreement.made event (details sorted by key, as jansson's
  * JSON_SORT_KEYS makes them). */
@@ -545,7 +545,7 @@ static void s_frames(const s_row_t *w, const char *corr, rrp_frame_t f[4])
 
 /* What s_record and agree_make compute outside SQLite for row w: the
  * details of its events and, for a new case, the assign agreement's due
- * time and next step (two calendar additions, as agree_on_new_case and
+ * time and next step (two calendar additions, as agreehook_new_case and
  * ladder_plan of the assign policy make them). */
 static void s_steps_audit(const s_row_t *w)
 {
