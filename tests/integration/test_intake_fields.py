@@ -227,9 +227,12 @@ def test_invalid_bsn(ggz, pointer, bsn):
     assert_nack(ggz.referral(body), "invalid_bsn", pointer)
 
 
-def test_all_zeros_passes_the_weighted_sum_yet_is_refused():
-    # The spec names all zeros separately because it passes the elfproef.
+def test_all_zeros_passes_the_weighted_sum_yet_is_refused(ggz):
+    # The spec names all zeros separately because it passes the elfproef:
+    # the premise, then the daemon's answer.
     assert rrp.elfproef_sum("000000000") % 11 == 0
+    body = mutate(base(), "/subject/bsn", "000000000")
+    assert_nack(ggz.referral(body), "invalid_bsn", "/subject/bsn")
 
 
 # (id, pointer, value) changes that keep the referral valid

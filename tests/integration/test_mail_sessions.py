@@ -25,7 +25,7 @@ import email.policy
 
 import pytest
 
-from agreekit import Regie
+from agreekit import Regie, local, same_time
 from mailserver import Handler, Server, wait_for
 
 QUIET = "20:00-07:00"
@@ -69,6 +69,11 @@ def held_outbox(factory, cert, srv, n, smtp=None):
     cases = [r.refer()["case"] for _ in range(n)]
     rows = r.outbox()
     assert len(rows) == n and all(x["status"] == "pending" for x in rows)
+    # held, not merely not sent yet: each waits for the end of the quiet
+    # hours, and nothing goes out meanwhile
+    morning = local(MORNING)
+    assert all(same_time(x["next_attempt_at"], morning) for x in rows), rows
+    r.assert_no_mail(r.mark())
     assert srv.handler.messages == []
     return r, cases
 

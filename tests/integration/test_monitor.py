@@ -185,7 +185,11 @@ def test_the_audit_trail_cannot_be_changed(regied):
     for args in (["log"], ["stats"], ["stats", "--csv"], ["purge",
                  "--dry-run"], ["purge"], ["case", "network", ack["case"],
                  "--mapped"]):
-        m.run(*args)
+        p = m.run(*args)
+        if args[0] == "case":   # --engaged above recorded mapped too
+            assert p.returncode == 1 and "already" in p.stderr, p.stderr
+        else:
+            assert p.returncode == 0, (args, p.stderr)
     after = events(db)
     assert after[:len(before)] == before
     assert [e[3] for e in after[len(before):]] == ["purge.run"]
@@ -393,6 +397,15 @@ def parse_prometheus(text):
 
 
 def metric(samples, name, **labels):
+    """The sample of name with exactly these labels; one that is not in
+    the file fails (a missing series is not a zero)."""
+    key = (name, frozenset(labels.items()))
+    assert key in samples, "no sample %s%s" % (name, labels)
+    return samples[key]
+
+
+def metric_or_zero(samples, name, **labels):
+    """For waiting: a counter not yet in the file counts as zero."""
     return samples.get((name, frozenset(labels.items())), 0.0)
 
 
@@ -417,11 +430,11 @@ def test_metrics_file_moves_as_referrals_arrive(regied):
 
     def moved():
         s = parse_prometheus(open(path).read())
-        return (metric(s, "regie_referrals_accepted_total",
-                       partner="vt") == 3 and
-                metric(s, "regie_referrals_refused_total", partner="vt",
-                       error="invalid_bsn") == 1 and
-                metric(s, "regie_cases_open") == 3)
+        return (metric_or_zero(s, "regie_referrals_accepted_total",
+                               partner="vt") == 3 and
+                metric_or_zero(s, "regie_referrals_refused_total",
+                               partner="vt", error="invalid_bsn") == 1 and
+                metric_or_zero(s, "regie_cases_open") == 3)
     wait_for(moved, what="the counters to move")
     s = parse_prometheus(open(path).read())
     assert metric(s, "regie_intake_latency_seconds_count") >= 4

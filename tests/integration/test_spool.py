@@ -13,6 +13,7 @@ deadline.
 import json
 import os
 import random
+import re
 import signal
 import time
 
@@ -107,10 +108,13 @@ def test_files_dropped_while_down_are_found_at_start(regied, adapters):
     assert referral_counts(d) == want
     assert sorted(p.name for p in a.folder.iterdir() if p.is_file()) == \
         [".upload.csv", "notes.txt", "upload.csv.tmp"]
-    assert "notes.txt" in a.log  # warned about, once
+    left = re.compile(r"spool: file left alone, its name does not end in "
+                      r"a known extension folder=\S+ file=notes\.txt$", re.M)
+    assert len(left.findall(a.log)) == 1, a.log    # warned about
     # The upload completes: its rename is seen at once (inotify).
     (a.folder / ".upload.csv").rename(a.folder / "late.csv")
     a.wait_filed("late.csv")
+    assert len(left.findall(a.log)) == 1, a.log    # once, not per scan
     assert done_line(a, "late.csv")["duplicates"] == "5"
     assert a.stop() == 0
 

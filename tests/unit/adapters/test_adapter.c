@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,7 +219,7 @@ typedef struct {
     char server_pub[KEYS_Z85_LEN + 1];
     const char *script;
     volatile int stop;
-    int seen;
+    atomic_int seen; /* requests received (read by other threads) */
     char body[STUB_MAX][256];
     char corr[STUB_MAX][256];
     pthread_t thread;
@@ -528,10 +529,19 @@ static void test_send_too_large(void **state)
     adapter_destroy(&a);
 }
 
-static void *s_stop_later(void *arg)
+typedef struct {
+    adapter_t *a;
+    stub_t *st;
+} s_stopper_t;
+
+/* Stops the adapter once the stub has the request, so that the stop
+ * lands while adapter_send waits for the answer (waits at most 10 s). */
+static void *s_stop_when_sent(void *arg)
 {
-    usleep(100 * 1000);
-    adapter_stop(arg);
+    s_stopper_t *s = arg;
+    for (int i = 0; i < 10000 && atomic_load(&s->st->seen) < 1; i++)
+        usleep(1000);
+    adapter_stop(s->a);
     return NULL;
 }
 
@@ -540,13 +550,16 @@ static void test_stop(void **state)
     stub_t *st = s_stub_start("s");
     adapter_t *a = s_adapter(st, 10000, 5);
     pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, s_stop_later, a), 0);
+    s_stopper_t stopper = {a, st};
+    assert_int_equal(pthread_create(&t, NULL, s_stop_when_sent, &stopper),
+                     0);
     adapter_result_t r;
     time_t start = time(NULL);
     assert_int_equal(adapter_send(a, "REFERRAL", BODY, strlen(BODY), &r),
                      ADAPTER_TEMPORARY);
     assert_true(time(NULL) - start < 5);
     pthread_join(t, NULL);
+    assert_int_equal(atomic_load(&st->seen), 1);
     assert_true(r.stopped);
     assert_true(adapter_stopped(a));
     assert_non_null(strstr(r.reason, "stopped while waiting"));
