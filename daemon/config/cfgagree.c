@@ -8,14 +8,11 @@
 
 #include "xmem.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 /* A default policy: name, steps as (days, owner, kernteam, gemeente). */
 typedef struct {
@@ -310,8 +307,7 @@ static void s_digest(cfgparse_t *ctx, const config_setting_t *g)
 }
 
 /* monitoring.metrics_file: regied replaces the file by renaming a new
- * one written beside it, so its folder must exist and this user must be
- * able to create files there (checked as for the database). */
+ * one written beside it, so a file must be creatable there. */
 static void s_metrics_file(cfgparse_t *ctx, const config_setting_t *g)
 {
     cfg_t *cfg = ctx->cfg;
@@ -320,18 +316,7 @@ static void s_metrics_file(cfgparse_t *ctx, const config_setting_t *g)
     cfgparse_resolve(ctx, &cfg->metrics_file);
     if (!s || !cfg->metrics_file)
         return;
-    char *dir = xstrdup(strchr(cfg->metrics_file, '/') ? cfg->metrics_file
-                                                        : ".");
-    char *slash = strrchr(dir, '/');
-    if (slash)
-        *(slash == dir ? slash + 1 : slash) = '\0';
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        cfgparse_error(ctx, s, "metrics_file: folder %s does not exist", dir);
-    else if (access(dir, W_OK | X_OK) != 0)
-        cfgparse_error(ctx, s, "metrics_file: cannot create a file in %s: %s",
-                       dir, strerror(errno));
-    free(dir);
+    cfgparse_folder_writable(ctx, s, "metrics_file", cfg->metrics_file);
 }
 
 static void s_monitoring(cfgparse_t *ctx, const config_setting_t *root)

@@ -155,16 +155,7 @@ static void s_database(cfgparse_t *ctx, const config_setting_t *g)
                            cfg->database, strerror(errno));
         return;
     }
-    char *dir = xstrdup(cfg->database);
-    char *slash = strrchr(dir, '/');
-    if (slash)
-        *(slash == dir ? slash + 1 : slash) = '\0';
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        cfgparse_error(ctx, s, "database: folder %s does not exist", dir);
-    else if (access(dir, W_OK | X_OK) != 0)
-        cfgparse_error(ctx, s, "database: cannot create a file in %s: %s",
-                       dir, strerror(errno));
-    free(dir);
+    cfgparse_folder_writable(ctx, s, "database", cfg->database);
 }
 
 /* daemon.wal_max_mb and daemon.min_free_mb: the reserve defaults to four

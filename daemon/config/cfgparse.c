@@ -7,10 +7,13 @@
 #include "log.h"
 #include "xmem.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* Reports "file:line: message" for setting s (or the file when NULL). */
 void cfgparse_error(cfgparse_t *ctx, const config_setting_t *s, const char *fmt,
@@ -155,6 +158,22 @@ void cfgparse_resolve(cfgparse_t *ctx, char **path)
     char *abs = xasprintf("%s/%s", ctx->dir, *path);
     free(*path);
     *path = abs;
+}
+
+void cfgparse_folder_writable(cfgparse_t *ctx, const config_setting_t *s,
+                              const char *name, const char *path)
+{
+    char *dir = xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *(slash == dir ? slash + 1 : slash) = '\0';
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        cfgparse_error(ctx, s, "%s: folder %s does not exist", name, dir);
+    else if (access(dir, W_OK | X_OK) != 0)
+        cfgparse_error(ctx, s, "%s: cannot create a file in %s: %s", name, dir,
+                       strerror(errno));
+    free(dir);
 }
 
 int cfgparse_minutes(const char *text)

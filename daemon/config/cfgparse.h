@@ -59,6 +59,12 @@ void cfgparse_free_strings(char **list, size_t n);
 /* Makes path absolute against the config file's folder; takes *path. */
 void cfgparse_resolve(cfgparse_t *ctx, char **path);
 
+/* Whether a file can be made at path (resolved): its folder exists and
+ * this user may create files in it; if not, an error at s that begins
+ * with name. */
+void cfgparse_folder_writable(cfgparse_t *ctx, const config_setting_t *s,
+                              const char *name, const char *path);
+
 /* Parses "HH:MM" into minutes after midnight; -1 when it is not one. */
 int cfgparse_minutes(const char *text);
 
