@@ -31,7 +31,7 @@ static const char s_sql_reasons[] =
 
 int64_t scheduler_next_at(store_t *s)
 {
-    return store_int64(s, s_sql_next, -1);
+    return store_int64_memo(s, s_sql_next, -1);
 }
 
 /* The current state of an open agreement, copied. */

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #define STORE_CACHE_MAX 256  /* prepared statements kept */
+#define STORE_MEMO_MAX 4     /* values kept by store_int64_memo */
 #define STORE_CACHE_KB 16384 /* the page cache, KiB (see s_durability) */
 #define S_STR2(x) #x
 #define S_STR(x) S_STR2(x)
@@ -57,6 +58,11 @@ struct store {
     bool scrub_due;      /* a truncation that could not be done yet */
     int64_t scrub_tried; /* when it was last tried, CLOCK_MONOTONIC ms */
     int scrub_commits;   /* commits since then */
+    struct {
+        const char *sql;   /* key: the static string; NULL: free */
+        int64_t changes;   /* sqlite3_total_changes64 when it was read */
+        int64_t value;
+    } memo[STORE_MEMO_MAX]; /* store_int64_memo's values */
 };
 
 static void s_log_error(store_t *s, const char *what)
@@ -419,6 +425,42 @@ int64_t store_int64(store_t *s, const char *sql, int64_t fallback)
                     ? fallback
                     : sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
+    return v;
+}
+
+int64_t store_int64_memo(store_t *s, const char *sql, int64_t fallback)
+{
+    /* Outside a transaction the rows are the committed ones, and only
+     * this connection writes them: until it changes a row (which
+     * total_changes counts, also in triggers) the value stays. A value
+     * read inside a transaction could be rolled back: not kept. */
+    if (!sqlite3_get_autocommit(s->db))
+        return store_int64(s, sql, fallback);
+    int64_t changes = sqlite3_total_changes64(s->db);
+    int slot = 0;
+    for (int i = 0; i < STORE_MEMO_MAX; i++) {
+        if (s->memo[i].sql == sql) {
+            if (s->memo[i].changes == changes)
+                return s->memo[i].value;
+            slot = i;
+            break;
+        }
+        if (!s->memo[i].sql) {
+            slot = i;
+            break;
+        }
+    }
+    sqlite3_stmt *st = store_prepare(s, sql);
+    int rc = st ? store_step(s, st) : SQLITE_ERROR;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return fallback; /* logged; not kept */
+    int64_t v = rc == SQLITE_DONE || sqlite3_column_type(st, 0) == SQLITE_NULL
+                    ? fallback
+                    : sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    s->memo[slot].sql = sql;
+    s->memo[slot].changes = changes;
+    s->memo[slot].value = v;
     return v;
 }
 

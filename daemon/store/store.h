@@ -84,6 +84,13 @@ int store_step(store_t *s, sqlite3_stmt *st);
  * fallback when it is NULL, there is no row, or on an error (logged). */
 int64_t store_int64(store_t *s, const char *sql, int64_t fallback);
 
+/* store_int64 for a query the main loop asks again and again: outside a
+ * transaction its value is kept until this connection next changes a
+ * row (the database's only writer), so asking again costs no query.
+ * Up to four such queries; a fifth takes the first one's place. Inside
+ * a transaction, and on an error, it is store_int64. */
+int64_t store_int64_memo(store_t *s, const char *sql, int64_t fallback);
+
 /* Runs sql (no results). Returns 0 or -1 after logging. */
 int store_exec(store_t *s, const char *sql);
 

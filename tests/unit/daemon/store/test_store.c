@@ -14,6 +14,9 @@
  * rollback, and the database stays whole. A truncation of the WAL
  * asked for after a purge that a reader keeps from happening is done
  * after a later commit, so the deleted text leaves the files.
+ * store_int64_memo keeps a value until this connection changes a row
+ * (a row written by another connection is not seen: the value was not
+ * asked again), and never keeps one read inside a transaction.
  */
 #include "store/schema.h"
 #include "store/store.h"
@@ -433,6 +436,49 @@ static void test_schema_5_rows_have_no_html(void **state)
                      1);
 }
 
+/* Inserts a regisseur through another connection to the same file. */
+static void s_insert_elsewhere(fixture_t *f)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 1000);
+    assert_int_equal(
+        sqlite3_exec(db,
+                     "INSERT INTO regisseur (name, organisation, email,"
+                     " created_at) VALUES ('B', 'O', 'b@o.example', 1)",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static void test_memo_is_kept_until_this_connection_changes_a_row(
+    void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(store_int64_memo(f->store, s_sql_count, -1), 0);
+    s_insert_elsewhere(f);
+    /* Not asked again: the kept value, although the table has a row. */
+    assert_int_equal(store_int64_memo(f->store, s_sql_count, -1), 0);
+    assert_int_equal(store_int64(f->store, s_sql_count, -1), 1);
+    assert_int_equal(store_step(f->store, s_insert(f)), SQLITE_DONE);
+    assert_int_equal(store_int64_memo(f->store, s_sql_count, -1), 2);
+}
+
+static void test_memo_read_in_a_transaction_is_not_kept(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(store_int64_memo(f->store, s_sql_count, -1), 0);
+    assert_int_equal(store_begin(f->store), 0);
+    assert_int_equal(store_step(f->store, s_insert(f)), SQLITE_DONE);
+    assert_int_equal(store_int64_memo(f->store, s_sql_count, -1), 1);
+    store_rollback(f->store);
+    /* The rollback leaves total_changes where the insert put it: a value
+     * kept from inside the transaction would be 1 now. */
+    assert_int_equal(store_int64_memo(f->store, s_sql_count, -1), 0);
+    s_insert_elsewhere(f);
+    assert_int_equal(store_int64_memo(f->store, s_sql_count, -1), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -470,6 +516,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_truncation_kept_off_by_a_reader_follows_later, setup,
             teardown),
+        cmocka_unit_test_setup_teardown(
+            test_memo_is_kept_until_this_connection_changes_a_row, setup,
+            teardown),
+        cmocka_unit_test_setup_teardown(
+            test_memo_read_in_a_transaction_is_not_kept, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
