@@ -1,5 +1,5 @@
 /*
- * server — regied's event loop: one zmq_poll over the ZAP handler, the
+ * server — regied's event loop: one poll (zwait) over the ZAP handler, the
  * decoder thread's queue, a signalfd, the dispatcher and the control
  * socket. The decoder thread (intake/decoder) owns the intake socket: it
  * reads and decodes the requests in batches and hands each batch here,
@@ -30,6 +30,7 @@
 #include "store/store.h"
 #include "xmem.h"
 #include "intake/zap.h"
+#include "zwait.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -63,6 +64,7 @@ struct server {
     mon_t *mon;           /* purge, digest, metrics file, backup */
     ckpt_t *ckpt;         /* WAL checkpoints off the ACK path, or NULL */
     bool stop;            /* set by SIGTERM/SIGINT */
+    zwait_t wait;         /* the loop's poll (see server_run) */
 };
 
 /* Raises the descriptor limit to the hard limit: every connection,
@@ -427,6 +429,7 @@ int server_run(server_t *s)
     log_notice("server: ready version=%s partners=%zu", REGIE_VERSION,
                s->cfg->partners_n);
     dispatch_kick(s->dispatch);
+    zwait_init(&s->wait);
     while (!s->stop || !decoder_ended(s->decoder)) {
         zmq_pollitem_t items[] = {
             {zap_socket(s->zap), 0, ZMQ_POLLIN, 0},
@@ -436,7 +439,7 @@ int server_run(server_t *s)
             {s->ctl ? ctl_socket(s->ctl) : NULL, 0, ZMQ_POLLIN, 0},
         };
         int n = s->ctl ? 5 : 4;
-        if (zmq_poll(items, n, s_timeout(s)) < 0) {
+        if (zwait_poll(&s->wait, items, n, s_timeout(s)) < 0) {
             if (errno == EINTR)
                 continue;
             log_err("server: poll failed error=\"%s\"", zmq_strerror(errno));
@@ -444,22 +447,33 @@ int server_run(server_t *s)
         }
         if (items[0].revents & ZMQ_POLLIN)
             zap_handle(s->zap);
-        if (items[2].revents & ZMQ_POLLIN)
+        /* zwait's rule: a socket used that it did not report ready is
+         * touched. A reload and a control command may use any (the
+         * decoder's queue, the sender's); the scheduler and the
+         * monitoring jobs use none; the dispatcher its own. */
+        if (items[2].revents & ZMQ_POLLIN) {
             s_on_signal(s);
+            zwait_touch_all(&s->wait);
+        }
         if (items[1].revents & ZMQ_POLLIN)
             s_on_decoder(s);
         if (!s->stop && decoder_ended(s->decoder)) {
             log_err("server: the decoder thread ended; stopping");
             return 1;
         }
-        if (n == 5 && (items[4].revents & ZMQ_POLLIN))
+        if (n == 5 && (items[4].revents & ZMQ_POLLIN)) {
             ctl_handle(s->ctl);
+            zwait_touch_all(&s->wait);
+        }
         s_run_sched(s);
         mon_run_due(s->mon, clock_now());
+        uint64_t handed = dispatch_handed(s->dispatch);
         if (items[3].revents & ZMQ_POLLIN)
             dispatch_on_outcome(s->dispatch);
         else
             dispatch_kick(s->dispatch);
+        if (dispatch_handed(s->dispatch) != handed)
+            zwait_touch(&s->wait, dispatch_socket(s->dispatch));
     }
     sd_notify(0, "STOPPING=1");
     return 0;

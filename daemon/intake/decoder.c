@@ -10,6 +10,7 @@
 #include "reply.h"
 #include "xmem.h"
 #include "zframes.h"
+#include "zwait.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -47,7 +48,6 @@ enum {
     S_DONE,     /* main to thread: ptr, the batch stored */
     S_RULES,    /* main to thread: ptr, new rules (taken) */
     S_STOP,     /* main to thread: read no more requests */
-    S_LATENCY,  /* thread to main: n replies sent, seconds after reading */
     S_REFUSALS, /* thread to main: the guard's totals */
     S_ENDED,    /* thread to main: the last message */
 };
@@ -55,8 +55,6 @@ enum {
 typedef struct {
     int kind;
     void *ptr;
-    size_t n;
-    double seconds;
     tally_totals_t totals;
 } s_note_t;
 
@@ -72,6 +70,8 @@ typedef struct {
     size_t cap;             /* requests in a batch */
     bool stopping;          /* read no more requests */
     tally_totals_t refused; /* the guard's totals as last reported */
+    zwait_t wait;           /* the thread's poll (see s_thread) */
+    int64_t guard_at;       /* when guard_tick is due (monotonic ms), or -1 */
 } s_self_t;
 
 struct decoder {
@@ -213,6 +213,7 @@ static void s_hand_over(s_self_t *self)
     self->filling = self->away == &self->batches[0] ? &self->batches[1]
                                                     : &self->batches[0];
     s_send(self->pipe, &(s_note_t){.kind = S_BATCH, .ptr = self->away});
+    zwait_touch(&self->wait, self->pipe);
 }
 
 /* Answers a batch the writer returned, and empties it. */
@@ -224,9 +225,7 @@ static void s_answer(s_self_t *self, s_batch_t *b)
         intake_item_clear(&b->items[i]);
         zframes_close(b->msgs[i].frames, &b->msgs[i].n);
     }
-    s_send(self->pipe, &(s_note_t){.kind = S_LATENCY,
-                                   .n = b->n,
-                                   .seconds = s_mono() - b->t0});
+    zwait_touch(&self->wait, self->intake);
     b->n = 0;
 }
 
@@ -259,10 +258,16 @@ static void s_refusals(s_self_t *self)
     s_send(self->pipe, &note);
 }
 
+/* The thread's loop. zwait's rule (a socket used that it did not report
+ * ready is touched): s_hand_over touches the queue, s_answer the intake
+ * socket; the guard may unbind and bind the intake socket and reports on
+ * the queue, so after it every socket is asked again. */
 static void *s_thread(void *arg)
 {
     s_self_t *self = arg;
     pthread_setname_np(pthread_self(), "decoder");
+    zwait_init(&self->wait);
+    self->guard_at = -1;
     for (;;) {
         s_hand_over(self);
         if (self->stopping && !self->away && self->filling->n == 0)
@@ -273,8 +278,13 @@ static void *s_thread(void *arg)
             {self->intake, 0, reading ? ZMQ_POLLIN : 0, 0},
             {guard_socket(self->guard), 0, ZMQ_POLLIN, 0},
         };
-        long timeout = (long)guard_tick(self->guard, clock_mono_ms());
-        if (zmq_poll(items, 3, timeout) < 0) {
+        int64_t now = clock_mono_ms();
+        bool tick_due = self->guard_at >= 0 && now >= self->guard_at;
+        long timeout = (long)guard_tick(self->guard, now);
+        self->guard_at = timeout >= 0 ? now + timeout : -1;
+        if (tick_due)
+            zwait_touch_all(&self->wait);
+        if (zwait_poll(&self->wait, items, 3, timeout) < 0) {
             if (errno == EINTR)
                 continue;
             log_err("decoder: poll failed error=\"%s\"", zmq_strerror(errno));
@@ -287,6 +297,7 @@ static void *s_thread(void *arg)
         if (items[2].revents & ZMQ_POLLIN) {
             guard_handle(self->guard, clock_mono_ms());
             s_refusals(self);
+            zwait_touch_all(&self->wait);
         }
     }
     s_send(self->pipe, &(s_note_t){.kind = S_ENDED});
@@ -374,10 +385,7 @@ static s_batch_t *s_on_note(decoder_t *d, const s_note_t *note)
 {
     if (note->kind == S_BATCH)
         return note->ptr;
-    if (note->kind == S_LATENCY)
-        for (size_t i = 0; d->metrics && i < note->n; i++)
-            metrics_latency(d->metrics, note->seconds);
-    else if (note->kind == S_REFUSALS && d->metrics)
+    if (note->kind == S_REFUSALS && d->metrics)
         metrics_guard_refusals(d->metrics, &note->totals);
     else if (note->kind == S_ENDED)
         d->ended = true;
@@ -400,6 +408,12 @@ void decoder_done(decoder_t *d)
 {
     if (!d->held)
         return;
+    /* The latency is taken here, when the replies are ready, and not
+     * sent back from the thread after it answered: one wake of the main
+     * thread less per batch. */
+    double seconds = s_mono() - d->held->t0;
+    for (size_t i = 0; d->metrics && i < d->held->n; i++)
+        metrics_latency(d->metrics, seconds);
     s_send(d->pipe, &(s_note_t){.kind = S_DONE, .ptr = d->held});
     d->held = NULL;
 }

@@ -33,6 +33,7 @@ struct dispatch {
     } done[DISPATCH_WINDOW]; /* outcomes read, not yet recorded (still out) */
     int ndone;               /* how many */
     int64_t done_at;         /* when the first of them came, monotonic ms */
+    uint64_t handed;         /* hand-overs to the sender tried, ever */
 };
 
 dispatch_t *dispatch_new(void *zmq_ctx, store_t *store, const cfg_t *cfg)
@@ -224,6 +225,7 @@ void dispatch_on_outcome(dispatch_t *d)
 static int s_hand(dispatch_t *d, const outbox_row_t *row, int64_t now)
 {
     const cfg_mail_t *m = &d->cfg->mail;
+    d->handed++; /* counted tried: the socket is used either way */
     if (sender_submit(d->sender, row, m, now) < 0) {
         outbox_defer(d->store, row->id, now + m->retry_min_s); /* no spin */
         return -1;
@@ -279,6 +281,11 @@ long dispatch_timeout_ms(dispatch_t *d)
     int64_t ms = due * 1000 - clock_now_ms();
     long next = ms < 0 ? 0 : ms > 3600 * 1000 ? 3600 * 1000 : (long)ms;
     return rec >= 0 && rec < next ? rec : next;
+}
+
+uint64_t dispatch_handed(const dispatch_t *d)
+{
+    return d->handed;
 }
 
 int dispatch_out(const dispatch_t *d)

@@ -63,6 +63,10 @@ long dispatch_timeout_ms(dispatch_t *d);
 /* How many notifications are out with the sender. */
 int dispatch_out(const dispatch_t *d);
 
+/* How many hand-overs to the sender were tried since dispatch_new: when
+ * it grew, dispatch_socket was used (sent on). */
+uint64_t dispatch_handed(const dispatch_t *d);
+
 /* What becomes of a notification after the outcome of one attempt. */
 typedef enum {
     DISPATCH_SENT,    /* the server accepted it */

@@ -175,7 +175,7 @@ static void s_refusals(const metrics_t *m, strbuf_t *b)
 static void s_histogram(const metrics_t *m, strbuf_t *b)
 {
     s_head(b, "regie_intake_latency_seconds", "histogram",
-           "Time from reading a request to sending its reply.");
+           "Time from reading a request to its reply, committed.");
     for (size_t i = 0; i < S_BUCKETS; i++)
         strbuf_printf(b,
                       "regie_intake_latency_seconds_bucket{le=\"%g\"} %lld\n",

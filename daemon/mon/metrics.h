@@ -43,7 +43,7 @@ void metrics_refusals(metrics_t *m, const tally_t *zap);
 void metrics_guard_refusals(metrics_t *m, const tally_totals_t *guard);
 
 /* Adds one intake latency observation, in seconds (from the request read
- * to its reply sent). */
+ * to its reply ready to send: stored and committed, or refused). */
 void metrics_latency(metrics_t *m, double seconds);
 
 /* The whole exposition text as of now (a new string for the caller), or
