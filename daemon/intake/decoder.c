@@ -220,8 +220,10 @@ static void s_hand_over(s_self_t *self)
 static void s_answer(s_self_t *self, s_batch_t *b)
 {
     reply_batch(b->items, b->n);
-    for (size_t i = 0; i < b->n; i++) {
+    for (size_t i = 0; i < b->n; i++)
         s_send_reply(self->intake, &b->msgs[i], &b->items[i]);
+    reply_log(b->items, b->n);
+    for (size_t i = 0; i < b->n; i++) {
         intake_item_clear(&b->items[i]);
         zframes_close(b->msgs[i].frames, &b->msgs[i].n);
     }
@@ -229,10 +231,13 @@ static void s_answer(s_self_t *self, s_batch_t *b)
     b->n = 0;
 }
 
+/* Handles one note from the writer: zwait asks the queue again (it
+ * reported it), so a second note is read on the next turn, and no
+ * receive is spent finding the queue empty. */
 static void s_on_pipe(s_self_t *self)
 {
     s_note_t note;
-    while (s_recv(self->pipe, &note, false)) {
+    if (s_recv(self->pipe, &note, false)) {
         if (note.kind == S_DONE && note.ptr == self->away) {
             s_batch_t *done = self->away;
             self->away = NULL;

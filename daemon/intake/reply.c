@@ -41,13 +41,18 @@ static void s_log_accepted(const intake_item_t *item)
 
 void reply_batch(intake_item_t *items, size_t n)
 {
-    log_hold();
     for (size_t i = 0; i < n; i++) {
         intake_item_t *it = &items[i];
         if (!it->body && it->ack.status)
             it->body = s_ack_body(&it->ack);
-        if (it->state == INTAKE_STORED)
-            s_log_accepted(it);
     }
+}
+
+void reply_log(const intake_item_t *items, size_t n)
+{
+    log_hold();
+    for (size_t i = 0; i < n; i++)
+        if (items[i].state == INTAKE_STORED)
+            s_log_accepted(&items[i]);
     log_release();
 }

@@ -12,8 +12,11 @@
 
 #include <stddef.h>
 
-/* Gives every item of the n whose outcome is a referral's ACK its body,
- * and logs each stored one at info. */
+/* Gives every item of the n whose outcome is a referral's ACK its body. */
 void reply_batch(intake_item_t *items, size_t n);
+
+/* Logs each stored one of the n at info, together (after the replies
+ * went: a log line is no reason for a partner to wait). */
+void reply_log(const intake_item_t *items, size_t n);
 
 #endif

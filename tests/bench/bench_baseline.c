@@ -618,7 +618,7 @@ static int s_steps_one(const cfg_t *cfg, const s_row_t *w, s_steps_t *out)
     return 0;
 }
 
-/* The intake's three steps (decode_batch, intake_store, reply_batch) on
+/* The intake's steps (decode_batch, intake_store, reply_batch, reply_log) on
  * the same rows and batches, in this thread, on a fresh database db.
  * Returns the wall time, or -1 (a store error or any reply not ACK);
  * *cpu: CPU seconds of this thread. */
@@ -652,6 +652,7 @@ static double s_intake(const s_plan_t *p, const cfg_t *cfg, const s_row_t *rows,
         decode_batch(rules, items, n);
         intake_store(in, items, n);
         reply_batch(items, n);
+        reply_log(items, n);
         for (size_t i = 0; i < n; i++) {
             bad += strcmp(items[i].status, "ACK") != 0;
             intake_item_clear(&items[i]);
