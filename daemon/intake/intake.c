@@ -514,7 +514,9 @@ static void s_run(intake_t *in, intake_item_t *items, size_t n)
 
 void intake_store(intake_t *in, intake_item_t *items, size_t n)
 {
+    log_hold(); /* a batch's lines (outbox, notices) in one write */
     s_run(in, items, n);
+    log_release();
     s_count(in, items, n);
     for (size_t i = 0; i < n; i++)
         items[i].partner = NULL; /* the writer's, not the item's */

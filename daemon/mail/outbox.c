@@ -23,11 +23,17 @@ static const char s_sql_add[] =
 static const char s_sql_next[] =
     "SELECT id, next_attempt_at FROM notification WHERE status = 'pending'"
     " ORDER BY next_attempt_at, id LIMIT ?1";
+/* The due ids from the index alone (notification_due holds status,
+ * next_attempt_at and id); the row, with its texts, only for the one
+ * taken: the ones out with the sender are passed over unread. */
 static const char s_sql_take[] =
-    "SELECT id, key, recipient, recipient_name, subject, body, urgent,"
-    " attempts, created_at, message_id, html, parts FROM notification"
+    "SELECT id FROM notification"
     " WHERE status = 'pending' AND next_attempt_at <= ?1"
     " ORDER BY next_attempt_at, id LIMIT ?2";
+static const char s_sql_row[] =
+    "SELECT id, key, recipient, recipient_name, subject, body, urgent,"
+    " attempts, created_at, message_id, html, parts FROM notification"
+    " WHERE id = ?1";
 static const char s_sql_defer[] =
     "UPDATE notification SET next_attempt_at = ?2 WHERE id = ?1";
 static const char s_sql_sent[] =
@@ -154,15 +160,22 @@ int outbox_take_due(store_t *s, int64_t now, const int64_t *skip, int n,
         return -1;
     store_bind_int64(s, st, 1, now);
     store_bind_int64(s, st, 2, n + 1);
+    int64_t id = -1;
     int rc;
-    while ((rc = store_step(s, st)) == SQLITE_ROW)
-        if (!s_skipped(sqlite3_column_int64(st, 0), skip, n)) {
-            s_row(st, row);
-            sqlite3_reset(st);
-            return 1;
-        }
+    while (id < 0 && (rc = store_step(s, st)) == SQLITE_ROW)
+        if (!s_skipped(sqlite3_column_int64(st, 0), skip, n))
+            id = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : -1;
+    if (id < 0)
+        return rc == SQLITE_DONE ? 0 : -1;
+    if (!(st = store_prepare(s, s_sql_row)))
+        return -1;
+    store_bind_int64(s, st, 1, id);
+    rc = store_step(s, st);
+    if (rc == SQLITE_ROW)
+        s_row(st, row);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
 void outbox_row_clear(outbox_row_t *row)
