@@ -416,15 +416,25 @@ int store_step(store_t *s, sqlite3_stmt *st)
     return -1;
 }
 
+/* Runs the one-value query sql: sets *v to its value, or to fallback
+ * when it is NULL or there is no row. Returns 0, or -1 on an error
+ * (logged; *v is fallback). */
+static int s_int64(store_t *s, const char *sql, int64_t fallback, int64_t *v)
+{
+    *v = fallback;
+    sqlite3_stmt *st = store_prepare(s, sql);
+    int rc = st ? store_step(s, st) : -1;
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        *v = sqlite3_column_int64(st, 0);
+    if (st)
+        sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
 int64_t store_int64(store_t *s, const char *sql, int64_t fallback)
 {
-    sqlite3_stmt *st = store_prepare(s, sql);
-    if (!st || store_step(s, st) != SQLITE_ROW)
-        return fallback;
-    int64_t v = sqlite3_column_type(st, 0) == SQLITE_NULL
-                    ? fallback
-                    : sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
+    int64_t v;
+    s_int64(s, sql, fallback, &v);
     return v;
 }
 
@@ -450,14 +460,9 @@ int64_t store_int64_memo(store_t *s, const char *sql, int64_t fallback)
             break;
         }
     }
-    sqlite3_stmt *st = store_prepare(s, sql);
-    int rc = st ? store_step(s, st) : SQLITE_ERROR;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return fallback; /* logged; not kept */
-    int64_t v = rc == SQLITE_DONE || sqlite3_column_type(st, 0) == SQLITE_NULL
-                    ? fallback
-                    : sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
+    int64_t v;
+    if (s_int64(s, sql, fallback, &v) < 0)
+        return v; /* logged; not kept */
     s->memo[slot].sql = sql;
     s->memo[slot].changes = changes;
     s->memo[slot].value = v;
